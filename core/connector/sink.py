@@ -1,0 +1,85 @@
+"""What a ticket sink promises: tickets exactly once, found again by idempotency key.
+
+The outbox calls `find(key)` before `create()`, so a crash between "created remotely" and
+"recorded locally" is healed on the next delivery by finding the ticket instead of creating a
+second one. Sinks whose API upserts on an external ID (Salesforce) may make `find` cheap.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import NotRequired, TypedDict
+
+from core.connector.contracts import Connector
+from core.vocabulary import Priority, TaskState, TicketState, TicketType
+
+
+class TaskPayload(TypedDict):
+    title: str
+    state: TaskState
+
+
+class TicketPayload(TypedDict):
+    """What the hub asks a sink to hold. `key` is the idempotency key."""
+
+    key: str
+    type: TicketType
+    title: str
+    description: str
+    priority: Priority
+    due: str  # ISO 8601 timestamp with offset
+    employee_id: str
+    person_name: str
+    assignment_group: str
+    state: TicketState
+    tasks: list[TaskPayload]
+
+
+class RemoteTicket(TypedDict):
+    """A ticket as the sink sees it."""
+
+    external_id: str
+    state: TicketState
+    url: NotRequired[str]
+
+
+class TicketSink(Connector):
+    """Create, update, cancel and read back tickets in an external ITSM tool."""
+
+    @abstractmethod
+    def find(self, key: str) -> RemoteTicket | None:
+        """The ticket carrying this idempotency key, or None."""
+
+    @abstractmethod
+    def create(self, ticket: TicketPayload) -> RemoteTicket:
+        """Open a ticket; the payload's key must be stored with it so `find` sees it."""
+
+    @abstractmethod
+    def update(self, external_id: str, ticket: TicketPayload) -> RemoteTicket:
+        """Bring an existing ticket in line with the payload (due date, tasks, description)."""
+
+    @abstractmethod
+    def cancel(self, external_id: str, reason: str) -> RemoteTicket:
+        """Cancel (close as not needed) with a reason the service desk can read."""
+
+    @abstractmethod
+    def fetch_status(self, external_id: str) -> RemoteTicket:
+        """Current state in the external tool, mapped to the hub's ticket states."""
+
+
+SinkConnector = TicketSink
+
+
+class NotificationEvent(TypedDict):
+    kind: str  # ticket_opened, ticket_overdue, ticket_closed, run_failed
+    title: str
+    text: str
+    link: NotRequired[str]
+
+
+class Notifier(Connector):
+    """Sends notifications (Teams, email). A failure here must never block ticket delivery."""
+
+    @abstractmethod
+    def notify(self, event: NotificationEvent) -> None:
+        """Send one notification; raise HubError on failure (the caller logs and moves on)."""

@@ -1,0 +1,75 @@
+"""The error taxonomy: what went wrong decides what the hub does next.
+
+- `ConfigError`: the operator must change configuration; never retried.
+- `AuthError`: credentials rejected or expired beyond refresh; never retried blindly.
+- `TransientError`: throttling, 5xx, timeouts; retried with backoff, then the run fails resumably.
+- `RecordError`: one record is bad; it is quarantined and the sync goes on.
+- `FatalError`: anything else that must stop the run.
+
+Messages must be actionable and must never contain a secret value.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from core.vocabulary import ErrorKind
+
+
+class HubError(Exception):
+    """Base of every error the hub raises on purpose; `str()` is safe to log and show."""
+
+    kind: ClassVar[ErrorKind] = "fatal"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message if hint is None else f"{message} ({hint})")
+
+
+class ConfigError(HubError):
+    kind = "config"
+
+
+class AuthError(HubError):
+    kind = "auth"
+
+
+class TransientError(HubError):
+    kind = "transient"
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+class FatalError(HubError):
+    kind = "fatal"
+
+
+class RecordError(HubError):
+    """One record cannot be used; carries what an engineer needs to fix it."""
+
+    kind = "record"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        stream: str | None = None,
+        record_key: str | None = None,
+        field: str | None = None,
+        expression: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.source = source
+        self.stream = stream
+        self.record_key = record_key
+        self.field = field
+        self.expression = expression
+        where = "/".join(p for p in (source, stream, record_key) if p)
+        prefix = f"{where}: " if where else ""
+        on_field = f"field {field!r}: " if field else ""
+        super().__init__(f"{prefix}{on_field}{message}", hint=hint)
+        self.message = message

@@ -1,0 +1,37 @@
+"""The hub's typed vocabulary, named once.
+
+Every state, event, ticket field and error kind the hub speaks is a `Literal` here so that the
+contract is greppable and mypy checks every use (the way dlt types its schema hints).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+EntityType = Literal["person", "org_unit", "account", "asset", "cloud_account", "cloud_resource", "licence"]
+PersonStatus = Literal["pre_hire", "active", "on_leave", "terminated"]
+WorkerType = Literal["employee", "contractor", "intern", "temporary", "volunteer"]
+EventType = Literal["joiner", "rehire", "mover", "leaver", "leave_start", "leave_return", "conversion"]
+EventState = Literal["detected", "planned", "cancelled", "superseded", "suppressed"]
+TicketType = Literal["onboarding", "offboarding", "transfer"]
+TicketState = Literal["open", "in_progress", "closed", "cancelled"]
+TaskState = Literal["open", "closed", "cancelled"]
+Priority = Literal["normal", "urgent"]
+OutboxAction = Literal["create", "update", "cancel"]
+OutboxState = Literal["pending", "delivered", "failed"]
+RunStatus = Literal["running", "succeeded", "failed", "held", "partial"]
+ReadMode = Literal["incremental", "full_snapshot", "delta"]
+ErrorKind = Literal["config", "auth", "transient", "record", "fatal"]
+HoldKind = Literal["mass_change", "ticket_storm"]
+HoldState = Literal["held", "approved", "rejected", "applied"]
+FindingKind = Literal[
+    "orphan_account",
+    "enabled_after_termination",
+    "asset_custodian_terminated",
+    "unowned_cloud_resource",
+]
+
+ENTITY_TYPES: tuple[EntityType, ...] = get_args(EntityType)
+PERSON_STATUSES: tuple[PersonStatus, ...] = get_args(PersonStatus)
+TICKET_STATES: tuple[TicketState, ...] = get_args(TicketState)
+TICKET_TYPES: tuple[TicketType, ...] = get_args(TicketType)
