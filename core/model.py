@@ -31,7 +31,14 @@ def _fields(*specs: FieldSpec) -> dict[str, FieldSpec]:
     return {s.name: s for s in specs}
 
 
-S, D, DT, B, I, N, L, O = "string", "date", "datetime", "boolean", "integer", "number", "list", "object"
+S: FieldType = "string"
+D: FieldType = "date"
+DT: FieldType = "datetime"
+B: FieldType = "boolean"
+INT: FieldType = "integer"
+N: FieldType = "number"
+L: FieldType = "list"
+OBJ: FieldType = "object"
 
 PERSON = _fields(
     FieldSpec("employee_id", S, "HR employee or contingent worker ID (the primary person key)"),
@@ -51,7 +58,9 @@ PERSON = _fields(
     FieldSpec("location", S, "work location code or name"),
     FieldSpec("time_zone", S, "IANA time zone of the work location, when known"),
     FieldSpec("manager_employee_id", S, "employee ID of the manager"),
-    FieldSpec("worker_type", S, "kind of worker", ("employee", "contractor", "intern", "temporary", "volunteer")),
+    FieldSpec(
+        "worker_type", S, "kind of worker", ("employee", "contractor", "intern", "temporary", "volunteer")
+    ),
     FieldSpec("status", S, "employment status", ("pre_hire", "active", "on_leave", "terminated")),
     FieldSpec("hire_date", D, "(most recent) hire / start date"),
     FieldSpec("original_hire_date", D, "first hire date"),
@@ -91,7 +100,7 @@ ACCOUNT = _fields(
     FieldSpec("console_access", B, "has a console password"),
     FieldSpec("mfa", B, "has MFA enabled"),
     FieldSpec("access_keys", L, "access keys: objects with id, status, last_used"),
-    FieldSpec("tags", O, "tags on the account"),
+    FieldSpec("tags", OBJ, "tags on the account"),
 )
 
 ASSET = _fields(
@@ -125,7 +134,7 @@ CLOUD_ACCOUNT = _fields(
     FieldSpec("tenant_id", S, "Azure tenant / AWS organization ID"),
     FieldSpec("owner_ref", S, "email, UPN or employee ID of the owner (link hint)"),
     FieldSpec("org_unit", S, "org unit code"),
-    FieldSpec("tags", O, "tags"),
+    FieldSpec("tags", OBJ, "tags"),
 )
 
 CLOUD_RESOURCE = _fields(
@@ -138,7 +147,7 @@ CLOUD_RESOURCE = _fields(
     FieldSpec("resource_group", S, "Azure resource group"),
     FieldSpec("state", S, "running, stopped, available ..."),
     FieldSpec("created_at", DT, "creation time"),
-    FieldSpec("tags", O, "tags"),
+    FieldSpec("tags", OBJ, "tags"),
     FieldSpec("owner_ref", S, "email, UPN or employee ID of the owner from a tag (link hint)"),
     FieldSpec("org_unit", S, "org unit / cost centre from a tag"),
     FieldSpec("sku", S, "SKU or instance class"),
@@ -150,8 +159,8 @@ LICENCE = _fields(
     FieldSpec("sku_id", S, "licence SKU ID"),
     FieldSpec("sku_part_number", S, "SKU part number, e.g. ENTERPRISEPACK"),
     FieldSpec("name", S, "human name of the licence"),
-    FieldSpec("consumed_units", I, "units assigned"),
-    FieldSpec("prepaid_units", I, "units purchased and enabled"),
+    FieldSpec("consumed_units", INT, "units assigned"),
+    FieldSpec("prepaid_units", INT, "units purchased and enabled"),
 )
 
 ENTITY_FIELDS: dict[EntityType, dict[str, FieldSpec]] = {

@@ -11,6 +11,7 @@ so a config can be loaded, validated and printed without access to the secret st
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -59,7 +60,9 @@ class Secret:
         if self._env is not None:
             value = os.environ.get(self._env)
             if value is None:
-                raise ConfigError(f"environment variable {self._env} is not set", hint="export it or change the reference")
+                raise ConfigError(
+                    f"environment variable {self._env} is not set", hint="export it or change the reference"
+                )
             return value
         return _from_airflow_connection(self._airflow_conn or "", self._field)
 
@@ -70,7 +73,10 @@ class Secret:
     __str__ = __repr__
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and (self.reference, self._literal) == (other.reference, other._literal)
+        return isinstance(other, Secret) and (self.reference, self._literal) == (
+            other.reference,
+            other._literal,
+        )
 
     def __hash__(self) -> int:
         return hash(repr(self))
@@ -92,7 +98,9 @@ class Secret:
         raise ValueError("a secret must be a string, {env: NAME} or {airflow_conn: ID, field: password}")
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(
             cls.parse,
             serialization=core_schema.plain_serializer_function_ser_schema(
@@ -128,7 +136,9 @@ def _from_airflow_connection(conn_id: str, field: str) -> str:
     try:
         conn = BaseHook.get_connection(conn_id)
     except Exception as exc:
-        raise ConfigError(f"Airflow connection {conn_id!r} not found or unreadable: {type(exc).__name__}") from None
+        raise ConfigError(
+            f"Airflow connection {conn_id!r} not found or unreadable: {type(exc).__name__}"
+        ) from None
     if field == "password":
         value = conn.password
     elif field == "login":
@@ -146,10 +156,8 @@ def secret_values(obj: Any) -> list[str]:
 
     def visit(value: Any) -> None:
         if isinstance(value, Secret):
-            try:
+            with contextlib.suppress(ConfigError):
                 found.append(value.reveal())
-            except ConfigError:
-                pass
         elif hasattr(value, "__dict__") and hasattr(value, "model_fields"):
             for name in type(value).model_fields:
                 visit(getattr(value, name))

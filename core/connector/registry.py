@@ -46,7 +46,9 @@ def connector_class(type_name: str) -> type[Connector]:
     found = {e.name: e for e in discover()}
     entry = found.get(type_name)
     if entry is None:
-        raise ConfigError(f"unknown connector type {type_name!r}", hint=f"installed: {', '.join(sorted(found))}")
+        raise ConfigError(
+            f"unknown connector type {type_name!r}", hint=f"installed: {', '.join(sorted(found))}"
+        )
     if entry.cls is None:
         raise ConfigError(f"connector {type_name!r} failed to load: {entry.error}")
     return entry.cls

@@ -38,7 +38,9 @@ class HostGate:
                 now = time.monotonic()
                 wait = max(0.0, self._not_before - now)
                 if wait == 0.0 and self.rate_per_second:
-                    self._tokens = min(float(self.burst), self._tokens + (now - self._updated) * self.rate_per_second)
+                    self._tokens = min(
+                        float(self.burst), self._tokens + (now - self._updated) * self.rate_per_second
+                    )
                     self._updated = now
                     if self._tokens >= 1.0:
                         self._tokens -= 1.0

@@ -121,9 +121,10 @@ class HttpClient:
             status = response.status_code
             if status < 400 or status in accepted:
                 return response
-            if status == 401 and not refreshed and hasattr(self.session.auth, "refresh"):
+            refresh = getattr(self.session.auth, "refresh", None)
+            if status == 401 and not refreshed and callable(refresh):
                 refreshed = True
-                self.session.auth.refresh()
+                refresh()
                 attempt -= 1
                 continue
             if status in self.retry.retry_statuses:
@@ -168,7 +169,9 @@ class HttpClient:
         where = f"{status} from {method} {redact_url(url)}"
         body = self.excerpt(response)
         if status == 401:
-            return AuthError(f"{self.name}: {where}: credentials rejected ({body})", hint="check the secret reference")
+            return AuthError(
+                f"{self.name}: {where}: credentials rejected ({body})", hint="check the secret reference"
+            )
         if status == 403:
             return AuthError(
                 f"{self.name}: {where}: permission denied ({body})",
@@ -189,7 +192,9 @@ class HttpClient:
                 return response.json()
             except ValueError:
                 url = self.url(path_or_url)
-                self._retry_or_raise(attempt, f"undecodable JSON body from {redact_url(url)}", None, self.gate(url))
+                self._retry_or_raise(
+                    attempt, f"undecodable JSON body from {redact_url(url)}", None, self.gate(url)
+                )
 
     def paginate(
         self,

@@ -28,7 +28,10 @@ def redact_url(url: str) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)[-1] if "@" in parts.netloc else parts.netloc
     query = urlencode(
-        [(k, MASK if SENSITIVE_PARAMS.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+        [
+            (k, MASK if SENSITIVE_PARAMS.search(k) else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ],
         safe="*$,:'/",
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

@@ -9,4 +9,13 @@ from core.sandbox.ca import SandboxCA
 from core.sandbox.faults import Fault, FaultPlan
 from core.sandbox.server import Request, Response, SandboxServer, json_response
 
-__all__ = ["Fault", "FaultPlan", "Request", "Response", "Sandbox", "SandboxCA", "SandboxServer", "json_response"]
+__all__ = [
+    "Fault",
+    "FaultPlan",
+    "Request",
+    "Response",
+    "Sandbox",
+    "SandboxCA",
+    "SandboxServer",
+    "json_response",
+]

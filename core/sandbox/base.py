@@ -27,7 +27,9 @@ class Sandbox(ABC):
     #: the connector type this sandbox fakes (also the prefix of scenario steps: `workday.hire`)
     name: ClassVar[str]
 
-    def __init__(self, *, seed: int = 7, scale: int = 50, ca: SandboxCA | None = None, workdir: Path | None = None):
+    def __init__(
+        self, *, seed: int = 7, scale: int = 50, ca: SandboxCA | None = None, workdir: Path | None = None
+    ):
         self.seed = seed
         self.scale = scale
         self.workdir = workdir or Path(".hub/sandbox") / self.name

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from abc import ABC, abstractmethod
+from abc import ABC
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -61,7 +61,9 @@ class Throttle(Fault):
         from core.sandbox.server import Response
 
         seconds = int(self.retry_after) if float(self.retry_after).is_integer() else self.retry_after
-        return Response(self.status, self.body.encode(), {"Retry-After": str(seconds), "Content-Type": "application/json"})
+        return Response(
+            self.status, self.body.encode(), {"Retry-After": str(seconds), "Content-Type": "application/json"}
+        )
 
 
 @dataclass

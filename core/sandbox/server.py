@@ -83,7 +83,9 @@ class _TLSServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext):
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext
+    ):
         self.context = context
         super().__init__(address, handler)
 
@@ -126,7 +128,9 @@ class SandboxServer:
         return f"https://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"sandbox:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name=f"sandbox:{self.port}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -163,7 +167,9 @@ class SandboxServer:
         handler, params, path_known = self.router.resolve(request.method, request.path)
         if handler is None:
             status = 405 if path_known else 404
-            return json_response({"error": {"code": "NotFound", "message": f"{request.method} {request.path}"}}, status)
+            return json_response(
+                {"error": {"code": "NotFound", "message": f"{request.method} {request.path}"}}, status
+            )
         request.params = params
         try:
             return handler(request)
@@ -183,7 +189,9 @@ class SandboxServer:
             h.close_connection = True
         h.end_headers()
         try:
-            h.wfile.write(response.body if response.truncate_to is None else response.body[: response.truncate_to])
+            h.wfile.write(
+                response.body if response.truncate_to is None else response.body[: response.truncate_to]
+            )
             h.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             h.close_connection = True

@@ -1,0 +1,145 @@
+"""The deployment's `hub.yaml`, as typed pydantic models.
+
+Connector configs are validated against each connector's own model when the instance is used
+(`InstanceConfig.connector_config()`), with errors pointing at the line in `hub.yaml`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from core.config.yaml_lines import Location, line_of, load_yaml_with_lines, read_text
+from core.errors import ConfigError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreConfig(_Model):
+    url: str = "sqlite:///.hub/hub.db"
+    auto_upgrade: bool = True
+
+
+class DeletionPolicy(_Model):
+    """A record missing from complete snapshots is deleted after this many snapshots or days."""
+
+    missing_snapshots: int = Field(default=2, ge=1)
+    missing_days: int | None = Field(default=None, ge=0)
+
+
+class GuardPolicy(_Model):
+    """Mass-change guard: hold a run that would delete/deactivate more than the larger of these."""
+
+    max_share: float = Field(default=0.05, ge=0, le=1)
+    max_count: int = Field(default=50, ge=0)
+    enabled: bool = True
+
+    def limit(self, population: int) -> int:
+        return max(int(population * self.max_share), self.max_count)
+
+
+class StreamPolicy(_Model):
+    enabled: bool = True
+    deletion: DeletionPolicy = Field(default_factory=DeletionPolicy)
+    guard: GuardPolicy = Field(default_factory=GuardPolicy)
+
+
+class InstanceConfig(_Model):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: str
+    enabled: bool = True
+    schedule: str | None = "@hourly"
+    config: dict[str, Any] = Field(default_factory=dict)
+    streams: dict[str, StreamPolicy] = Field(default_factory=dict)
+    pool_slots: int | None = Field(default=None, ge=1)
+    #: the file and line the instance was declared at, for error messages
+    origin: str = Field(default="hub.yaml", exclude=True)
+
+    def stream_policy(self, stream: str) -> StreamPolicy:
+        return self.streams.get(stream, StreamPolicy())
+
+
+class MappingsConfig(_Model):
+    override_dirs: list[str] = Field(default_factory=list)
+
+
+class TicketsConfig(_Model):
+    sink: str = "builtin"
+    notifier: str | None = None
+
+
+class NotificationsConfig(_Model):
+    teams_webhook: dict[str, str] | str | None = None
+    email_to: list[str] = Field(default_factory=list)
+    ui_base_url: str = "http://localhost:8080"
+
+
+class HubConfig(_Model):
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    timezone: str = "UTC"
+    mappings: MappingsConfig = Field(default_factory=MappingsConfig)
+    instances: list[InstanceConfig] = Field(default_factory=list)
+    resolution: dict[str, Any] = Field(default_factory=dict)
+    lifecycle: dict[str, Any] = Field(default_factory=dict)
+    tickets: TicketsConfig = Field(default_factory=TicketsConfig)
+    notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
+    #: directory of hub.yaml: relative paths in the config are relative to it
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    source_file: str = Field(default="hub.yaml", exclude=True)
+    kind: Literal["hub"] = Field(default="hub", exclude=True)
+
+    @field_validator("instances")
+    @classmethod
+    def _unique_names(cls, instances: list[InstanceConfig]) -> list[InstanceConfig]:
+        seen: set[str] = set()
+        for inst in instances:
+            if inst.name in seen:
+                raise ValueError(f"instance name {inst.name!r} is used twice")
+            seen.add(inst.name)
+        return instances
+
+    def instance(self, name: str) -> InstanceConfig:
+        for inst in self.instances:
+            if inst.name == name:
+                return inst
+        known = ", ".join(i.name for i in self.instances) or "none"
+        raise ConfigError(
+            f"{self.source_file}: no connector instance named {name!r}", hint=f"configured: {known}"
+        )
+
+    def resolve_path(self, value: str) -> Path:
+        path = Path(value)
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def format_validation_error(
+    exc: ValidationError, filename: str, lines: dict[Location, int], prefix: Location
+) -> str:
+    """One line per problem: `file:line: field.path: message`."""
+    out = []
+    for err in exc.errors():
+        loc = (*prefix, *err["loc"])
+        line = line_of(lines, loc)
+        dotted = ".".join(str(p) for p in loc)
+        out.append(f"{filename}:{line or '?'}: {dotted}: {err['msg']}")
+    return "\n".join(out)
+
+
+def load_hub_config(path: Path | str = "hub.yaml") -> HubConfig:
+    """Load and validate `hub.yaml`; ConfigError lists every problem with its line."""
+    path = Path(path)
+    data, lines = load_yaml_with_lines(read_text(path), str(path))
+    try:
+        config = HubConfig.model_validate(data or {})
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, str(path), lines, ())) from None
+    config.base_dir = path.resolve().parent
+    config.source_file = str(path)
+    for index, inst in enumerate(config.instances):
+        inst.origin = f"{path}:{line_of(lines, ('instances', index)) or '?'}"
+    config.__dict__["_lines"] = lines
+    return config

@@ -1,0 +1,238 @@
+"""Staging source records: batched upserts keyed by (instance, stream, key) with content-hash
+change detection, committed in one transaction with the stream state that covers them.
+
+Promises:
+- an unchanged record causes no write to `source_records` at all;
+- `write_batch(..., state=S)` commits the batch and state S atomically: a crash repeats work but
+  never skips or doubles it;
+- a changed, new, reappearing or deleted record is marked `resolved = false` for resolution.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from core import clock
+from core.store.engine import Store
+from core.store.schema import quarantine, snapshot_seen, source_records, stream_state
+
+
+def content_hash(payload: Any, fragment: Any) -> str:
+    blob = json.dumps([payload, fragment], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StagedRecord:
+    key: str
+    payload: dict[str, Any]
+    entity: str | None
+    fragment: dict[str, Any] | None
+    hash: str
+
+
+@dataclass(frozen=True)
+class QuarantinedRecord:
+    key: str | None
+    field: str | None
+    expression: str | None
+    reason: str
+    payload: dict[str, Any] | None
+
+
+@dataclass
+class BatchCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+
+    def add(self, other: BatchCounts) -> None:
+        for name in ("inserted", "updated", "unchanged", "deleted", "quarantined"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class RecordWriter:
+    """Writes one run's batches for one (instance, stream, partition)."""
+
+    store: Store
+    instance: str
+    stream: str
+    partition: str
+    run_id: str
+    track_snapshot: bool = False
+    counts: BatchCounts = field(default_factory=BatchCounts)
+
+    def write_batch(
+        self,
+        records: Sequence[StagedRecord],
+        *,
+        deletions: Sequence[str] = (),
+        quarantined: Sequence[QuarantinedRecord] = (),
+        state: dict[str, Any] | None = None,
+    ) -> BatchCounts:
+        """Upsert records, apply deletions, quarantine bad records and save state in one transaction."""
+        batch = BatchCounts()
+        now = clock.now()
+        unique = {r.key: r for r in records}  # the last version of a key within a batch wins
+        with self.store.engine.begin() as conn:
+            existing = self._existing(conn, list(unique))
+            inserts, updates = [], []
+            for key, rec in unique.items():
+                old = existing.get(key)
+                if old is None:
+                    inserts.append(self._row(rec, now) | {"first_seen_at": now})
+                elif old["content_hash"] != rec.hash or old["deleted_at"] is not None or old["missing_count"]:
+                    updates.append({"_id": old["id"], **self._row(rec, now)})
+                else:
+                    batch.unchanged += 1
+            if inserts:
+                conn.execute(source_records.insert(), inserts)
+            if updates:
+                conn.execute(self._update_stmt(), updates)
+            batch.inserted, batch.updated = len(inserts), len(updates)
+            if self.track_snapshot and unique:
+                conn.execute(
+                    snapshot_seen.insert(), [{"run_id": self.run_id, "record_key": k} for k in unique]
+                )
+            if deletions:
+                batch.deleted = self._delete(conn, deletions, now)
+            if quarantined:
+                conn.execute(quarantine.insert(), [self._quarantine_row(q, now) for q in quarantined])
+                batch.quarantined = len(quarantined)
+            if state is not None:
+                save_state(conn, self.instance, self.stream, self.partition, state, self.run_id, now)
+        self.counts.add(batch)
+        return batch
+
+    def _existing(self, conn: sa.Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
+        if not keys:
+            return {}
+        t = source_records
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), 900):
+            rows = conn.execute(
+                sa.select(t.c.id, t.c.record_key, t.c.content_hash, t.c.deleted_at, t.c.missing_count).where(
+                    t.c.instance == self.instance,
+                    t.c.stream == self.stream,
+                    t.c.record_key.in_(keys[start : start + 900]),
+                )
+            )
+            for row in rows:
+                found[row.record_key] = dict(row._mapping)
+        return found
+
+    def _row(self, rec: StagedRecord, now: datetime) -> dict[str, Any]:
+        return {
+            "instance": self.instance,
+            "stream": self.stream,
+            "record_key": rec.key,
+            "partition": self.partition,
+            "entity": rec.entity,
+            "content_hash": rec.hash,
+            "payload": rec.payload,
+            "fragment": rec.fragment,
+            "last_changed_at": now,
+            "last_run_id": self.run_id,
+            "missing_count": 0,
+            "missing_since": None,
+            "deleted_at": None,
+            "resolved": False,
+        }
+
+    @staticmethod
+    def _update_stmt() -> sa.Update:
+        t = source_records
+        columns = (
+            "entity",
+            "content_hash",
+            "payload",
+            "fragment",
+            "last_changed_at",
+            "last_run_id",
+            "partition",
+        )
+        values: dict[str, Any] = {c: sa.bindparam(c) for c in columns}
+        values |= {"missing_count": 0, "missing_since": None, "deleted_at": None, "resolved": False}
+        return t.update().where(t.c.id == sa.bindparam("_id")).values(**values)
+
+    def _delete(self, conn: sa.Connection, keys: Sequence[str], now: datetime) -> int:
+        t = source_records
+        deleted = 0
+        for start in range(0, len(keys), 900):
+            result = conn.execute(
+                t.update()
+                .where(
+                    t.c.instance == self.instance,
+                    t.c.stream == self.stream,
+                    t.c.record_key.in_(list(keys[start : start + 900])),
+                    t.c.deleted_at.is_(None),
+                )
+                .values(deleted_at=now, resolved=False, last_run_id=self.run_id)
+            )
+            deleted += result.rowcount or 0
+        return deleted
+
+    def _quarantine_row(self, q: QuarantinedRecord, now: datetime) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "instance": self.instance,
+            "stream": self.stream,
+            "record_key": q.key,
+            "field": q.field,
+            "expression": q.expression,
+            "reason": q.reason,
+            "payload": q.payload,
+            "created_at": now,
+        }
+
+
+def save_state(
+    conn: sa.Connection,
+    instance: str,
+    stream: str,
+    partition: str,
+    state: dict[str, Any],
+    run_id: str,
+    now: datetime,
+) -> None:
+    t = stream_state
+    where = (t.c.instance == instance, t.c.stream == stream, t.c.partition == partition)
+    updated = conn.execute(t.update().where(*where).values(state=state, run_id=run_id, updated_at=now))
+    if not updated.rowcount:
+        conn.execute(
+            t.insert().values(
+                instance=instance,
+                stream=stream,
+                partition=partition,
+                state=state,
+                run_id=run_id,
+                updated_at=now,
+            )
+        )
+
+
+def load_state(store: Store, instance: str, stream: str, partition: str) -> dict[str, Any] | None:
+    t = stream_state
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(t.c.state).where(
+                t.c.instance == instance, t.c.stream == stream, t.c.partition == partition
+            )
+        ).first()
+    return dict(row.state) if row else None
+
+
+def clear_state(store: Store, instance: str, stream: str) -> None:
+    t = stream_state
+    with store.engine.begin() as conn:
+        conn.execute(t.delete().where(t.c.instance == instance, t.c.stream == stream))

@@ -1,0 +1,304 @@
+"""The hub store's tables (SQLAlchemy Core). Alembic migrations in `core/store/migrations` are
+generated from this module; `hub db upgrade` applies them.
+
+Canonical rows keep every field in `attrs` (JSON) plus the key columns queries filter on, and
+`field_sources` says which source record supplied each field (lineage).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+)
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+TS = sa.DateTime(timezone=True)
+
+
+def _ts(name: str, nullable: bool = True) -> sa.Column:
+    return sa.Column(name, TS, nullable=nullable)
+
+
+sync_runs = sa.Table(
+    "sync_runs",
+    metadata,
+    sa.Column("run_id", sa.String(36), primary_key=True),
+    sa.Column("instance", sa.String(100), nullable=False),
+    sa.Column("stream", sa.String(100), nullable=False),
+    sa.Column("partition", sa.String(300), nullable=False, server_default=""),
+    sa.Column("status", sa.String(20), nullable=False),
+    _ts("started_at", False),
+    _ts("finished_at"),
+    sa.Column("full_refresh", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("snapshot_complete", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("read", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("inserted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("updated", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("deleted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("missing", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("quarantined", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("state_before", JSON),
+    sa.Column("state_after", JSON),
+    sa.Column("error", sa.Text),
+    sa.Column("error_kind", sa.String(20)),
+    sa.Index("ix_sync_runs_stream", "instance", "stream", "started_at"),
+)
+
+stream_state = sa.Table(
+    "stream_state",
+    metadata,
+    sa.Column("instance", sa.String(100), primary_key=True),
+    sa.Column("stream", sa.String(100), primary_key=True),
+    sa.Column("partition", sa.String(300), primary_key=True),
+    sa.Column("state", JSON, nullable=False),
+    sa.Column("run_id", sa.String(36)),
+    _ts("updated_at", False),
+)
+
+source_records = sa.Table(
+    "source_records",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("instance", sa.String(100), nullable=False),
+    sa.Column("stream", sa.String(100), nullable=False),
+    sa.Column("record_key", sa.String(500), nullable=False),
+    sa.Column("partition", sa.String(300), nullable=False, server_default=""),
+    sa.Column("entity", sa.String(30)),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("payload", JSON, nullable=False),
+    sa.Column("fragment", JSON),
+    _ts("first_seen_at", False),
+    _ts("last_changed_at", False),
+    sa.Column("last_run_id", sa.String(36)),
+    sa.Column("missing_count", sa.Integer, nullable=False, server_default="0"),
+    _ts("missing_since"),
+    _ts("deleted_at"),
+    sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("instance", "stream", "record_key"),
+    sa.Index("ix_source_records_unresolved", "resolved", "entity"),
+)
+
+snapshot_seen = sa.Table(
+    "snapshot_seen",
+    metadata,
+    sa.Column("run_id", sa.String(36), primary_key=True),
+    sa.Column("record_key", sa.String(500), primary_key=True),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(36)),
+    sa.Column("instance", sa.String(100), nullable=False),
+    sa.Column("stream", sa.String(100), nullable=False),
+    sa.Column("record_key", sa.String(500)),
+    sa.Column("field", sa.String(100)),
+    sa.Column("expression", sa.Text),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("payload", JSON),
+    _ts("created_at", False),
+    _ts("released_at"),
+    sa.Index("ix_quarantine_open", "instance", "stream", "released_at"),
+)
+
+
+def _entity_table(name: str, *key_columns: sa.Column) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.String(36), primary_key=True),
+        *key_columns,
+        sa.Column("attrs", JSON, nullable=False),
+        sa.Column("field_sources", JSON, nullable=False),
+        _ts("created_at", False),
+        _ts("updated_at", False),
+        _ts("deleted_at"),
+    )
+
+
+persons = _entity_table(
+    "persons",
+    sa.Column("employee_id", sa.String(100), index=True),
+    sa.Column("work_email", sa.String(320), index=True),
+    sa.Column("upn", sa.String(320), index=True),
+    sa.Column("status", sa.String(20)),
+)
+org_units = _entity_table("org_units", sa.Column("code", sa.String(100), unique=True))
+accounts = _entity_table(
+    "accounts",
+    sa.Column("system", sa.String(50), nullable=False),
+    sa.Column("external_id", sa.String(500), nullable=False),
+    sa.Column("person_id", sa.String(36), index=True),
+    sa.Column("enabled", sa.Boolean),
+)
+assets = _entity_table(
+    "assets",
+    sa.Column("serial_number", sa.String(200), index=True),
+    sa.Column("asset_tag", sa.String(200), index=True),
+    sa.Column("custodian_person_id", sa.String(36), index=True),
+)
+cloud_accounts = _entity_table(
+    "cloud_accounts",
+    sa.Column("provider", sa.String(20), nullable=False),
+    sa.Column("account_id", sa.String(200), nullable=False),
+)
+cloud_resources = _entity_table(
+    "cloud_resources",
+    sa.Column("provider", sa.String(20), nullable=False),
+    sa.Column("resource_id", sa.String(1000), nullable=False),
+    sa.Column("owner_person_id", sa.String(36), index=True),
+)
+licences = _entity_table("licences", sa.Column("sku_id", sa.String(100), unique=True))
+
+ENTITY_TABLES: dict[str, sa.Table] = {
+    "person": persons,
+    "org_unit": org_units,
+    "account": accounts,
+    "asset": assets,
+    "cloud_account": cloud_accounts,
+    "cloud_resource": cloud_resources,
+    "licence": licences,
+}
+
+entity_links = sa.Table(
+    "entity_links",
+    metadata,
+    sa.Column("entity", sa.String(30), primary_key=True),
+    sa.Column("entity_id", sa.String(36), primary_key=True),
+    sa.Column("source_record_id", sa.Integer, primary_key=True),
+    sa.Column("rule", sa.String(100)),
+    _ts("linked_at", False),
+    sa.Index("ix_entity_links_record", "source_record_id"),
+)
+
+change_log = sa.Table(
+    "change_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entity", sa.String(30), nullable=False),
+    sa.Column("entity_id", sa.String(36), nullable=False),
+    sa.Column("field", sa.String(100), nullable=False),
+    sa.Column("old_value", JSON),
+    sa.Column("new_value", JSON),
+    sa.Column("source", sa.String(200)),
+    sa.Column("source_record_id", sa.Integer),
+    sa.Column("run_id", sa.String(36)),
+    _ts("changed_at", False),
+    sa.Column("processed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_change_log_entity", "entity", "entity_id"),
+    sa.Index("ix_change_log_unprocessed", "processed", "entity"),
+)
+
+conflicts = sa.Table(
+    "conflicts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entity", sa.String(30), nullable=False),
+    sa.Column("entity_id", sa.String(36), nullable=False),
+    sa.Column("field", sa.String(100), nullable=False),
+    sa.Column("chosen_source", sa.String(200)),
+    sa.Column("chosen_value", JSON),
+    sa.Column("other_source", sa.String(200)),
+    sa.Column("other_value", JSON),
+    _ts("seen_at", False),
+    sa.UniqueConstraint("entity", "entity_id", "field", "other_source"),
+)
+
+review_queue = sa.Table(
+    "review_queue",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entity", sa.String(30), nullable=False),
+    sa.Column("source_record_id", sa.Integer, nullable=False),
+    sa.Column("rule", sa.String(100)),
+    sa.Column("candidates", JSON, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("resolution", JSON),
+    _ts("created_at", False),
+    _ts("resolved_at"),
+    sa.UniqueConstraint("source_record_id", "state"),
+)
+
+holds = sa.Table(
+    "holds",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("scope", sa.String(300), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("details", JSON),
+    _ts("created_at", False),
+    _ts("decided_at"),
+    sa.Column("decided_by", sa.String(200)),
+)
+
+lifecycle_events = sa.Table(
+    "lifecycle_events",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("person_id", sa.String(36), nullable=False, index=True),
+    sa.Column("employee_id", sa.String(100)),
+    sa.Column("event_type", sa.String(20), nullable=False),
+    sa.Column("effective_date", sa.Date),
+    sa.Column("effective_at", TS),
+    sa.Column("identity", sa.String(200), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("before", JSON),
+    sa.Column("after", JSON),
+    sa.Column("change_ids", JSON),
+    _ts("detected_at", False),
+    _ts("updated_at", False),
+    sa.UniqueConstraint("person_id", "event_type", "identity"),
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("type", sa.String(20), nullable=False),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("person_id", sa.String(36), nullable=False, index=True),
+    sa.Column("employee_id", sa.String(100)),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("priority", sa.String(20), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("assignment_group", sa.String(200)),
+    _ts("due_at", False),
+    sa.Column("tasks", JSON, nullable=False),
+    sa.Column("sink", sa.String(100), nullable=False),
+    sa.Column("external_id", sa.String(200)),
+    sa.Column("url", sa.Text),
+    _ts("effective_at"),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    _ts("closed_at"),
+    _ts("access_removed_at"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_key", sa.String(200), nullable=False, index=True),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("sink", sa.String(100), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    _ts("created_at", False),
+    _ts("delivered_at"),
+    sa.Index("ix_outbox_pending", "state", "id"),
+)

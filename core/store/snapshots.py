@@ -1,0 +1,152 @@
+"""Absence and deletion for full-snapshot streams, behind the mass-change guard.
+
+Only a *complete* read counts as a snapshot. A record absent from one is marked missing; it is
+deleted after `missing_snapshots` consecutive complete snapshots (or `missing_days`). If one
+snapshot would newly mark or delete more than the guard allows (an empty or truncated export),
+nothing is applied: the run is held until `hub approve RUN_ID`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from core import clock
+from core.config.hub_config import StreamPolicy
+from core.store.engine import Store
+from core.store.schema import holds, snapshot_seen, source_records
+
+
+@dataclass(frozen=True)
+class SnapshotOutcome:
+    live: int
+    newly_missing: int
+    deleted: int
+    held: bool
+    hold_id: str | None = None
+    reason: str | None = None
+
+
+def _missing_filter(instance: str, stream: str, partition: str, run_id: str) -> list[Any]:
+    t, s = source_records, snapshot_seen
+    seen = sa.exists().where(s.c.run_id == run_id, s.c.record_key == t.c.record_key)
+    return [
+        t.c.instance == instance,
+        t.c.stream == stream,
+        t.c.partition == partition,
+        t.c.deleted_at.is_(None),
+        ~seen,
+    ]
+
+
+def finish_snapshot(
+    store: Store,
+    *,
+    instance: str,
+    stream: str,
+    partition: str,
+    run_id: str,
+    policy: StreamPolicy,
+    force: bool = False,
+) -> SnapshotOutcome:
+    """Apply absence/deletion for a completed snapshot run, or hold it if the guard trips."""
+    t = source_records
+    now = clock.now()
+    deletable = _deletable(policy, now)
+    with store.engine.begin() as conn:
+        live = (
+            conn.scalar(
+                sa.select(sa.func.count()).where(
+                    t.c.instance == instance,
+                    t.c.stream == stream,
+                    t.c.partition == partition,
+                    t.c.deleted_at.is_(None),
+                )
+            )
+            or 0
+        )
+        missing = _missing_filter(instance, stream, partition, run_id)
+        newly = conn.scalar(sa.select(sa.func.count()).where(*missing, t.c.missing_count == 0)) or 0
+        would_delete = conn.scalar(sa.select(sa.func.count()).where(*missing, deletable)) or 0
+        limit = policy.guard.limit(live)
+        affected = newly + would_delete
+        if policy.guard.enabled and not force and affected > limit:
+            reason = (
+                f"snapshot of {instance}/{stream} would mark {newly} of {live} records missing and delete "
+                f"{would_delete}; the guard allows {limit} (max {policy.guard.max_share:.0%} or {policy.guard.max_count})"
+            )
+            hold_id = _hold(
+                conn, instance, stream, partition, run_id, reason, live, newly, would_delete, limit
+            )
+            return SnapshotOutcome(live, newly, 0, True, hold_id, reason)
+        conn.execute(
+            t.update()
+            .where(*missing)
+            .values(
+                missing_count=t.c.missing_count + 1, missing_since=sa.func.coalesce(t.c.missing_since, now)
+            )
+        )
+        deleted = (
+            conn.execute(
+                t.update()
+                .where(
+                    *_missing_filter(instance, stream, partition, run_id),
+                    _deletable(policy, now, after_increment=True),
+                )
+                .values(deleted_at=now, resolved=False, last_run_id=run_id)
+            ).rowcount
+            or 0
+        )
+        conn.execute(snapshot_seen.delete().where(snapshot_seen.c.run_id == run_id))
+    return SnapshotOutcome(live, newly, deleted, False)
+
+
+def _deletable(policy: StreamPolicy, now: Any, *, after_increment: bool = False) -> Any:
+    """Rows that reach the deletion threshold with this snapshot."""
+    t = source_records
+    threshold = policy.deletion.missing_snapshots - (0 if after_increment else 1)
+    by_count = t.c.missing_count >= threshold
+    if policy.deletion.missing_days is None:
+        return by_count
+    cutoff = now - timedelta(days=policy.deletion.missing_days)
+    return sa.or_(by_count, t.c.missing_since <= cutoff)
+
+
+def _hold(
+    conn: sa.Connection,
+    instance: str,
+    stream: str,
+    partition: str,
+    run_id: str,
+    reason: str,
+    live: int,
+    newly: int,
+    would_delete: int,
+    limit: int,
+) -> str:
+    hold_id = str(uuid.uuid4())
+    conn.execute(
+        holds.insert().values(
+            id=hold_id,
+            kind="mass_change",
+            scope=f"{instance}/{stream}/{partition}".rstrip("/"),
+            state="held",
+            reason=reason,
+            details={
+                "run_id": run_id,
+                "instance": instance,
+                "stream": stream,
+                "partition": partition,
+                "live": live,
+                "newly_missing": newly,
+                "would_delete": would_delete,
+                "limit": limit,
+            },
+            created_at=clock.now(),
+        )
+    )
+    return hold_id
