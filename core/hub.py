@@ -39,10 +39,7 @@ class Hub:
     @property
     def store(self) -> Store:
         if self._store is None:
-            url = self.config.store.url
-            if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-                url = "sqlite:///" + str(self.config.resolve_path(url.removeprefix("sqlite:///")))
-            self._store = open_store(url, auto_upgrade=self.config.store.auto_upgrade)
+            self._store = open_store(self.config.store_url(), auto_upgrade=self.config.store.auto_upgrade)
         return self._store
 
     @cached_property

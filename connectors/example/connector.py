@@ -56,6 +56,7 @@ class ExampleConnector(SourceConnector):
     title = "Example people directory"
     config_model = ExampleConfig
     sandbox = "connectors.example.sandbox:ExampleSandbox"
+    in_sandbox_fleet = False  # a template, not part of the demo organisation
 
     def __init__(self, config: ExampleConfig, *, instance: str) -> None:
         super().__init__(config, instance=instance)

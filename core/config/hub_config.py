@@ -111,6 +111,13 @@ class HubConfig(_Model):
             f"{self.source_file}: no connector instance named {name!r}", hint=f"configured: {known}"
         )
 
+    def store_url(self) -> str:
+        """The store URL with a relative SQLite path made relative to hub.yaml's directory."""
+        url = self.store.url
+        if url.startswith("sqlite:///") and not url.startswith(("sqlite:////", "sqlite:///:memory:")):
+            return "sqlite:///" + str(self.resolve_path(url.removeprefix("sqlite:///")))
+        return url
+
     def resolve_path(self, value: str) -> Path:
         path = Path(value)
         return path if path.is_absolute() else self.base_dir / path

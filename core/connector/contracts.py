@@ -115,6 +115,8 @@ class Connector(ABC):
     sandbox: ClassVar[str | None] = None
     #: Airflow pool bounding concurrent calls to this system (across workers)
     pool_slots: ClassVar[int] = 4
+    #: whether `hub sandbox serve` / the demo start this connector's sandbox
+    in_sandbox_fleet: ClassVar[bool] = True
 
     def __init__(self, config: ConnectorConfig, *, instance: str) -> None:
         self.config = config

@@ -96,8 +96,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_store(url: str = DEFAULT_URL, *, auto_upgrade: bool = True) -> Store:
-    """Open (and by default migrate) the store at `url`."""
+def connect_store(url: str = DEFAULT_URL) -> Store:
+    """A store handle without schema checks (for `hub db upgrade`); most callers want `open_store`."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("postgresql://"):
@@ -113,7 +113,12 @@ def open_store(url: str = DEFAULT_URL, *, auto_upgrade: bool = True) -> Store:
         raise ConfigError(f"cannot open store {url.split('@')[-1]}: {exc}") from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-    store = Store(engine)
+    return Store(engine)
+
+
+def open_store(url: str = DEFAULT_URL, *, auto_upgrade: bool = True) -> Store:
+    """Open the store at `url`: refuse a newer schema, migrate an older one if `auto_upgrade`."""
+    store = connect_store(url)
     try:
         store.ensure_current(auto_upgrade=auto_upgrade)
     except sa.exc.OperationalError as exc:

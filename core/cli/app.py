@@ -1,0 +1,152 @@
+"""`hub`: run and inspect the hub from a terminal. Every command calls the same engine as Airflow."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.cli.output import console, fail, print_json
+from core.errors import HubError
+
+app = typer.Typer(help="ITSM integration hub: HR, identity, asset and cloud sources to lifecycle tickets.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Manage the hub store's schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="path of hub.yaml")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+
+
+def _hub(config: Path):  # noqa: ANN202 - returns core.hub.Hub, imported lazily for a fast --help
+    """The hub of `config`; without any hub.yaml, the embedded default store and no instances."""
+    from core.cli.output import err_console
+    from core.config.hub_config import HubConfig
+    from core.hub import Hub
+
+    if config == Path("hub.yaml") and not config.exists():
+        err_console.print("[dim]no hub.yaml here: using the default store .hub/hub.db and no connector instances "
+                          "(`hub sandbox serve` writes a hub.yaml for the sandboxes)[/]")
+        return Hub(HubConfig())
+    return Hub.load(config)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log HTTP calls and engine steps")] = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def connectors(as_json: JsonOption = False) -> None:
+    """List installed connectors (discovered through the itsm_hub.connectors entry points)."""
+    from core.cli.tables import connectors_table
+    from core.connector.registry import discover
+
+    entries = discover()
+    if as_json:
+        print_json([{"name": e.name, "target": e.target, "kind": _kind(e.cls), "title": getattr(e.cls, "title", None),
+                     "sandbox": bool(getattr(e.cls, "sandbox", None)), "error": e.error} for e in entries])
+        return
+    console.print(connectors_table(entries, _kind))
+
+
+def _kind(cls: type | None) -> str:
+    from core.connector.contracts import SourceConnector
+    from core.connector.sink import Notifier, TicketSink
+
+    if cls is None:
+        return "unavailable"
+    if issubclass(cls, SourceConnector):
+        return "source"
+    if issubclass(cls, TicketSink):
+        return "ticket sink"
+    return "notifier" if issubclass(cls, Notifier) else "connector"
+
+
+@app.command()
+def check(name: str, config: ConfigOption = Path("hub.yaml")) -> None:
+    """Prove the credentials and reachability of connector instance NAME."""
+    hub = _hub(config)
+    result = hub.connector(name).check()
+    colour = "green" if result.ok else "red"
+    console.print(f"[{colour}]{'ok' if result.ok else 'failed'}[/] {name}: {result.message}", highlight=False)
+    hub.close()
+    raise typer.Exit(0 if result.ok else 3)
+
+
+@app.command()
+def sync(
+    name: str,
+    stream: Annotated[list[str] | None, typer.Option("--stream", "-s", help="only this stream (repeatable)")] = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="ignore saved state and read everything")] = False,
+    config: ConfigOption = Path("hub.yaml"),
+    as_json: JsonOption = False,
+) -> None:
+    """Read instance NAME's streams into the store (state is committed with the data)."""
+    from core.cli.progress import sync_with_progress
+
+    hub = _hub(config)
+    summaries = sync_with_progress(hub, name, stream or None, full_refresh, quiet=as_json)
+    if as_json:
+        print_json([s.as_dict() for s in summaries])
+    hub.close()
+    if any(s.status == "held" for s in summaries):
+        raise typer.Exit(6)
+
+
+@app.command()
+def status(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
+    """Last run of every stream, entity counts, tickets, holds and queues."""
+    from core.cli.tables import status_tables
+    from core.status import hub_status
+
+    hub = _hub(config)
+    document = hub_status(hub.store)
+    if as_json:
+        print_json(document)
+    else:
+        for renderable in status_tables(document):
+            console.print(renderable)
+    hub.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = Path("hub.yaml")) -> None:
+    """Migrate the store to this hub's schema (refuses a schema newer than this hub)."""
+    from core.config.hub_config import HubConfig, load_hub_config
+    from core.store.engine import connect_store
+
+    cfg = load_hub_config(config) if config.exists() else HubConfig()
+    store = connect_store(cfg.store_url())
+    before, after = store.upgrade()
+    console.print(f"store {store.url}: schema {before or 'empty'} -> {after}")
+    store.dispose()
+
+
+def main() -> None:
+    """Console-script entry point: HubErrors become a clear message and an exit code, never a traceback."""
+    _register_subcommands()
+    try:
+        app()
+    except HubError as exc:
+        sys.exit(fail(exc))
+
+
+def _register_subcommands() -> None:
+    from core.cli import sandbox_cmd
+
+    app.add_typer(sandbox_cmd.app, name="sandbox")
+    try:
+        from core.cli import mapping_cmd
+    except ImportError:  # the mapping CLI ships with core.mapping
+        return
+    app.add_typer(mapping_cmd.app, name="mapping")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("COLUMNS", "120")
+    main()

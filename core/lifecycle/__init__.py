@@ -1,0 +1,1 @@
+"""Lifecycle: joiner / mover / leaver events from the change log, playbooks, tickets exactly once."""
