@@ -32,7 +32,8 @@ def stream_status(store: Store) -> list[dict[str, Any]]:
                     "error": run["error"],
                 },
                 "counts": {
-                    k: run[k] for k in ("read", "inserted", "updated", "unchanged", "deleted", "missing", "quarantined")
+                    k: run[k]
+                    for k in ("read", "inserted", "updated", "unchanged", "deleted", "missing", "quarantined")
                 },
             }
         )
@@ -50,7 +51,11 @@ def entity_counts(store: Store) -> dict[str, int]:
 def ticket_counts(store: Store) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(tickets.c.type, tickets.c.state, sa.func.count()).group_by(tickets.c.type, tickets.c.state))
+        rows = conn.execute(
+            sa.select(tickets.c.type, tickets.c.state, sa.func.count()).group_by(
+                tickets.c.type, tickets.c.state
+            )
+        )
         for ticket_type, state, n in rows:
             counts.setdefault(ticket_type, {})[state] = int(n)
     return counts
@@ -59,8 +64,12 @@ def ticket_counts(store: Store) -> dict[str, dict[str, int]]:
 def queue_counts(store: Store) -> dict[str, int]:
     with store.engine.connect() as conn:
         return {
-            "quarantined": int(conn.scalar(sa.select(sa.func.count()).where(quarantine.c.released_at.is_(None))) or 0),
-            "review_open": int(conn.scalar(sa.select(sa.func.count()).where(review_queue.c.state == "open")) or 0),
+            "quarantined": int(
+                conn.scalar(sa.select(sa.func.count()).where(quarantine.c.released_at.is_(None))) or 0
+            ),
+            "review_open": int(
+                conn.scalar(sa.select(sa.func.count()).where(review_queue.c.state == "open")) or 0
+            ),
             "holds_open": int(conn.scalar(sa.select(sa.func.count()).where(holds.c.state == "held")) or 0),
         }
 

@@ -13,8 +13,11 @@ import typer
 from core.cli.output import console, fail, print_json
 from core.errors import HubError
 
-app = typer.Typer(help="ITSM integration hub: HR, identity, asset and cloud sources to lifecycle tickets.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="ITSM integration hub: HR, identity, asset and cloud sources to lifecycle tickets.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Manage the hub store's schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -22,22 +25,28 @@ ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 
 
-def _hub(config: Path):  # noqa: ANN202 - returns core.hub.Hub, imported lazily for a fast --help
+def _hub(config: Path):
     """The hub of `config`; without any hub.yaml, the embedded default store and no instances."""
     from core.cli.output import err_console
     from core.config.hub_config import HubConfig
     from core.hub import Hub
 
     if config == Path("hub.yaml") and not config.exists():
-        err_console.print("[dim]no hub.yaml here: using the default store .hub/hub.db and no connector instances "
-                          "(`hub sandbox serve` writes a hub.yaml for the sandboxes)[/]")
+        err_console.print(
+            "[dim]no hub.yaml here: using the default store .hub/hub.db and no connector instances "
+            "(`hub sandbox serve` writes a hub.yaml for the sandboxes)[/]"
+        )
         return Hub(HubConfig())
     return Hub.load(config)
 
 
 @app.callback()
-def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log HTTP calls and engine steps")] = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log HTTP calls and engine steps")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command()
@@ -48,8 +57,19 @@ def connectors(as_json: JsonOption = False) -> None:
 
     entries = discover()
     if as_json:
-        print_json([{"name": e.name, "target": e.target, "kind": _kind(e.cls), "title": getattr(e.cls, "title", None),
-                     "sandbox": bool(getattr(e.cls, "sandbox", None)), "error": e.error} for e in entries])
+        print_json(
+            [
+                {
+                    "name": e.name,
+                    "target": e.target,
+                    "kind": _kind(e.cls),
+                    "title": getattr(e.cls, "title", None),
+                    "sandbox": bool(getattr(e.cls, "sandbox", None)),
+                    "error": e.error,
+                }
+                for e in entries
+            ]
+        )
         return
     console.print(connectors_table(entries, _kind))
 
@@ -81,8 +101,12 @@ def check(name: str, config: ConfigOption = Path("hub.yaml")) -> None:
 @app.command()
 def sync(
     name: str,
-    stream: Annotated[list[str] | None, typer.Option("--stream", "-s", help="only this stream (repeatable)")] = None,
-    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="ignore saved state and read everything")] = False,
+    stream: Annotated[
+        list[str] | None, typer.Option("--stream", "-s", help="only this stream (repeatable)")
+    ] = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="ignore saved state and read everything")
+    ] = False,
     config: ConfigOption = Path("hub.yaml"),
     as_json: JsonOption = False,
 ) -> None:
@@ -137,7 +161,7 @@ def main() -> None:
 
 
 def _register_subcommands() -> None:
-    from core.cli import sandbox_cmd
+    from core.cli import lifecycle_cmd, sandbox_cmd, scenario_cmd, tickets_cmd  # noqa: F401 - they register commands
 
     app.add_typer(sandbox_cmd.app, name="sandbox")
     try:

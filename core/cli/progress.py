@@ -9,11 +9,19 @@ from core.hub import Hub
 from core.sync.runner import RunSummary, sync_instance
 
 
-def sync_with_progress(hub: Hub, name: str, streams: list[str] | None, full_refresh: bool, *, quiet: bool) -> list[RunSummary]:
+def sync_with_progress(
+    hub: Hub, name: str, streams: list[str] | None, full_refresh: bool, *, quiet: bool
+) -> list[RunSummary]:
     if quiet:
         return sync_instance(hub, name, streams=streams, full_refresh=full_refresh)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
-                  TimeElapsedColumn(), console=console, transient=False) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} records"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
         tasks: dict[str, int] = {}
 
         def step(stream: str, count: int) -> None:
@@ -26,9 +34,14 @@ def sync_with_progress(hub: Hub, name: str, streams: list[str] | None, full_refr
         c = s.counts
         where = f"{s.instance}/{s.stream}" + (f" {s.partition}" if s.partition else "")
         colour = "yellow" if s.held else "green"
-        console.print(f"[{colour}]{s.status}[/] {where}: read {s.read:,}, inserted {c.inserted:,}, updated {c.updated:,}, "
-                      f"unchanged {c.unchanged:,}, deleted {c.deleted:,}, missing {s.missing:,}, quarantined "
-                      f"{c.quarantined:,} in {s.seconds:.1f}s", highlight=False)
+        console.print(
+            f"[{colour}]{s.status}[/] {where}: read {s.read:,}, inserted {c.inserted:,}, updated {c.updated:,}, "
+            f"unchanged {c.unchanged:,}, deleted {c.deleted:,}, missing {s.missing:,}, quarantined "
+            f"{c.quarantined:,} in {s.seconds:.1f}s",
+            highlight=False,
+        )
         if s.held:
-            console.print(f"  [yellow]held[/]: {s.error}. Approve with `hub approve {s.run_id}`", highlight=False)
+            console.print(
+                f"  [yellow]held[/]: {s.error}. Approve with `hub approve {s.run_id}`", highlight=False
+            )
     return summaries

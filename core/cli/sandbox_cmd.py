@@ -20,7 +20,9 @@ def serve(
     write: Annotated[Path, typer.Option(help="hub.yaml to write")] = Path("hub.yaml"),
     scale: Annotated[int, typer.Option(help="people per sandbox (other data scales with it)")] = 50,
     seed: Annotated[int, typer.Option(help="seed of the deterministic data")] = 7,
-    workdir: Annotated[Path, typer.Option(help="where sandboxes keep their files and CA")] = Path(".hub/sandbox"),
+    workdir: Annotated[Path, typer.Option(help="where sandboxes keep their files and CA")] = Path(
+        ".hub/sandbox"
+    ),
     store_url: Annotated[str, typer.Option(help="store URL written into hub.yaml")] = "sqlite:///.hub/hub.db",
 ) -> None:
     """Serve every registered sandbox until interrupted (Ctrl-C)."""

@@ -16,7 +16,13 @@ def connectors_table(entries: list[ConnectorEntry], kind_of: Callable[[type | No
         table.add_column(column)
     for e in entries:
         note = f"[red]{e.error}[/]" if e.error else e.target
-        table.add_row(e.name, kind_of(e.cls), getattr(e.cls, "title", "-"), "yes" if getattr(e.cls, "sandbox", None) else "-", note)
+        table.add_row(
+            e.name,
+            kind_of(e.cls),
+            getattr(e.cls, "title", "-"),
+            "yes" if getattr(e.cls, "sandbox", None) else "-",
+            note,
+        )
     if not entries:
         table.caption = "no connectors installed"
     return table
@@ -24,14 +30,32 @@ def connectors_table(entries: list[ConnectorEntry], kind_of: Callable[[type | No
 
 def status_tables(document: dict[str, Any]) -> Iterator[Table | str]:
     streams = Table(title="Streams (last run)", title_justify="left")
-    for column in ("instance/stream", "status", "finished", "read", "ins", "upd", "same", "del", "miss", "quar"):
+    for column in (
+        "instance/stream",
+        "status",
+        "finished",
+        "read",
+        "ins",
+        "upd",
+        "same",
+        "del",
+        "miss",
+        "quar",
+    ):
         streams.add_column(column)
     for s in document["streams"]:
         run, c = s["last_run"], s["counts"]
         name = f"{s['instance']}/{s['stream']}" + (f" {s['partition']}" if s["partition"] else "")
         colour = {"succeeded": "green", "failed": "red", "held": "yellow"}.get(run["status"], "white")
-        streams.add_row(name, f"[{colour}]{run['status']}[/]", str(run["finished_at"] or "-")[:19],
-                        *(str(c[k]) for k in ("read", "inserted", "updated", "unchanged", "deleted", "missing", "quarantined")))
+        streams.add_row(
+            name,
+            f"[{colour}]{run['status']}[/]",
+            str(run["finished_at"] or "-")[:19],
+            *(
+                str(c[k])
+                for k in ("read", "inserted", "updated", "unchanged", "deleted", "missing", "quarantined")
+            ),
+        )
     if not document["streams"]:
         streams.caption = "no sync has run yet: try `hub sync NAME` (or `make demo`)"
     yield streams
@@ -45,10 +69,14 @@ def status_tables(document: dict[str, Any]) -> Iterator[Table | str]:
     for column in ("type", "open", "in_progress", "closed", "cancelled"):
         tickets.add_column(column)
     for ticket_type, states in document["tickets"].items():
-        tickets.add_row(ticket_type, *(str(states.get(s, 0)) for s in ("open", "in_progress", "closed", "cancelled")))
+        tickets.add_row(
+            ticket_type, *(str(states.get(s, 0)) for s in ("open", "in_progress", "closed", "cancelled"))
+        )
     if not document["tickets"]:
         tickets.caption = "no tickets yet"
     yield tickets
     q = document["queues"]
-    yield (f"quarantined records: {q['quarantined']}   review queue: {q['review_open']}   "
-           f"held runs: {q['holds_open']}" + ("  (see `hub approve --list`)" if q["holds_open"] else ""))
+    yield (
+        f"quarantined records: {q['quarantined']}   review queue: {q['review_open']}   "
+        f"held runs: {q['holds_open']}" + ("  (see `hub approve --list`)" if q["holds_open"] else "")
+    )

@@ -43,7 +43,9 @@ class SandboxFleet:
                 continue
             try:
                 sandbox_cls = load_object(cls.sandbox)
-                sandbox = sandbox_cls(seed=self.seed, scale=self.scale, ca=ca, workdir=self.workdir / entry.name)
+                sandbox = sandbox_cls(
+                    seed=self.seed, scale=self.scale, ca=ca, workdir=self.workdir / entry.name
+                )
                 self.sandboxes[entry.name] = sandbox.start()
             except Exception as exc:  # one broken sandbox must not stop the others
                 log.exception("sandbox %s failed to start", entry.name)
@@ -64,7 +66,9 @@ class SandboxFleet:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def hub_config(self, *, store_url: str, sink: str = "builtin", schedule: str = "@hourly") -> dict[str, Any]:
+    def hub_config(
+        self, *, store_url: str, sink: str = "builtin", schedule: str = "@hourly"
+    ) -> dict[str, Any]:
         """A hub.yaml document: every source sandbox as an instance, sinks configured but not selected."""
         instances = []
         for entry in discover():

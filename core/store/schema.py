@@ -195,8 +195,19 @@ change_log = sa.Table(
     sa.Column("run_id", sa.String(36)),
     _ts("changed_at", False),
     sa.Column("processed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("resolution_run", sa.String(36)),
     sa.Index("ix_change_log_entity", "entity", "entity_id"),
     sa.Index("ix_change_log_unprocessed", "processed", "entity"),
+)
+
+match_keys = sa.Table(
+    "match_keys",
+    metadata,
+    sa.Column("entity", sa.String(30), primary_key=True),
+    sa.Column("rule", sa.String(100), primary_key=True),
+    sa.Column("value", sa.String(500), primary_key=True),
+    sa.Column("entity_id", sa.String(36), primary_key=True),
+    sa.Index("ix_match_keys_entity_id", "entity_id"),
 )
 
 conflicts = sa.Table(
@@ -277,6 +288,8 @@ tickets = sa.Table(
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("assignment_group", sa.String(200)),
     _ts("due_at", False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("time_zone", sa.String(64), nullable=False),
     sa.Column("tasks", JSON, nullable=False),
     sa.Column("sink", sa.String(100), nullable=False),
     sa.Column("external_id", sa.String(200)),
@@ -286,6 +299,19 @@ tickets = sa.Table(
     _ts("updated_at", False),
     _ts("closed_at"),
     _ts("access_removed_at"),
+    _ts("overdue_notified_at"),
+)
+
+builtin_tickets = sa.Table(
+    "builtin_tickets",
+    metadata,
+    sa.Column("external_id", sa.String(36), primary_key=True),
+    sa.Column("key", sa.String(200), nullable=False, unique=True),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("payload", JSON, nullable=False),
+    _ts("created_at", False),
+    _ts("updated_at", False),
 )
 
 outbox = sa.Table(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 03:24:11.408841
+Create Date: 2026-11-23
 """
 
 import sqlalchemy as sa
@@ -71,6 +71,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_assets_serial_number"), ["serial_number"], unique=False)
 
     op.create_table(
+        "builtin_tickets",
+        sa.Column("external_id", sa.String(length=36), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("external_id", name=op.f("pk_builtin_tickets")),
+        sa.UniqueConstraint("key", name=op.f("uq_builtin_tickets_key")),
+    )
+    op.create_table(
         "change_log",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("entity", sa.String(length=30), nullable=False),
@@ -91,6 +107,7 @@ def upgrade() -> None:
         sa.Column("run_id", sa.String(length=36), nullable=True),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("processed", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("resolution_run", sa.String(length=36), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_change_log")),
     )
     with op.batch_alter_table("change_log", schema=None) as batch_op:
@@ -257,6 +274,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("lifecycle_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_lifecycle_events_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
+        "match_keys",
+        sa.Column("entity", sa.String(length=30), nullable=False),
+        sa.Column("rule", sa.String(length=100), nullable=False),
+        sa.Column("value", sa.String(length=500), nullable=False),
+        sa.Column("entity_id", sa.String(length=36), nullable=False),
+        sa.PrimaryKeyConstraint("entity", "rule", "value", "entity_id", name=op.f("pk_match_keys")),
+    )
+    with op.batch_alter_table("match_keys", schema=None) as batch_op:
+        batch_op.create_index("ix_match_keys_entity_id", ["entity_id"], unique=False)
 
     op.create_table(
         "org_units",
@@ -469,6 +497,8 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("assignment_group", sa.String(length=200), nullable=True),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("time_zone", sa.String(length=64), nullable=False),
         sa.Column(
             "tasks",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -482,6 +512,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("access_removed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("overdue_notified_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_tickets")),
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
@@ -523,6 +554,10 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     op.drop_table("org_units")
+    with op.batch_alter_table("match_keys", schema=None) as batch_op:
+        batch_op.drop_index("ix_match_keys_entity_id")
+
+    op.drop_table("match_keys")
     with op.batch_alter_table("lifecycle_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lifecycle_events_person_id"))
 
@@ -544,6 +579,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_change_log_entity")
 
     op.drop_table("change_log")
+    op.drop_table("builtin_tickets")
     with op.batch_alter_table("assets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assets_serial_number"))
         batch_op.drop_index(batch_op.f("ix_assets_custodian_person_id"))

@@ -1,0 +1,50 @@
+"""`hub approve`: release a run held by the mass-change or ticket-storm guard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from core import clock
+from core.config.hub_config import HubConfig
+from core.errors import ConfigError
+from core.store.engine import Store
+from core.store.schema import holds
+from core.store.snapshots import finish_snapshot
+
+
+def find_hold(store: Store, ident: str) -> dict[str, Any]:
+    """A held hold by its id or by the id of the sync run it holds."""
+    with store.engine.connect() as conn:
+        for row in conn.execute(sa.select(holds).where(holds.c.state == "held")):
+            if row.id == ident or (row.details or {}).get("run_id") == ident:
+                return dict(row._mapping)
+    raise ConfigError(f"nothing is held under {ident!r}", hint="`hub status` lists held runs with their ids")
+
+
+def approve(store: Store, config: HubConfig, ident: str, *, by: str = "operator") -> dict[str, Any]:
+    """Approve a hold. A held snapshot is applied now; a held resolution or ticket storm on the next pass."""
+    hold = find_hold(store, ident)
+    details = hold["details"] or {}
+    if hold["kind"] == "mass_change" and "run_id" in details:
+        policy = config.instance(details["instance"]).stream_policy(details["stream"])
+        outcome = finish_snapshot(
+            store,
+            instance=details["instance"],
+            stream=details["stream"],
+            partition=details.get("partition", ""),
+            run_id=details["run_id"],
+            policy=policy,
+            force=True,
+        )
+        state, result = "applied", {"deleted": outcome.deleted, "newly_missing": outcome.newly_missing}
+    else:
+        state, result = "approved", {}
+    with store.engine.begin() as conn:
+        conn.execute(
+            holds.update()
+            .where(holds.c.id == hold["id"])
+            .values(state=state, decided_at=clock.now(), decided_by=by)
+        )
+    return {"hold": hold["id"], "scope": hold["scope"], "state": state, **result}

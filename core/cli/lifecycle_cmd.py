@@ -1,0 +1,175 @@
+"""Commands for the lifecycle: resolve, plan, apply, run, approve, review, explain, findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from core.cli.app import ConfigOption, JsonOption, _hub, app
+from core.cli.output import console, print_json
+
+review_app = typer.Typer(
+    help="Records that matched more than one entity, waiting for a decision.", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
+
+
+@app.command("resolve")
+def resolve_cmd(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
+    """Resolve staged source records into canonical entities (idempotent)."""
+    from core.resolve.engine import resolve
+
+    hub = _hub(config)
+    summary = resolve(hub).as_dict()
+    print_json(summary) if as_json else console.print(summary)
+    hub.close()
+
+
+@app.command()
+def plan(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
+    """Show which tickets would be opened, updated or cancelled, and why, without changing anything."""
+    from core.lifecycle.engine import evaluate
+
+    hub = _hub(config)
+    summary = evaluate(hub, dry_run=True)
+    _print_lifecycle(summary.as_dict(), as_json, "would")
+    hub.close()
+
+
+@app.command()
+def apply(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
+    """Resolve, detect events, plan tickets and deliver them through the outbox."""
+    from core.pipeline import run_lifecycle
+
+    hub = _hub(config)
+    result = run_lifecycle(hub)
+    if as_json:
+        print_json(result)
+    else:
+        _print_lifecycle(result["lifecycle"], False, "did")
+        console.print(f"delivered {result['delivery']['delivered']}, failed {result['delivery']['failed']}")
+    hub.close()
+
+
+@app.command()
+def run(
+    config: ConfigOption = Path("hub.yaml"),
+    as_json: JsonOption = False,
+    only: Annotated[list[str] | None, typer.Option(help="only these source instances")] = None,
+) -> None:
+    """The whole pipeline once: sync every source, then resolve, plan and deliver."""
+    from core.pipeline import run_all
+
+    hub = _hub(config)
+    result = run_all(hub, only=only)
+    if as_json:
+        print_json(result)
+    else:
+        for name, runs in result["syncs"].items():
+            console.print(f"sync {name}: {runs if isinstance(runs, dict) else len(runs)} runs")
+        _print_lifecycle(result["lifecycle"], False, "did")
+    hub.close()
+
+
+def _print_lifecycle(summary: dict, as_json: bool, verb: str) -> None:  # type: ignore[type-arg]
+    if as_json:
+        print_json(summary)
+        return
+    for reason in summary["held"]:
+        console.print(f"[yellow]held[/]: {reason} (approve with `hub approve ID`, see `hub status`)")
+    table = Table(title=f"Tickets the hub {verb} open/update/cancel", title_justify="left")
+    for column in ("action", "key", "type", "employee", "due", "why"):
+        table.add_column(column)
+    for a in summary["actions"]:
+        table.add_row(a["action"], a["key"], a["type"], a["employee_id"] or "-", a["due"] or "-", a["reason"])
+    if not summary["actions"]:
+        table.caption = "nothing to do"
+    console.print(table)
+
+
+@app.command()
+def approve(
+    ident: Annotated[str, typer.Argument(help="run ID or hold ID from `hub status`")],
+    config: ConfigOption = Path("hub.yaml"),
+) -> None:
+    """Release a run held by the mass-change or ticket-storm guard."""
+    from core.approvals import approve as do_approve
+
+    hub = _hub(config)
+    result = do_approve(hub.store, hub.config, ident)
+    console.print(f"approved {result['scope']}: {result}")
+    hub.close()
+
+
+@app.command()
+def findings(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
+    """Orphan accounts, access left after termination, assets with terminated custodians, unowned resources."""
+    from core.resolve.findings import findings as compute
+
+    hub = _hub(config)
+    found = compute(hub.store)
+    if as_json:
+        print_json(found)
+    else:
+        table = Table(title=f"Findings ({len(found)})", title_justify="left")
+        for column in ("kind", "subject", "employee", "detail"):
+            table.add_column(column)
+        for f in found:
+            table.add_row(f["kind"], f["subject"], f["employee_id"] or "-", f["detail"])
+        console.print(table)
+    hub.close()
+
+
+@app.command()
+def explain(
+    kind: Annotated[str, typer.Argument(help="person, asset, account or resource")],
+    ident: Annotated[str, typer.Argument(help="employee ID, asset tag/serial, account or resource ID")],
+    config: ConfigOption = Path("hub.yaml"),
+    as_json: JsonOption = False,
+) -> None:
+    """A canonical record, where every field came from, its history, events and tickets."""
+    from core.cli.explain_view import render_explain
+    from core.explain import explain as compute
+
+    hub = _hub(config)
+    document = compute(hub.store, kind, ident)
+    print_json(document) if as_json else render_explain(document)
+    hub.close()
+
+
+@review_app.command("list")
+def review_list(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
+    """Open review items."""
+    from core.resolve.review import open_reviews
+
+    hub = _hub(config)
+    items = open_reviews(hub.store)
+    if as_json:
+        print_json(items)
+    else:
+        for item in items:
+            console.print(
+                f"[bold]{item['id']}[/] {item['reason']}\n    candidates: {', '.join(item['candidates'])}"
+            )
+        if not items:
+            console.print("review queue is empty")
+    hub.close()
+
+
+@review_app.command("resolve")
+def review_resolve(
+    item: int,
+    entity: Annotated[str | None, typer.Option(help="link to this candidate")] = None,
+    new: Annotated[bool, typer.Option(help="make it a new entity")] = False,
+    config: ConfigOption = Path("hub.yaml"),
+) -> None:
+    """Decide a review item; the record is re-resolved on the next pass."""
+    from core.resolve.review import resolve_review
+
+    hub = _hub(config)
+    target = resolve_review(hub.store, item, entity_id=entity, new=new)
+    console.print(f"review {item}: linked to {target}; run `hub resolve` (or wait for the lifecycle DAG)")
+    hub.close()

@@ -1,0 +1,59 @@
+"""Building ticket content from a playbook, a person and their footprint."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.lifecycle.footprint import footprint_tasks
+from core.lifecycle.playbooks import Playbook, TemplateValues, task_applies
+
+
+def template_values(
+    person: dict[str, Any], before: dict[str, Any], effective: date | None, changed: set[str], reason: str
+) -> TemplateValues:
+    values = dict(person)
+    values.setdefault(
+        "display_name",
+        " ".join(
+            str(x)
+            for x in (person.get("preferred_name") or person.get("given_name"), person.get("family_name"))
+            if x
+        )
+        or person.get("employee_id"),
+    )
+    values.update({f"before_{k}": v for k, v in before.items()})
+    values["effective_date"] = effective.isoformat() if effective else None
+    values["changes"] = reason
+    values["changed"] = ", ".join(sorted(changed))
+    return TemplateValues(values)
+
+
+def build_ticket(
+    conn: sa.Connection,
+    book: Playbook,
+    person_id: str,
+    person: dict[str, Any],
+    values: TemplateValues,
+    changed: set[str],
+) -> dict[str, Any]:
+    tasks: list[dict[str, str]] = []
+    for spec in book.tasks:
+        if not task_applies(spec, person, changed):
+            continue
+        if spec.footprint:
+            tasks += [{"title": t, "state": "open"} for t in footprint_tasks(conn, person_id, spec.footprint)]
+        elif spec.title:
+            tasks.append({"title": values.render(spec.title), "state": "open"})
+    return {
+        "title": values.render(book.title),
+        "description": values.render(book.description),
+        "assignment_group": book.assignment_group,
+        "tasks": tasks,
+    }
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()

@@ -1,0 +1,67 @@
+"""The whole flow as the DAGs run it: sync every source, resolve, detect, plan, deliver, read back.
+
+Each step is idempotent and safe to rerun; Airflow tasks, `hub run`, the scenario runner and the
+demo call these same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from core.connector.contracts import SourceConnector
+from core.connector.registry import connector_class
+from core.errors import HubError
+from core.lifecycle.engine import evaluate
+from core.resolve.engine import resolve
+from core.sync.runner import sync_instance
+from core.tickets.outbox import deliver
+from core.tickets.status_sync import sync_status
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+
+def source_instances(hub: Hub) -> list[str]:
+    """Enabled instances whose connector is a source, in hub.yaml order."""
+    names = []
+    for instance in hub.config.instances:
+        if not instance.enabled:
+            continue
+        try:
+            if issubclass(connector_class(instance.type), SourceConnector):
+                names.append(instance.name)
+        except HubError:
+            continue
+    return names
+
+
+def run_lifecycle(hub: Hub) -> dict[str, Any]:
+    """Resolve, detect events, plan tickets, deliver through the outbox, read status back."""
+    resolution = resolve(hub)
+    lifecycle = evaluate(hub)
+    delivery = deliver(hub)
+    status = sync_status(hub)
+    return {
+        "resolution": resolution.as_dict(),
+        "lifecycle": lifecycle.as_dict(),
+        "delivery": delivery.as_dict(),
+        "status": status.as_dict(),
+    }
+
+
+def run_all(
+    hub: Hub, *, only: list[str] | None = None, on_sync: Callable[[str, list[Any]], None] | None = None
+) -> dict[str, Any]:
+    """Sync every (or the named) source instance, then the lifecycle. Failures of one source are
+    recorded and the others go on; the lifecycle still runs on what was synced."""
+    syncs: dict[str, Any] = {}
+    for name in only or source_instances(hub):
+        try:
+            summaries = sync_instance(hub, name)
+            syncs[name] = [s.as_dict() for s in summaries]
+            if on_sync:
+                on_sync(name, summaries)
+        except HubError as exc:
+            syncs[name] = {"error": str(exc)}
+    return {"syncs": syncs, **run_lifecycle(hub)}

@@ -1,0 +1,388 @@
+"""The resolution pass: unresolved source records → matched, linked, merged canonical entities.
+
+Promises:
+- idempotent: a pass with nothing unresolved writes nothing;
+- a record with two candidate entities is never merged: it goes to the review queue;
+- every change of a canonical field is written to the change log (old, new, source record, run);
+- entities are resolved people-first so accounts, assets and resources link to them in one pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from core import clock
+from core.resolve.config import ENTITY_ORDER, EntityRules, load_rules
+from core.resolve.guard import held_streams
+from core.resolve.keys import rule_keys
+from core.resolve.links import PERSON_LINK_COLUMNS, key_columns
+from core.resolve.merge import LinkedRecord, Merged, merge
+from core.store.schema import (
+    ENTITY_TABLES,
+    change_log,
+    conflicts,
+    entity_links,
+    match_keys,
+    review_queue,
+    source_records,
+)
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+log = logging.getLogger("hub.resolve")
+BATCH = 500
+
+
+@dataclass
+class ResolveSummary:
+    run_id: str
+    records: int = 0
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    deleted: Counter[str] = field(default_factory=Counter)
+    changes: int = 0
+    review: int = 0
+    conflicts: int = 0
+    relinked: int = 0
+    held: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "records": self.records,
+            "created": dict(self.created),
+            "updated": dict(self.updated),
+            "deleted": dict(self.deleted),
+            "changes": self.changes,
+            "review": self.review,
+            "conflicts": self.conflicts,
+            "relinked": self.relinked,
+            "held": self.held,
+        }
+
+
+class _Pass:
+    def __init__(self, hub: Hub, conn: sa.Connection, summary: ResolveSummary, rules: dict[str, EntityRules]):
+        self.conn = conn
+        self.summary = summary
+        self.rules = rules
+        self.types = {i.name: i.type for i in hub.config.instances}
+        self.now = clock.now()
+
+    # -- matching ------------------------------------------------------------------------
+    def match(
+        self, entity: str, record: Any, pending: dict[tuple[str, str], str]
+    ) -> tuple[str | None, str | None]:
+        """(entity id, rule) for a record; ("", None) for a new entity; (None, rule) when ambiguous.
+
+        A candidate found by a weaker rule is not the same entity if a stronger rule's keys exist on
+        both sides and differ (two employee IDs sharing one email are two people).
+        """
+        fragment = record.fragment or {}
+        stronger: list[tuple[str, set[str]]] = []
+        for rule in self.rules[entity].match:
+            if rule.sources and not {record.instance, self.types.get(record.instance)} & set(rule.sources):
+                continue
+            keys = list(rule_keys(rule, fragment))
+            if not keys:
+                continue
+            found = self._lookup(entity, rule.index_name, keys, pending)
+            found = {
+                c
+                for c in found
+                if not self._contradicts(entity, c, [x for x in stronger if x[0] != rule.index_name], pending)
+            }
+            stronger.append((rule.index_name, set(keys)))
+            if len(found) == 1:
+                return found.pop(), rule.name
+            if len(found) > 1:
+                self._review(entity, record, rule.name, sorted(found))
+                return None, rule.name
+        return "", None
+
+    def _lookup(
+        self, entity: str, index: str, keys: list[str], pending: dict[tuple[str, str], str]
+    ) -> set[str]:
+        found = {
+            row.entity_id
+            for row in self.conn.execute(
+                sa.select(match_keys.c.entity_id).where(
+                    match_keys.c.entity == entity, match_keys.c.rule == index, match_keys.c.value.in_(keys)
+                )
+            )
+        }
+        return found | {pending[(index, k)] for k in keys if (index, k) in pending}
+
+    def _contradicts(
+        self,
+        entity: str,
+        candidate: str,
+        stronger: list[tuple[str, set[str]]],
+        pending: dict[tuple[str, str], str],
+    ) -> bool:
+        for index, keys in stronger:
+            theirs = {value for (i, value), owner in pending.items() if i == index and owner == candidate}
+            theirs |= {
+                row.value
+                for row in self.conn.execute(
+                    sa.select(match_keys.c.value).where(
+                        match_keys.c.entity == entity,
+                        match_keys.c.rule == index,
+                        match_keys.c.entity_id == candidate,
+                    )
+                )
+            }
+            if theirs and not theirs & keys:
+                return True
+        return False
+
+    def _review(self, entity: str, record: Any, rule: str, candidates: list[str]) -> None:
+        exists = self.conn.execute(
+            sa.select(review_queue.c.id).where(
+                review_queue.c.source_record_id == record.id, review_queue.c.state == "open"
+            )
+        ).first()
+        if exists is None:
+            self.conn.execute(
+                review_queue.insert().values(
+                    entity=entity,
+                    source_record_id=record.id,
+                    rule=rule,
+                    candidates=candidates,
+                    state="open",
+                    reason=f"{record.instance}/{record.stream} record {record.record_key!r} matches {len(candidates)} "
+                    f"{entity} records by rule {rule!r}; not merged automatically",
+                    created_at=self.now,
+                )
+            )
+        self.summary.review += 1
+
+    # -- a batch --------------------------------------------------------------------------
+    def batch(self, entity: str, records: list[Any]) -> None:
+        ids = [r.id for r in records]
+        links = dict(
+            self.conn.execute(
+                sa.select(entity_links.c.source_record_id, entity_links.c.entity_id).where(
+                    entity_links.c.entity == entity, entity_links.c.source_record_id.in_(ids)
+                )
+            ).all()
+        )
+        affected: set[str] = set()
+        pending: dict[tuple[str, str], str] = {}
+        for record in records:
+            if record.id in links:
+                affected.add(links[record.id])
+                continue
+            if record.deleted_at is not None:
+                continue
+            entity_id, rule = self.match(entity, record, pending)
+            if entity_id is None:
+                continue
+            if entity_id == "":
+                entity_id, rule = str(uuid.uuid4()), "new"
+                for r in self.rules[entity].match:
+                    for key in rule_keys(r, record.fragment or {}):
+                        pending[(r.index_name, key)] = entity_id
+            self.conn.execute(
+                entity_links.insert().values(
+                    entity=entity,
+                    entity_id=entity_id,
+                    source_record_id=record.id,
+                    rule=rule,
+                    linked_at=self.now,
+                )
+            )
+            affected.add(entity_id)
+        for entity_id in sorted(affected):
+            self.apply(entity, entity_id)
+        self.conn.execute(source_records.update().where(source_records.c.id.in_(ids)).values(resolved=True))
+        self.summary.records += len(ids)
+
+    # -- merging and writing -----------------------------------------------------------------
+    def linked_records(self, entity: str, entity_id: str) -> list[LinkedRecord]:
+        t = source_records
+        rows = self.conn.execute(
+            sa.select(t.c.id, t.c.instance, t.c.stream, t.c.fragment, t.c.last_changed_at)
+            .join(entity_links, entity_links.c.source_record_id == t.c.id)
+            .where(
+                entity_links.c.entity == entity,
+                entity_links.c.entity_id == entity_id,
+                t.c.deleted_at.is_(None),
+            )
+        )
+        return [
+            LinkedRecord(
+                r.id,
+                r.instance,
+                self.types.get(r.instance, r.instance),
+                r.stream,
+                r.fragment or {},
+                r.last_changed_at,
+            )
+            for r in rows
+        ]
+
+    def apply(self, entity: str, entity_id: str) -> None:
+        table = ENTITY_TABLES[entity]
+        records = self.linked_records(entity, entity_id)
+        current = self.conn.execute(sa.select(table).where(table.c.id == entity_id)).first()
+        if not records:
+            if current is not None and current.deleted_at is None:
+                self.conn.execute(
+                    table.update()
+                    .where(table.c.id == entity_id)
+                    .values(deleted_at=self.now, updated_at=self.now)
+                )
+                self._log(entity, entity_id, "_deleted", False, True, None)
+                self.summary.deleted[entity] += 1
+            return
+        merged = merge(records, self.rules[entity])
+        old = dict(current.attrs) if current is not None else {}
+        for name in sorted(set(old) | set(merged.attrs)):
+            if old.get(name) != merged.attrs.get(name):
+                self._log(
+                    entity,
+                    entity_id,
+                    name,
+                    old.get(name),
+                    merged.attrs.get(name),
+                    merged.field_sources.get(name),
+                )
+        columns = key_columns(self.conn, entity, merged.attrs)
+        row = {
+            **columns,
+            "attrs": merged.attrs,
+            "field_sources": merged.field_sources,
+            "updated_at": self.now,
+            "deleted_at": None,
+        }
+        if current is None:
+            self.conn.execute(table.insert().values(id=entity_id, created_at=self.now, **row))
+            self.summary.created[entity] += 1
+        elif (
+            old != merged.attrs
+            or dict(current.field_sources) != merged.field_sources
+            or current.deleted_at is not None
+            or any(getattr(current, k) != v for k, v in columns.items())
+        ):
+            if current.deleted_at is not None:
+                self._log(entity, entity_id, "_deleted", True, False, None)
+            self.conn.execute(table.update().where(table.c.id == entity_id).values(**row))
+            self.summary.updated[entity] += 1
+        self._index(entity, entity_id, merged, records)
+        self._conflicts(entity, entity_id, merged)
+
+    def _index(self, entity: str, entity_id: str, merged: Merged, records: list[LinkedRecord]) -> None:
+        keys = {
+            (r.index_name, k)
+            for r in self.rules[entity].match
+            for fields in [merged.attrs, *(rec.fragment for rec in records)]
+            for k in rule_keys(r, fields)
+        }
+        self.conn.execute(
+            match_keys.delete().where(match_keys.c.entity == entity, match_keys.c.entity_id == entity_id)
+        )
+        if keys:
+            self.conn.execute(
+                match_keys.insert(),
+                [
+                    {"entity": entity, "rule": rule, "value": value, "entity_id": entity_id}
+                    for rule, value in sorted(keys)
+                ],
+            )
+
+    def _conflicts(self, entity: str, entity_id: str, merged: Merged) -> None:
+        self.conn.execute(
+            conflicts.delete().where(conflicts.c.entity == entity, conflicts.c.entity_id == entity_id)
+        )
+        if merged.conflicts:
+            self.conn.execute(
+                conflicts.insert(),
+                [
+                    {
+                        "entity": entity,
+                        "entity_id": entity_id,
+                        "field": c.field,
+                        "chosen_source": c.chosen_source,
+                        "chosen_value": c.chosen_value,
+                        "other_source": c.other_source,
+                        "other_value": c.other_value,
+                        "seen_at": self.now,
+                    }
+                    for c in merged.conflicts
+                ],
+            )
+            self.summary.conflicts += len(merged.conflicts)
+
+    def _log(
+        self, entity: str, entity_id: str, name: str, old: Any, new: Any, source: dict[str, Any] | None
+    ) -> None:
+        self.conn.execute(
+            change_log.insert().values(
+                entity=entity,
+                entity_id=entity_id,
+                field=name,
+                old_value=old,
+                new_value=new,
+                source=(source or {}).get("source"),
+                source_record_id=(source or {}).get("record_id"),
+                run_id=self.summary.run_id,
+                resolution_run=self.summary.run_id,
+                changed_at=self.now,
+            )
+        )
+        self.summary.changes += 1
+
+    def relink(self) -> None:
+        """Give accounts, assets and resources that had no person a second chance after new people arrived."""
+        for entity, column in PERSON_LINK_COLUMNS.items():
+            table = ENTITY_TABLES[entity]
+            rows = self.conn.execute(
+                sa.select(table.c.id, table.c.attrs).where(
+                    getattr(table.c, column).is_(None), table.c.deleted_at.is_(None)
+                )
+            ).all()
+            for row in rows:
+                person_id = key_columns(self.conn, entity, dict(row.attrs)).get(column)
+                if person_id:
+                    self.conn.execute(table.update().where(table.c.id == row.id).values({column: person_id}))
+                    self.summary.relinked += 1
+
+
+def resolve(hub: Hub) -> ResolveSummary:
+    """Resolve every unresolved source record (people first); returns what changed."""
+    summary = ResolveSummary(run_id=str(uuid.uuid4()))
+    rules = load_rules(hub.config.resolution)
+    with hub.store.engine.begin() as conn:
+        skip = held_streams(conn, hub.config)
+    summary.held = [f"{i}/{s}" for i, s in sorted(skip)]
+    for entity in ENTITY_ORDER:
+        last_id = 0
+        while True:
+            with hub.store.engine.begin() as conn:
+                resolver = _Pass(hub, conn, summary, rules)
+                t = source_records
+                rows = conn.execute(
+                    sa.select(t.c.id, t.c.instance, t.c.stream, t.c.record_key, t.c.fragment, t.c.deleted_at)
+                    .where(t.c.resolved.is_(False), t.c.entity == entity, t.c.id > last_id)
+                    .order_by(t.c.id)
+                    .limit(BATCH)
+                ).all()
+                if not rows:
+                    break
+                last_id = rows[-1].id
+                batch = [r for r in rows if (r.instance, r.stream) not in skip]
+                if batch:
+                    resolver.batch(entity, batch)
+    if summary.created.get("person"):
+        with hub.store.engine.begin() as conn:
+            _Pass(hub, conn, summary, rules).relink()
+    log.info("resolution: %s", summary.as_dict())
+    return summary

@@ -1,0 +1,111 @@
+"""Mass-change guard at resolution: a stream whose pending records would delete or deactivate
+more than its policy allows is held (not applied) until `hub approve`."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import sqlalchemy as sa
+
+from core import clock
+from core.config.hub_config import HubConfig
+from core.store.schema import ENTITY_TABLES, entity_links, holds, source_records
+
+DEACTIVATING = {"person": ("status", "terminated"), "account": ("enabled", False)}
+
+
+def _is_deactivation(entity: str, fragment: dict[str, Any] | None, current: dict[str, Any] | None) -> bool:
+    spec = DEACTIVATING.get(entity)
+    if spec is None or not fragment or current is None:
+        return False
+    field, value = spec
+    return fragment.get(field) == value and current.get(field) != value
+
+
+def held_streams(conn: sa.Connection, config: HubConfig) -> set[tuple[str, str]]:
+    """Streams to skip in this pass; creates holds for streams that trip the guard."""
+    t = source_records
+    pending: dict[tuple[str, str], int] = defaultdict(int)
+    rows = conn.execute(
+        sa.select(
+            t.c.id,
+            t.c.instance,
+            t.c.stream,
+            t.c.entity,
+            t.c.fragment,
+            t.c.deleted_at,
+            entity_links.c.entity_id,
+        )
+        .join(entity_links, entity_links.c.source_record_id == t.c.id)
+        .where(t.c.resolved.is_(False))
+    )
+    for row in rows:
+        if row.deleted_at is not None:
+            pending[(row.instance, row.stream)] += 1
+            continue
+        if row.entity in DEACTIVATING:
+            table = ENTITY_TABLES[row.entity]
+            current = conn.scalar(sa.select(table.c.attrs).where(table.c.id == row.entity_id))
+            if _is_deactivation(row.entity, row.fragment, current):
+                pending[(row.instance, row.stream)] += 1
+    skipped: set[tuple[str, str]] = set()
+    for (instance, stream), count in pending.items():
+        try:
+            policy = config.instance(instance).stream_policy(stream).guard
+        except Exception:
+            continue
+        if not policy.enabled:
+            continue
+        population = (
+            conn.scalar(sa.select(sa.func.count()).where(t.c.instance == instance, t.c.stream == stream)) or 0
+        )
+        limit = policy.limit(population)
+        if count <= limit:
+            continue
+        scope = f"resolve:{instance}/{stream}"
+        if _consume_approval(conn, scope):
+            continue
+        skipped.add((instance, stream))
+        _hold(conn, scope, instance, stream, count, population, limit)
+    return skipped
+
+
+def _consume_approval(conn: sa.Connection, scope: str) -> bool:
+    approved = conn.execute(
+        sa.select(holds.c.id).where(holds.c.scope == scope, holds.c.state == "approved")
+    ).first()
+    if approved is None:
+        return False
+    conn.execute(
+        holds.update().where(holds.c.id == approved.id).values(state="applied", decided_at=clock.now())
+    )
+    return True
+
+
+def _hold(
+    conn: sa.Connection, scope: str, instance: str, stream: str, count: int, population: int, limit: int
+) -> None:
+    if conn.execute(sa.select(holds.c.id).where(holds.c.scope == scope, holds.c.state == "held")).first():
+        return
+    conn.execute(
+        holds.insert().values(
+            id=str(uuid.uuid4()),
+            kind="mass_change",
+            scope=scope,
+            state="held",
+            reason=(
+                f"{instance}/{stream} would delete or deactivate {count} of {population} records; "
+                f"the guard allows {limit}"
+            ),
+            details={
+                "instance": instance,
+                "stream": stream,
+                "count": count,
+                "population": population,
+                "limit": limit,
+            },
+            created_at=clock.now(),
+        )
+    )

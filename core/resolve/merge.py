@@ -1,0 +1,76 @@
+"""Per-field source precedence: which source's value each canonical field takes.
+
+For each field the sources are ranked by the entity's precedence list (instance names or
+connector types, most trusted first); sources not listed come after. The first source with a
+value wins, so a lower source fills in when a higher one has nothing. Disagreements between
+sources are returned as conflicts to be recorded, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core.resolve.config import EntityRules
+
+
+@dataclass(frozen=True)
+class LinkedRecord:
+    id: int
+    instance: str
+    connector_type: str
+    stream: str
+    fragment: dict[str, Any]
+    last_changed_at: datetime
+
+    @property
+    def source(self) -> str:
+        return f"{self.instance}/{self.stream}"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    field: str
+    chosen_source: str
+    chosen_value: Any
+    other_source: str
+    other_value: Any
+
+
+@dataclass
+class Merged:
+    attrs: dict[str, Any] = field(default_factory=dict)
+    field_sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def _rank(order: list[str], record: LinkedRecord) -> int:
+    for position, name in enumerate(order):
+        if name in (record.instance, record.connector_type):
+            return position
+    return len(order)
+
+
+def merge(records: list[LinkedRecord], rules: EntityRules) -> Merged:
+    """Merge live records of one entity into its canonical fields."""
+    merged = Merged()
+    names = sorted({name for r in records for name in r.fragment})
+    newest_first = sorted(records, key=lambda r: (r.last_changed_at, r.id), reverse=True)
+    for name in names:
+        order = rules.sources_for(name)
+        ranked = sorted(newest_first, key=lambda r: _rank(order, r))
+        chosen: LinkedRecord | None = None
+        for record in ranked:
+            value = record.fragment.get(name)
+            if value is None or value == "" or value == []:
+                continue
+            if chosen is None:
+                chosen = record
+                merged.attrs[name] = value
+                merged.field_sources[name] = {"source": record.source, "record_id": record.id}
+            elif record.instance != chosen.instance and value != merged.attrs[name]:
+                merged.conflicts.append(
+                    Conflict(name, chosen.source, merged.attrs[name], record.source, value)
+                )
+    return merged

@@ -1,0 +1,1 @@
+"""Tickets: the built-in sink, the outbox that delivers to any sink exactly once, status sync."""

@@ -1,0 +1,143 @@
+"""Delivering ticket intents from the outbox to the sink, exactly once.
+
+Protocol per intent: `create` looks the ticket up by idempotency key before creating, so a crash
+after the sink created it but before the hub recorded it heals on the next delivery; `update`
+and `cancel` address the external ID (found by key if the hub never recorded it). An intent is
+marked delivered in the same transaction that records the external ID. A failing intent is
+retried on later passes and blocks only later intents of the same ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from core import clock
+from core.connector.sink import TicketPayload, TicketSink
+from core.errors import HubError
+from core.store.schema import outbox, tickets
+from core.tickets.notify import notify_safely
+from core.tickets.sinks import notifier, ticket_sink
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+log = logging.getLogger("hub.outbox")
+MAX_ATTEMPTS = 10
+
+
+@dataclass
+class DeliverySummary:
+    delivered: int = 0
+    failed: int = 0
+    deferred: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "deferred": self.deferred,
+            "errors": self.errors,
+        }
+
+
+def payload(row: Any) -> TicketPayload:
+    person_name = (row.title.split("Onboard ", 1)[-1].split(" (")[0]) if row.title else ""
+    return TicketPayload(
+        key=row.key,
+        type=row.type,
+        title=row.title,
+        description=row.description,
+        priority=row.priority,
+        due=row.due_at.isoformat(),
+        employee_id=row.employee_id or "",
+        person_name=person_name,
+        assignment_group=row.assignment_group or "",
+        state=row.state,
+        tasks=[{"title": t["title"], "state": t["state"]} for t in row.tasks],
+    )
+
+
+def _send(sink: TicketSink, action: str, ticket: Any) -> tuple[str | None, str | None]:
+    """Perform one intent; returns (external id, url) to record."""
+    external_id = ticket.external_id
+    if external_id is None:
+        found = sink.find(ticket.key)
+        external_id = found["external_id"] if found else None
+    if action == "create" or (action == "update" and external_id is None):
+        if external_id is None:
+            created = sink.create(payload(ticket))
+            return created["external_id"], created.get("url")
+        return external_id, None
+    if external_id is None:  # cancelling a ticket the sink never received
+        return None, None
+    result = (
+        sink.update(external_id, payload(ticket))
+        if action == "update"
+        else sink.cancel(external_id, ticket.description.rsplit("Cancelled by the hub: ", 1)[-1])
+    )
+    return external_id, result.get("url")
+
+
+def deliver(hub: Hub, *, after_remote: Callable[[str], None] | None = None) -> DeliverySummary:
+    """Drain pending intents in order. `after_remote(key)` runs between the remote call and the
+    local commit (used by tests to simulate a crash exactly there)."""
+    summary = DeliverySummary()
+    sinks: dict[str, TicketSink] = {}
+    blocked: set[str] = set()
+    with hub.store.engine.connect() as conn:
+        pending = conn.execute(
+            sa.select(outbox).where(outbox.c.state == "pending").order_by(outbox.c.id)
+        ).all()
+    for intent in pending:
+        if intent.ticket_key in blocked:
+            summary.deferred += 1
+            continue
+        with hub.store.engine.connect() as conn:
+            ticket = conn.execute(sa.select(tickets).where(tickets.c.key == intent.ticket_key)).first()
+        try:
+            sink = sinks.get(intent.sink) or sinks.setdefault(intent.sink, ticket_sink(hub, intent.sink))
+            external_id, url = _send(sink, intent.action, ticket)
+        except HubError as exc:
+            blocked.add(intent.ticket_key)
+            _failed(hub, intent, exc, summary)
+            continue
+        if after_remote is not None:
+            after_remote(intent.ticket_key)
+        with hub.store.engine.begin() as conn:
+            values: dict[str, Any] = {"updated_at": clock.now()}
+            if external_id:
+                values["external_id"] = external_id
+            if url:
+                values["url"] = url
+            conn.execute(tickets.update().where(tickets.c.key == intent.ticket_key).values(**values))
+            conn.execute(
+                outbox.update()
+                .where(outbox.c.id == intent.id)
+                .values(
+                    state="delivered", attempts=intent.attempts + 1, delivered_at=clock.now(), last_error=None
+                )
+            )
+        summary.delivered += 1
+        if intent.action == "create":
+            notify_safely(notifier(hub), "ticket_opened", ticket)
+    return summary
+
+
+def _failed(hub: Hub, intent: Any, exc: HubError, summary: DeliverySummary) -> None:
+    attempts = intent.attempts + 1
+    state = "failed" if attempts >= MAX_ATTEMPTS or exc.kind in ("config", "auth") else "pending"
+    with hub.store.engine.begin() as conn:
+        conn.execute(
+            outbox.update()
+            .where(outbox.c.id == intent.id)
+            .values(attempts=attempts, last_error=str(exc)[:2000], state=state)
+        )
+    summary.failed += 1
+    summary.errors.append(f"{intent.ticket_key} {intent.action}: {exc}")
+    log.warning("delivery of %s %s failed (attempt %d): %s", intent.action, intent.ticket_key, attempts, exc)

@@ -1,0 +1,79 @@
+"""Reading ticket progress back from the sink; closed tickets record when access was removed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from core import clock
+from core.connector.sink import TicketSink
+from core.errors import HubError
+from core.store.schema import tickets
+from core.tickets.notify import notify_safely
+from core.tickets.sinks import notifier, ticket_sink
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+
+@dataclass
+class StatusSummary:
+    checked: int = 0
+    changed: int = 0
+    overdue: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def sync_status(hub: Hub) -> StatusSummary:
+    summary = StatusSummary()
+    sinks: dict[str, TicketSink] = {}
+    notify_to = notifier(hub)
+    now = clock.now()
+    with hub.store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(tickets).where(
+                tickets.c.state.in_(("open", "in_progress")), tickets.c.external_id.is_not(None)
+            )
+        ).all()
+    for row in rows:
+        summary.checked += 1
+        try:
+            sink = sinks.get(row.sink) or sinks.setdefault(row.sink, ticket_sink(hub, row.sink))
+            remote = sink.fetch_status(row.external_id)
+        except HubError as exc:
+            summary.errors.append(f"{row.key}: {exc}")
+            continue
+        if remote["state"] != row.state:
+            summary.changed += 1
+            record_state(hub, row, remote["state"])
+            if remote["state"] == "closed":
+                notify_safely(notify_to, "ticket_closed", row)
+        elif row.type == "offboarding" and row.due_at < now and row.overdue_notified_at is None:
+            summary.overdue += 1
+            if notify_safely(notify_to, "ticket_overdue", row):
+                with hub.store.engine.begin() as conn:
+                    conn.execute(
+                        tickets.update().where(tickets.c.key == row.key).values(overdue_notified_at=now)
+                    )
+    return summary
+
+
+def record_state(hub: Hub, row: Any, state: str) -> None:
+    """Apply a state read back from the sink; closing an offboarding stamps access removal."""
+    now = clock.now()
+    values: dict[str, Any] = {"state": state, "updated_at": now}
+    if state in ("closed", "cancelled"):
+        values["closed_at"] = now
+        values["tasks"] = [
+            {**t, "state": "closed" if state == "closed" else "cancelled"} if t["state"] == "open" else t
+            for t in row.tasks
+        ]
+        if state == "closed" and row.type == "offboarding":
+            values["access_removed_at"] = now
+    with hub.store.engine.begin() as conn:
+        conn.execute(tickets.update().where(tickets.c.key == row.key).values(**values))

@@ -1,0 +1,110 @@
+"""The store stages records idempotently and commits state with the data it covers."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from core.config.hub_config import StreamPolicy
+from core.store.records import QuarantinedRecord, RecordWriter, StagedRecord, content_hash, load_state
+from core.store.schema import quarantine, source_records
+from core.store.snapshots import finish_snapshot
+from tests.engine.staging import make_hub, person, stage
+
+
+def _rows(hub):
+    with hub.store.engine.connect() as conn:
+        return {r.record_key: r for r in conn.execute(sa.select(source_records))}
+
+
+def test_unchanged_records_cause_no_row_write(store_url: str) -> None:
+    hub = make_hub(store_url)
+    first = stage(hub, "workday", "workers", "person", {"E1": person("E1"), "E2": person("E2")})
+    before = _rows(hub)
+    second = stage(
+        hub, "workday", "workers", "person", {"E1": person("E1"), "E2": person("E2", title="Lead")}
+    )
+    after = _rows(hub)
+    assert (first.counts.inserted, second.counts.unchanged, second.counts.updated) == (2, 1, 1)
+    assert after["E1"].last_run_id == before["E1"].last_run_id, "an unchanged record was rewritten"
+    assert after["E2"].last_run_id != before["E2"].last_run_id
+    assert after["E2"].resolved is False
+
+
+def test_state_commits_in_the_same_transaction_as_its_batch(store_url: str) -> None:
+    hub = make_hub(store_url)
+    writer = RecordWriter(hub.store, "workday", "workers", "", "run-1")
+    record = StagedRecord("E1", {"k": 1}, "person", {"employee_id": "E1"}, content_hash({"k": 1}, None))
+    writer.write_batch([record], state={"cursor": "2026-01-01T00:00:00Z"})
+    assert load_state(hub.store, "workday", "workers", "") == {"cursor": "2026-01-01T00:00:00Z"}
+    unserialisable = StagedRecord("E2", {"k": {1, 2}}, "person", {"employee_id": "E2"}, "h")
+    with pytest.raises((sa.exc.StatementError, TypeError)):
+        writer.write_batch([unserialisable, record], state={"cursor": "2026-02-01T00:00:00Z"})
+    assert load_state(hub.store, "workday", "workers", "") == {"cursor": "2026-01-01T00:00:00Z"}
+
+
+def test_bad_records_are_quarantined_with_their_reason(store_url: str) -> None:
+    hub = make_hub(store_url)
+    writer = RecordWriter(hub.store, "workday", "workers", "", "run-1")
+    writer.write_batch(
+        [],
+        quarantined=[
+            QuarantinedRecord(
+                "E9", "hire_date", "date(Hire_Date)", "unparsable date 'soon'", {"Hire_Date": "soon"}
+            )
+        ],
+    )
+    with hub.store.engine.connect() as conn:
+        row = conn.execute(sa.select(quarantine)).one()
+    assert (row.record_key, row.field, row.reason) == ("E9", "hire_date", "unparsable date 'soon'")
+    assert writer.counts.quarantined == 1
+
+
+def test_delta_deletions_mark_the_record_deleted(store_url: str) -> None:
+    hub = make_hub(store_url)
+    stage(hub, "office365", "users", "account", {"u1": {"system": "entra", "external_id": "u1"}})
+    deleted = stage(hub, "office365", "users", "account", {"u1": None})
+    assert deleted.counts.deleted == 1
+    assert _rows(hub)["u1"].deleted_at is not None
+
+
+def test_absent_records_are_deleted_after_consecutive_complete_snapshots(store_url: str) -> None:
+    hub = make_hub(store_url)
+    policy = StreamPolicy.model_validate({"deletion": {"missing_snapshots": 2}, "guard": {"max_count": 5}})
+    everyone = {f"E{i}": person(f"E{i}") for i in range(10)}
+    run = stage(hub, "workday", "workers", "person", everyone, snapshot=True)
+    finish_snapshot(
+        hub.store, instance="workday", stream="workers", partition="", run_id=run.run_id, policy=policy
+    )
+    without_e0 = {k: v for k, v in everyone.items() if k != "E0"}
+    for expected_deleted in (0, 1):
+        run = stage(hub, "workday", "workers", "person", without_e0, snapshot=True)
+        outcome = finish_snapshot(
+            hub.store, instance="workday", stream="workers", partition="", run_id=run.run_id, policy=policy
+        )
+        assert outcome.deleted == expected_deleted
+    assert _rows(hub)["E0"].deleted_at is not None
+
+
+@pytest.mark.parametrize("snapshot_size", [0, 3], ids=["empty export", "truncated export"])
+def test_mass_change_guard_holds_an_empty_or_truncated_snapshot(store_url: str, snapshot_size: int) -> None:
+    hub = make_hub(store_url)
+    policy = StreamPolicy()  # defaults: 5% or 50, whichever is larger
+    everyone = {f"E{i}": person(f"E{i}") for i in range(200)}
+    run = stage(hub, "workday", "workers", "person", everyone, snapshot=True)
+    finish_snapshot(
+        hub.store, instance="workday", stream="workers", partition="", run_id=run.run_id, policy=policy
+    )
+    partial = dict(list(everyone.items())[:snapshot_size])
+    run = stage(hub, "workday", "workers", "person", partial, snapshot=True)
+    outcome = finish_snapshot(
+        hub.store, instance="workday", stream="workers", partition="", run_id=run.run_id, policy=policy
+    )
+    assert outcome.held and outcome.newly_missing == 200 - snapshot_size
+    assert all(r.missing_count == 0 and r.deleted_at is None for r in _rows(hub).values())
+
+    from core.approvals import approve
+
+    result = approve(hub.store, hub.config, run.run_id)
+    assert result["state"] == "applied" and result["newly_missing"] == 200 - snapshot_size
+    assert sum(r.missing_count for r in _rows(hub).values()) == 200 - snapshot_size
