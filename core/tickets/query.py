@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -19,7 +20,7 @@ def ticket_document(row: Any) -> dict[str, Any]:
         "state": row.state,
         "priority": row.priority,
         "due": row.due_date.isoformat(),
-        "due_at": row.due_at.isoformat(),
+        "due_at": row.due_at.astimezone(ZoneInfo(row.time_zone)).isoformat(),
         "time_zone": row.time_zone,
         "sink": row.sink,
         "external_id": row.external_id,
