@@ -36,11 +36,13 @@ def source_instances(hub: Hub) -> list[str]:
     return names
 
 
-def run_lifecycle(hub: Hub) -> dict[str, Any]:
-    """Resolve, detect events, plan tickets, deliver through the outbox, read status back."""
+def run_lifecycle(hub: Hub, *, after_remote: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Resolve, detect events, plan tickets, deliver through the outbox, read status back.
+
+    `after_remote` is passed to `deliver` (scenarios simulate a crash there)."""
     resolution = resolve(hub)
     lifecycle = evaluate(hub)
-    delivery = deliver(hub)
+    delivery = deliver(hub, after_remote=after_remote)
     status = sync_status(hub)
     return {
         "resolution": resolution.as_dict(),
@@ -51,7 +53,11 @@ def run_lifecycle(hub: Hub) -> dict[str, Any]:
 
 
 def run_all(
-    hub: Hub, *, only: list[str] | None = None, on_sync: Callable[[str, list[Any]], None] | None = None
+    hub: Hub,
+    *,
+    only: list[str] | None = None,
+    on_sync: Callable[[str, list[Any]], None] | None = None,
+    after_remote: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Sync every (or the named) source instance, then the lifecycle. Failures of one source are
     recorded and the others go on; the lifecycle still runs on what was synced."""
@@ -64,4 +70,4 @@ def run_all(
                 on_sync(name, summaries)
         except HubError as exc:
             syncs[name] = {"error": str(exc)}
-    return {"syncs": syncs, **run_lifecycle(hub)}
+    return {"syncs": syncs, **run_lifecycle(hub, after_remote=after_remote)}

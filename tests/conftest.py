@@ -7,10 +7,18 @@ with a reason when the server cannot be reached.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# Airflow reads its configuration at import: isolate every test session in its own home, on the
+# embedded SQLite metadata database, before anything imports Airflow.
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="hub-test-airflow-")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
+os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
 
 from core.sandbox.ca import SandboxCA
 
@@ -75,3 +83,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'hub.db'}"
+
+
+@pytest.fixture(scope="session")
+def airflow_metadata_db() -> str:
+    """`airflow db migrate` once per session in the isolated AIRFLOW_HOME; returns that home."""
+    from core.airflow.local import migrate_metadata
+
+    migrate_metadata()
+    return os.environ["AIRFLOW_HOME"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -74,7 +74,7 @@ def run(
     hub.close()
 
 
-def _print_lifecycle(summary: dict, as_json: bool, verb: str) -> None:  # type: ignore[type-arg]
+def _print_lifecycle(summary: dict[str, Any], as_json: bool, verb: str) -> None:
     if as_json:
         print_json(summary)
         return

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from core.errors import HubError
 
@@ -22,7 +23,8 @@ def print_json(document: Any) -> None:
 
 def fail(exc: HubError) -> int:
     """Print a HubError the way an operator needs it: what, then what to do. Returns the exit code."""
-    err_console.print(f"[bold red]error[/] ({exc.kind}): {exc.message}", highlight=False, markup=True)
+    # escaped: messages quote expressions and values such as `in(Status, ['A', 'B'])`
+    err_console.print(f"[bold red]error[/] ({exc.kind}): {escape(exc.message)}", highlight=False)
     if exc.hint:
-        err_console.print(f"[yellow]hint[/]: {exc.hint}", highlight=False)
+        err_console.print(f"[yellow]hint[/]: {escape(exc.hint)}", highlight=False)
     return EXIT_CODES.get(exc.kind, 1)

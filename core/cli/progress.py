@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from core.cli.output import console
 from core.hub import Hub
@@ -22,7 +22,7 @@ def sync_with_progress(
         console=console,
         transient=False,
     ) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def step(stream: str, count: int) -> None:
             if stream not in tasks:

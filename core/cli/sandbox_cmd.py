@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from pathlib import Path
@@ -35,7 +36,5 @@ def serve(
             console.print(f"[red]failed[/]  {name:<12} {error}", highlight=False)
         fleet.write_hub_yaml(write, store_url=store_url)
         console.print(f"wrote {write}; CA bundle {workdir / 'ca.pem'}. Ctrl-C to stop.")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass

@@ -6,6 +6,7 @@ Connector configs are validated against each connector's own model when the inst
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,6 +57,8 @@ class InstanceConfig(_Model):
     config: dict[str, Any] = Field(default_factory=dict)
     streams: dict[str, StreamPolicy] = Field(default_factory=dict)
     pool_slots: int | None = Field(default=None, ge=1)
+    #: deadline alert: notify when a sync run is still unfinished this long after it was queued
+    max_run_minutes: int = Field(default=120, ge=1)
     #: the file and line the instance was declared at, for error messages
     origin: str = Field(default="hub.yaml", exclude=True)
 
@@ -112,8 +115,11 @@ class HubConfig(_Model):
         )
 
     def store_url(self) -> str:
-        """The store URL with a relative SQLite path made relative to hub.yaml's directory."""
-        url = self.store.url
+        """The store URL with a relative SQLite path made relative to hub.yaml's directory.
+
+        `HUB_STORE_URL` in the environment wins, so a database password need not be in hub.yaml.
+        """
+        url = os.environ.get("HUB_STORE_URL") or self.store.url
         if url.startswith("sqlite:///") and not url.startswith(("sqlite:////", "sqlite:///:memory:")):
             return "sqlite:///" + str(self.resolve_path(url.removeprefix("sqlite:///")))
         return url

@@ -73,19 +73,62 @@ class _Evaluation:
         self.now = clock.now()
         self.today = self.now.astimezone(person_zone({}, self.config)).date()
 
-    def changes(self) -> list[tuple[str, list[Any]]]:
+    def pending_people(self) -> tuple[int | None, list[str]]:
+        """The last unprocessed person change and every person with changes up to it.
+
+        Evaluation covers exactly the changes up to that id, so changes written meanwhile wait
+        for the next run; only person ids are held in memory, change rows are read per chunk.
+        """
+        unprocessed = (change_log.c.entity == "person", change_log.c.processed.is_(False))
+        last = self.conn.scalar(sa.select(sa.func.max(change_log.c.id)).where(*unprocessed))
+        if last is None:
+            return None, []
+        ids = self.conn.scalars(
+            sa.select(change_log.c.entity_id).where(*unprocessed, change_log.c.id <= last).distinct()
+        ).all()
+        return int(last), sorted(ids)
+
+    def changes_of(self, person_ids: list[str], last: int) -> dict[str, list[Any]]:
+        # seek by (entity, entity_id); `processed` is tested here, not in SQL, because a planner
+        # offered the `processed` index scans every unprocessed row of the store per chunk
         rows = self.conn.execute(
             sa.select(change_log)
-            .where(change_log.c.entity == "person", change_log.c.processed.is_(False))
+            .where(change_log.c.entity == "person", change_log.c.entity_id.in_(person_ids))
             .order_by(change_log.c.id)
-        ).all()
+        )
         grouped: dict[str, list[Any]] = defaultdict(list)
         for row in rows:
-            grouped[row.entity_id].append(row)
-        return list(grouped.items())
+            if not row.processed and row.id <= last:
+                grouped[row.entity_id].append(row)
+        return grouped
+
+    def prefetch(self, person_ids: list[str]) -> None:
+        """Load persons, prior history and planned events of a chunk in three queries, not 3n."""
+        self._persons = {
+            r.id: r for r in self.conn.execute(sa.select(persons).where(persons.c.id.in_(person_ids)))
+        }
+        self._seen = set(
+            self.conn.scalars(
+                sa.select(change_log.c.entity_id)
+                .where(
+                    change_log.c.entity == "person",
+                    change_log.c.entity_id.in_(person_ids),
+                    change_log.c.processed.is_(True),
+                )
+                .distinct()
+            )
+        )
+        self._planned: dict[str, list[PlannedEvent]] = defaultdict(list)
+        for r in self.conn.execute(
+            sa.select(lifecycle_events)
+            .where(lifecycle_events.c.person_id.in_(person_ids), lifecycle_events.c.state == "planned")
+            .order_by(lifecycle_events.c.detected_at)
+        ):
+            self._planned[r.person_id].append(PlannedEvent(r.id, r.event_type, r.effective_date))
 
     def person_change(self, person_id: str, rows: list[Any]) -> tuple[PersonChange, dict[str, Any]] | None:
-        person = self.conn.execute(sa.select(persons).where(persons.c.id == person_id)).first()
+        """The person's change since the last evaluation (call `prefetch` for its chunk first)."""
+        person = self._persons.get(person_id)
         if person is None:
             return None
         before: dict[str, Any] = {}
@@ -94,31 +137,14 @@ class _Evaluation:
         changed = {r.field for r in rows}
         after = dict(person.attrs or {})
         before = {k: v for k, v in {**after, **before}.items() if k != "_deleted"}
-        seen_before = self.conn.execute(
-            sa.select(change_log.c.id)
-            .where(
-                change_log.c.entity == "person",
-                change_log.c.entity_id == person_id,
-                change_log.c.processed.is_(True),
-            )
-            .limit(1)
-        ).first()
-        is_new = seen_before is None and "_deleted" not in changed
-        planned = self.planned(person_id)
+        is_new = person_id not in self._seen and "_deleted" not in changed
+        planned = list(self._planned.get(person_id, []))
         change = PersonChange(before, after, changed, is_new, person.deleted_at is not None, planned)
         return change, {
             "person_id": person_id,
             "employee_id": person.employee_id,
             "change_ids": [r.id for r in rows],
         }
-
-    def planned(self, person_id: str) -> list[PlannedEvent]:
-        rows = self.conn.execute(
-            sa.select(lifecycle_events)
-            .where(lifecycle_events.c.person_id == person_id, lifecycle_events.c.state == "planned")
-            .order_by(lifecycle_events.c.detected_at)
-        ).all()
-        return [PlannedEvent(r.id, r.event_type, r.effective_date) for r in rows]
 
     # -- applying intents -----------------------------------------------------------------
     def apply(self, intent: Intent, change: PersonChange, ctx: dict[str, Any]) -> None:
@@ -357,6 +383,10 @@ class _Evaluation:
         return held
 
 
+#: persons whose rows are fetched together (bounded by SQL parameter limits)
+PREFETCH_CHUNK = 500
+
+
 def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
     """Detect events from unprocessed person changes and plan their tickets (see module doc)."""
     summary = LifecycleSummary()
@@ -364,25 +394,38 @@ def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
         transaction = conn.begin()
         try:
             ev = _Evaluation(hub, conn, summary)
+            # only intents that act are kept for the storm check; suppressed ones (existing staff
+            # on an initial load) are counted at once, so memory follows the changes, not the staff
             planned: list[tuple[Intent, PersonChange, dict[str, Any]]] = []
-            processed: list[int] = []
-            for person_id, rows in ev.changes():
-                found = ev.person_change(person_id, rows)
-                processed += [r.id for r in rows]
-                if found is None:
-                    continue
-                change, ctx = found
-                planned += [(i, change, ctx) for i in detect(change, ev.today, ev.config.existing_staff_days)]
+            last, people = ev.pending_people()
+            days = ev.config.existing_staff_days
+            for start in range(0, len(people), PREFETCH_CHUNK):
+                chunk = people[start : start + PREFETCH_CHUNK]
+                ev.prefetch(chunk)
+                for person_id, rows in ev.changes_of(chunk, last or 0).items():
+                    found = ev.person_change(person_id, rows)
+                    if found is None:
+                        continue
+                    change, ctx = found
+                    for intent in detect(change, ev.today, days):
+                        if intent.suppressed:
+                            ev.apply(intent, change, ctx)
+                        else:
+                            planned.append((intent, change, ctx))
             summary.held = ev.storm(planned)
             if summary.held:
                 transaction.commit() if not dry_run else transaction.rollback()
                 return summary
             for intent, change, ctx in planned:
                 ev.apply(intent, change, ctx)
-            for start in range(0, len(processed), 900):
+            if last is not None:
                 conn.execute(
                     change_log.update()
-                    .where(change_log.c.id.in_(processed[start : start + 900]))
+                    .where(
+                        change_log.c.entity == "person",
+                        change_log.c.processed.is_(False),
+                        change_log.c.id <= last,
+                    )
                     .values(processed=True)
                 )
         except BaseException:

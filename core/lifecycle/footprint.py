@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,7 +65,7 @@ def footprint_tasks(conn: sa.Connection, person_id: str, kind: str) -> Iterator[
             )
 
 
-def _account_tasks(conn: sa.Connection, rows: list[Any], kind: str) -> Iterator[str]:
+def _account_tasks(conn: sa.Connection, rows: Sequence[Any], kind: str) -> Iterator[str]:
     names = _licence_names(conn) if kind == "licences" else {}
     for row in rows:
         a = row.attrs or {}

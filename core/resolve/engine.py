@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +22,11 @@ from core.resolve.config import ENTITY_ORDER, EntityRules, load_rules
 from core.resolve.guard import held_streams
 from core.resolve.keys import rule_keys
 from core.resolve.links import PERSON_LINK_COLUMNS, key_columns
-from core.resolve.merge import LinkedRecord, Merged, merge
+from core.resolve.merge import LinkedRecord, merge
+from core.resolve.writes import APPLY_CHUNK, EntityWrites
 from core.store.schema import (
     ENTITY_TABLES,
     change_log,
-    conflicts,
     entity_links,
     match_keys,
     review_queue,
@@ -75,6 +75,10 @@ class _Pass:
         self.rules = rules
         self.types = {i.name: i.type for i in hub.config.instances}
         self.now = clock.now()
+        #: change-log rows written once per batch (see `batch`)
+        self._changes: list[dict[str, Any]] = []
+        #: (match index, key) -> entity ids, loaded per batch by `prefetch_keys`
+        self._known: dict[tuple[str, str], set[str]] = defaultdict(set)
 
     # -- matching ------------------------------------------------------------------------
     def match(
@@ -110,15 +114,31 @@ class _Pass:
     def _lookup(
         self, entity: str, index: str, keys: list[str], pending: dict[tuple[str, str], str]
     ) -> set[str]:
-        found = {
-            row.entity_id
-            for row in self.conn.execute(
-                sa.select(match_keys.c.entity_id).where(
-                    match_keys.c.entity == entity, match_keys.c.rule == index, match_keys.c.value.in_(keys)
-                )
-            )
-        }
+        found: set[str] = set()
+        for key in keys:
+            found |= self._known.get((index, key), set())
         return found | {pending[(index, k)] for k in keys if (index, k) in pending}
+
+    def prefetch_keys(self, entity: str, records: list[Any]) -> None:
+        """Load the match keys a batch can hit in a few IN queries, instead of one query per rule
+        per record (`apply` rewrites keys only after the batch has been matched)."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for record in records:
+            for rule in self.rules[entity].match:
+                wanted[rule.index_name].update(rule_keys(rule, record.fragment or {}))
+        self._known = defaultdict(set)
+        for index, values in wanted.items():
+            ordered = sorted(values)
+            for start in range(0, len(ordered), 500):
+                rows = self.conn.execute(
+                    sa.select(match_keys.c.value, match_keys.c.entity_id).where(
+                        match_keys.c.entity == entity,
+                        match_keys.c.rule == index,
+                        match_keys.c.value.in_(ordered[start : start + 500]),
+                    )
+                )
+                for row in rows:
+                    self._known[(index, row.value)].add(row.entity_id)
 
     def _contradicts(
         self,
@@ -176,6 +196,8 @@ class _Pass:
         )
         affected: set[str] = set()
         pending: dict[tuple[str, str], str] = {}
+        new_links: list[dict[str, Any]] = []
+        self.prefetch_keys(entity, [r for r in records if r.id not in links and r.deleted_at is None])
         for record in records:
             if record.id in links:
                 affected.add(links[record.id])
@@ -190,49 +212,70 @@ class _Pass:
                 for r in self.rules[entity].match:
                     for key in rule_keys(r, record.fragment or {}):
                         pending[(r.index_name, key)] = entity_id
-            self.conn.execute(
-                entity_links.insert().values(
-                    entity=entity,
-                    entity_id=entity_id,
-                    source_record_id=record.id,
-                    rule=rule,
-                    linked_at=self.now,
-                )
+            new_links.append(
+                {
+                    "entity": entity,
+                    "entity_id": entity_id,
+                    "source_record_id": record.id,
+                    "rule": rule,
+                    "linked_at": self.now,
+                }
             )
             affected.add(entity_id)
-        for entity_id in sorted(affected):
-            self.apply(entity, entity_id)
+        if new_links:
+            self.conn.execute(entity_links.insert(), new_links)
+        self.apply_all(entity, sorted(affected))
+        if self._changes:  # one multi-row insert per batch instead of one per changed field
+            self.conn.execute(change_log.insert(), self._changes)
+            self._changes = []
         self.conn.execute(source_records.update().where(source_records.c.id.in_(ids)).values(resolved=True))
         self.summary.records += len(ids)
 
     # -- merging and writing -----------------------------------------------------------------
-    def linked_records(self, entity: str, entity_id: str) -> list[LinkedRecord]:
+    def linked_records(self, entity: str, entity_ids: list[str]) -> dict[str, list[LinkedRecord]]:
+        """Live source records linked to each entity, in one query per chunk."""
         t = source_records
         rows = self.conn.execute(
-            sa.select(t.c.id, t.c.instance, t.c.stream, t.c.fragment, t.c.last_changed_at)
+            sa.select(
+                entity_links.c.entity_id, t.c.id, t.c.instance, t.c.stream, t.c.fragment, t.c.last_changed_at
+            )
             .join(entity_links, entity_links.c.source_record_id == t.c.id)
             .where(
                 entity_links.c.entity == entity,
-                entity_links.c.entity_id == entity_id,
+                entity_links.c.entity_id.in_(entity_ids),
                 t.c.deleted_at.is_(None),
             )
         )
-        return [
-            LinkedRecord(
-                r.id,
-                r.instance,
-                self.types.get(r.instance, r.instance),
-                r.stream,
-                r.fragment or {},
-                r.last_changed_at,
+        linked: dict[str, list[LinkedRecord]] = defaultdict(list)
+        for r in rows:
+            linked[r.entity_id].append(
+                LinkedRecord(
+                    r.id,
+                    r.instance,
+                    self.types.get(r.instance, r.instance),
+                    r.stream,
+                    r.fragment or {},
+                    r.last_changed_at,
+                )
             )
-            for r in rows
-        ]
+        return linked
 
-    def apply(self, entity: str, entity_id: str) -> None:
+    def apply_all(self, entity: str, entity_ids: list[str]) -> None:
+        """Merge and write every affected entity, reading and writing per chunk rather than per row."""
         table = ENTITY_TABLES[entity]
-        records = self.linked_records(entity, entity_id)
-        current = self.conn.execute(sa.select(table).where(table.c.id == entity_id)).first()
+        for start in range(0, len(entity_ids), APPLY_CHUNK):
+            chunk = entity_ids[start : start + APPLY_CHUNK]
+            linked = self.linked_records(entity, chunk)
+            current = {r.id: r for r in self.conn.execute(sa.select(table).where(table.c.id.in_(chunk)))}
+            writes = EntityWrites()
+            for entity_id in chunk:
+                self.apply(entity, entity_id, linked.get(entity_id, []), current.get(entity_id), writes)
+            writes.flush(self.conn, entity, table)
+
+    def apply(
+        self, entity: str, entity_id: str, records: list[LinkedRecord], current: Any, writes: EntityWrites
+    ) -> None:
+        table = ENTITY_TABLES[entity]
         if not records:
             if current is not None and current.deleted_at is None:
                 self.conn.execute(
@@ -264,7 +307,7 @@ class _Pass:
             "deleted_at": None,
         }
         if current is None:
-            self.conn.execute(table.insert().values(id=entity_id, created_at=self.now, **row))
+            writes.inserts.append({"id": entity_id, "created_at": self.now, **row})
             self.summary.created[entity] += 1
         elif (
             old != merged.attrs
@@ -276,67 +319,48 @@ class _Pass:
                 self._log(entity, entity_id, "_deleted", True, False, None)
             self.conn.execute(table.update().where(table.c.id == entity_id).values(**row))
             self.summary.updated[entity] += 1
-        self._index(entity, entity_id, merged, records)
-        self._conflicts(entity, entity_id, merged)
-
-    def _index(self, entity: str, entity_id: str, merged: Merged, records: list[LinkedRecord]) -> None:
+        writes.entity_ids.append(entity_id)
         keys = {
             (r.index_name, k)
             for r in self.rules[entity].match
             for fields in [merged.attrs, *(rec.fragment for rec in records)]
             for k in rule_keys(r, fields)
         }
-        self.conn.execute(
-            match_keys.delete().where(match_keys.c.entity == entity, match_keys.c.entity_id == entity_id)
-        )
-        if keys:
-            self.conn.execute(
-                match_keys.insert(),
-                [
-                    {"entity": entity, "rule": rule, "value": value, "entity_id": entity_id}
-                    for rule, value in sorted(keys)
-                ],
-            )
-
-    def _conflicts(self, entity: str, entity_id: str, merged: Merged) -> None:
-        self.conn.execute(
-            conflicts.delete().where(conflicts.c.entity == entity, conflicts.c.entity_id == entity_id)
-        )
-        if merged.conflicts:
-            self.conn.execute(
-                conflicts.insert(),
-                [
-                    {
-                        "entity": entity,
-                        "entity_id": entity_id,
-                        "field": c.field,
-                        "chosen_source": c.chosen_source,
-                        "chosen_value": c.chosen_value,
-                        "other_source": c.other_source,
-                        "other_value": c.other_value,
-                        "seen_at": self.now,
-                    }
-                    for c in merged.conflicts
-                ],
-            )
-            self.summary.conflicts += len(merged.conflicts)
+        writes.keys += [
+            {"entity": entity, "rule": rule, "value": value, "entity_id": entity_id}
+            for rule, value in sorted(keys)
+        ]
+        writes.conflicts += [
+            {
+                "entity": entity,
+                "entity_id": entity_id,
+                "field": c.field,
+                "chosen_source": c.chosen_source,
+                "chosen_value": c.chosen_value,
+                "other_source": c.other_source,
+                "other_value": c.other_value,
+                "seen_at": self.now,
+            }
+            for c in merged.conflicts
+        ]
+        self.summary.conflicts += len(merged.conflicts)
 
     def _log(
         self, entity: str, entity_id: str, name: str, old: Any, new: Any, source: dict[str, Any] | None
     ) -> None:
-        self.conn.execute(
-            change_log.insert().values(
-                entity=entity,
-                entity_id=entity_id,
-                field=name,
-                old_value=old,
-                new_value=new,
-                source=(source or {}).get("source"),
-                source_record_id=(source or {}).get("record_id"),
-                run_id=self.summary.run_id,
-                resolution_run=self.summary.run_id,
-                changed_at=self.now,
-            )
+        self._changes.append(
+            {
+                "entity": entity,
+                "entity_id": entity_id,
+                "field": name,
+                "old_value": old,
+                "new_value": new,
+                "source": (source or {}).get("source"),
+                "source_record_id": (source or {}).get("record_id"),
+                "run_id": self.summary.run_id,
+                "resolution_run": self.summary.run_id,
+                "changed_at": self.now,
+            }
         )
         self.summary.changes += 1
 

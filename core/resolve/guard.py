@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from core import clock
 from core.config.hub_config import HubConfig
+from core.errors import ConfigError
 from core.store.schema import ENTITY_TABLES, entity_links, holds, source_records
 
 DEACTIVATING = {"person": ("status", "terminated"), "account": ("enabled", False)}
@@ -54,7 +55,7 @@ def held_streams(conn: sa.Connection, config: HubConfig) -> set[tuple[str, str]]
     for (instance, stream), count in pending.items():
         try:
             policy = config.instance(instance).stream_policy(stream).guard
-        except Exception:
+        except ConfigError:  # an instance removed from hub.yaml: its records are not guarded
             continue
         if not policy.enabled:
             continue

@@ -60,6 +60,10 @@ class BatchCounts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+#: new rows between statistics refreshes on PostgreSQL (see `RecordWriter._refresh_statistics`)
+ANALYZE_EVERY = 20_000
+
+
 @dataclass
 class RecordWriter:
     """Writes one run's batches for one (instance, stream, partition)."""
@@ -71,6 +75,7 @@ class RecordWriter:
     run_id: str
     track_snapshot: bool = False
     counts: BatchCounts = field(default_factory=BatchCounts)
+    _inserted_since_analyze: int = field(default=0, repr=False)
 
     def write_batch(
         self,
@@ -112,7 +117,23 @@ class RecordWriter:
             if state is not None:
                 save_state(conn, self.instance, self.stream, self.partition, state, self.run_id, now)
         self.counts.add(batch)
+        self._refresh_statistics(batch.inserted)
         return batch
+
+    def _refresh_statistics(self, inserted: int) -> None:
+        """On PostgreSQL, re-ANALYZE during a large initial load.
+
+        Autovacuum analyzes a minute or more after a table grows; until then the planner keeps the
+        "empty table" estimate and filters record keys instead of seeking them in the unique index,
+        which turns each batch lookup into a scan of the whole stream (measured: 0.8 s per batch at
+        60,000 rows). One ANALYZE per 20,000 new rows keeps lookups on the index.
+        """
+        self._inserted_since_analyze += inserted
+        if self._inserted_since_analyze < ANALYZE_EVERY or self.store.engine.dialect.name != "postgresql":
+            return
+        self._inserted_since_analyze = 0
+        with self.store.engine.begin() as conn:
+            conn.execute(sa.text("ANALYZE source_records"))
 
     def _existing(self, conn: sa.Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
         if not keys:

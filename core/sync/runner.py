@@ -116,7 +116,8 @@ class _Stager:
                     QuarantinedRecord(key, exc.field, exc.expression, exc.message, record)
                 )
                 return
-            entity, fields = fragment.entity, fragment.fields
+            if fragment is not None:  # None: the mapping's `when:` filter left this record out
+                entity, fields = fragment.entity, fragment.fields
         self.records.append(StagedRecord(key, record, entity, fields, content_hash(record, fields)))
 
     def full(self) -> bool:

@@ -65,15 +65,16 @@ def payload(row: Any) -> TicketPayload:
 
 def _send(sink: TicketSink, action: str, ticket: Any) -> tuple[str | None, str | None]:
     """Perform one intent; returns (external id, url) to record."""
-    external_id = ticket.external_id
-    if external_id is None:
+    external_id, found_url = ticket.external_id, None
+    if external_id is None:  # maybe created before a crash: find it by key rather than create again
         found = sink.find(ticket.key)
-        external_id = found["external_id"] if found else None
+        if found:
+            external_id, found_url = found["external_id"], found.get("url")
     if action == "create" or (action == "update" and external_id is None):
         if external_id is None:
             created = sink.create(payload(ticket))
             return created["external_id"], created.get("url")
-        return external_id, None
+        return external_id, found_url
     if external_id is None:  # cancelling a ticket the sink never received
         return None, None
     result = (

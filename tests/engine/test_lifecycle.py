@@ -15,14 +15,14 @@ from tests.engine.staging import make_hub, person, set_today, stage
 
 
 @pytest.fixture
-def hub(store_url: str):  # noqa: ANN201
+def hub(store_url: str):
     set_today("2026-03-01")
     hub = make_hub(store_url)
     yield hub
     hub.close()
 
 
-def _sync(hub, fields: dict) -> dict:  # noqa: ANN001
+def _sync(hub, fields: dict) -> dict:
     """Stage the Workday view of people (by employee ID) and run the lifecycle as the DAG would."""
     stage(
         hub,
@@ -34,11 +34,11 @@ def _sync(hub, fields: dict) -> dict:  # noqa: ANN001
     return run_lifecycle(hub)
 
 
-def _tickets(hub, employee_id: str) -> list[dict]:  # noqa: ANN001
+def _tickets(hub, employee_id: str) -> list[dict]:
     return list_tickets(hub.store, employee_id=employee_id)
 
 
-def test_a_hire_opens_one_onboarding_ticket_due_on_the_start_date(hub) -> None:  # noqa: ANN001
+def test_a_hire_opens_one_onboarding_ticket_due_on_the_start_date(hub) -> None:
     _sync(hub, {"E9001": {"status": "pre_hire", "hire_date": "2026-03-15", "upn": None}})
     [ticket] = _tickets(hub, "E9001")
     assert (ticket["type"], ticket["state"], ticket["due"], ticket["priority"]) == (
@@ -53,12 +53,12 @@ def test_a_hire_opens_one_onboarding_ticket_due_on_the_start_date(hub) -> None: 
     assert len(_tickets(hub, "E9001")) == 1
 
 
-def test_existing_staff_on_the_initial_load_open_no_tickets(hub) -> None:  # noqa: ANN001
+def test_existing_staff_on_the_initial_load_open_no_tickets(hub) -> None:
     _sync(hub, {f"E{i}": {"hire_date": "2019-05-01"} for i in range(20)})
     assert list_tickets(hub.store) == []
 
 
-def test_a_moved_start_date_updates_the_ticket_and_a_rescind_cancels_it(hub) -> None:  # noqa: ANN001
+def test_a_moved_start_date_updates_the_ticket_and_a_rescind_cancels_it(hub) -> None:
     _sync(hub, {"E1": {"status": "pre_hire", "hire_date": "2026-03-15"}})
     _sync(hub, {"E1": {"status": "pre_hire", "hire_date": "2026-03-22"}})
     [ticket] = _tickets(hub, "E1")
@@ -72,7 +72,7 @@ def test_a_moved_start_date_updates_the_ticket_and_a_rescind_cancels_it(hub) -> 
         )
 
 
-def test_a_future_termination_lists_the_real_footprint_and_follows_date_moves(hub) -> None:  # noqa: ANN001
+def test_a_future_termination_lists_the_real_footprint_and_follows_date_moves(hub) -> None:
     _sync(hub, {"E5": {"hire_date": "2018-01-01", "work_email": "lee@city.gov"}})
     stage(
         hub,
@@ -146,14 +146,14 @@ def test_a_future_termination_lists_the_real_footprint_and_follows_date_moves(hu
     assert _tickets(hub, "E5")[0]["state"] == "cancelled", "a reversed termination cancels its offboarding"
 
 
-def test_an_immediate_termination_is_urgent_with_a_four_hour_deadline(hub) -> None:  # noqa: ANN001
+def test_an_immediate_termination_is_urgent_with_a_four_hour_deadline(hub) -> None:
     _sync(hub, {"E6": {"hire_date": "2018-01-01"}})
     _sync(hub, {"E6": {"hire_date": "2018-01-01", "status": "terminated", "termination_date": "2026-03-01"}})
     [ticket] = _tickets(hub, "E6")
     assert ticket["priority"] == "urgent" and ticket["due_at"] == "2026-03-01T04:00:00-06:00"
 
 
-def test_a_termination_in_honolulu_takes_effect_on_the_local_day(hub) -> None:  # noqa: ANN001
+def test_a_termination_in_honolulu_takes_effect_on_the_local_day(hub) -> None:
     _sync(hub, {"E7": {"hire_date": "2018-01-01", "time_zone": "Pacific/Honolulu"}})
     _sync(
         hub,
@@ -170,7 +170,7 @@ def test_a_termination_in_honolulu_takes_effect_on_the_local_day(hub) -> None:  
     assert ticket["due_at"] == "2026-03-20T04:00:00-10:00"
 
 
-def test_rehire_transfer_leave_and_conversion_are_changes_of_the_same_person(hub) -> None:  # noqa: ANN001
+def test_rehire_transfer_leave_and_conversion_are_changes_of_the_same_person(hub) -> None:
     base = {"hire_date": "2018-01-01"}
     _sync(hub, {"E8": base, "E9": base, "C10": {**base, "worker_type": "contractor"}})
     _sync(hub, {"E8": {**base, "status": "terminated", "termination_date": "2026-02-27"}})
@@ -201,7 +201,7 @@ def test_rehire_transfer_leave_and_conversion_are_changes_of_the_same_person(hub
     assert events == ["conversion", "leave_return", "leave_start", "leaver", "mover", "rehire"]
 
 
-def test_a_ticket_storm_is_held_until_approved(hub) -> None:  # noqa: ANN001
+def test_a_ticket_storm_is_held_until_approved(hub) -> None:
     result = _sync(hub, {f"E{i}": {"status": "pre_hire", "hire_date": "2026-03-20"} for i in range(60)})
     assert result["lifecycle"]["held"] and list_tickets(hub.store) == []
     from core.approvals import approve
@@ -213,7 +213,7 @@ def test_a_ticket_storm_is_held_until_approved(hub) -> None:  # noqa: ANN001
     assert len(list_tickets(hub.store)) == 60
 
 
-def test_plan_changes_nothing(hub) -> None:  # noqa: ANN001
+def test_plan_changes_nothing(hub) -> None:
     stage(
         hub, "workday", "workers", "person", {"E1": person("E1", status="pre_hire", hire_date="2026-03-10")}
     )
@@ -224,7 +224,7 @@ def test_plan_changes_nothing(hub) -> None:  # noqa: ANN001
     assert [a.action for a in evaluate(hub).actions] == ["create"]
 
 
-def test_a_crash_between_remote_create_and_local_record_still_yields_one_ticket(hub) -> None:  # noqa: ANN001
+def test_a_crash_between_remote_create_and_local_record_still_yields_one_ticket(hub) -> None:
     stage(
         hub, "workday", "workers", "person", {"E1": person("E1", status="pre_hire", hire_date="2026-03-10")}
     )

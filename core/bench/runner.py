@@ -1,0 +1,49 @@
+"""Benchmark cases and the per-module subprocess protocol (JSON lines on stdout)."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass
+class Case:
+    name: str
+    records: int = 0
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def per_second(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+
+class Bench:
+    """Collects cases; in a worker process each finished case is printed as one JSON line."""
+
+    def __init__(self, emit: bool = True) -> None:
+        self.cases: list[Case] = []
+        self.emit = emit
+
+    @contextmanager
+    def case(self, name: str) -> Iterator[Case]:
+        case = Case(name)
+        started = time.perf_counter()
+        yield case
+        case.seconds = time.perf_counter() - started
+        case.peak_rss_mb = peak_rss_mb()
+        self.cases.append(case)
+        if self.emit:
+            sys.stdout.write("BENCH " + json.dumps(asdict(case)) + "\n")
+            sys.stdout.flush()

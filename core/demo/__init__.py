@@ -1,0 +1,1 @@
+"""`make demo`: the whole pipeline through Airflow against the bundled sandbox tenants."""

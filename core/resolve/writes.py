@@ -1,0 +1,43 @@
+"""Rows one chunk of resolution writes: new entities, their match keys and conflicts, written
+together so a chunk costs a handful of statements instead of several per entity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.store.schema import conflicts, match_keys
+
+#: entities merged per round trip
+APPLY_CHUNK = 500
+
+
+@dataclass
+class EntityWrites:
+    """Rows one chunk of `apply` produces, written together by `flush`."""
+
+    entity_ids: list[str] = field(default_factory=list)
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+    def flush(self, conn: sa.Connection, entity: str, table: sa.Table) -> None:
+        if self.inserts:
+            conn.execute(table.insert(), self.inserts)
+        if self.entity_ids:  # match keys and conflicts are rewritten for every entity merged
+            conn.execute(
+                match_keys.delete().where(
+                    match_keys.c.entity == entity, match_keys.c.entity_id.in_(self.entity_ids)
+                )
+            )
+            conn.execute(
+                conflicts.delete().where(
+                    conflicts.c.entity == entity, conflicts.c.entity_id.in_(self.entity_ids)
+                )
+            )
+        if self.keys:
+            conn.execute(match_keys.insert(), self.keys)
+        if self.conflicts:
+            conn.execute(conflicts.insert(), self.conflicts)

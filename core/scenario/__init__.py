@@ -1,0 +1,1 @@
+"""Lifecycle scenarios: YAML stories run against fresh sandboxes and a fresh store."""

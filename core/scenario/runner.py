@@ -1,0 +1,215 @@
+"""Run a scenario: a fresh organisation in fresh sandboxes, a fresh store, the clock pinned to
+the scenario's start, then each step in order. Sandbox steps go to the sandbox's admin API (the
+same one `POST /_admin/{op}` exposes); `sync` runs what the DAGs run, in the same order."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from core import clock
+from core.approvals import approve
+from core.config.hub_config import HubConfig
+from core.errors import HubError
+from core.hub import Hub
+from core.pipeline import run_all, run_lifecycle
+from core.sandbox.fleet import SandboxFleet
+from core.scenario.expect import check
+from core.scenario.spec import Scenario, Step, load_scenario, parse_duration
+from core.status import open_holds
+from core.store.engine import open_store
+
+Echo = Callable[[str], None]
+#: the moment of day a scenario's clock starts: mid-morning in the Americas
+START_HOUR_UTC = 15
+#: how far the clock moves during each sandbox or engine step
+STEP_DURATION = timedelta(minutes=1)
+
+
+#: scenario step names (the vocabulary agencies write) -> (sandbox admin op, argument renames)
+STEP_OPS: dict[str, tuple[str, dict[str, str]]] = {
+    "workday.hire": ("hire", {"org": "department"}),
+    "workday.transfer": ("transfer", {"org": "department"}),
+    "workday.update": ("correct", {"org": "department"}),
+    "workday.rehire": ("rehire", {"org": "department"}),
+    "office365.create_user": ("create_user", {"upn": "user_principal_name"}),
+    "office365.disable_user": ("disable_user", {"upn": "user"}),
+    "office365.delete_user": ("delete_user", {"upn": "user"}),
+    "office365.assign_license": ("assign_licence", {"upn": "user", "license": "sku"}),
+    "office365.enroll_device": ("enroll_device", {"upn": "user"}),
+    "aws.create_iam_user": ("create_user", {"account": "account_id"}),
+    "aws.create_instance": ("launch_instance", {"account": "account_id"}),
+    "azure.create_resource": ("create_resource", {}),
+}
+
+
+def sandbox_call(kind: str, args: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """(sandbox, op, args) for a sandbox step; `fields:` of an update are spread into the args."""
+    name, op = kind.split(".", 1)
+    renames: dict[str, str] = {}
+    if kind in STEP_OPS:
+        op, renames = STEP_OPS[kind]
+    args = dict(args)
+    if isinstance(args.get("fields"), dict):
+        args.update(args.pop("fields"))
+    return name, op, {renames.get(k, k): v for k, v in args.items()}
+
+
+class SimulatedCrash(Exception):
+    """Raised between a ticket's remote creation and its local record (crash-and-rerun tests)."""
+
+
+@dataclass
+class ScenarioResult:
+    name: str
+    passed: bool = True
+    failures: list[str] = field(default_factory=list)
+    steps: int = 0
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+class _Run:
+    def __init__(self, scenario: Scenario, fleet: SandboxFleet, store_url: str, echo: Echo) -> None:
+        self.scenario = scenario
+        self.fleet = fleet
+        self.echo = echo
+        document = fleet.hub_config(store_url=store_url, sink=scenario.sink)
+        document = deep_merge(document, scenario.config)
+        self.hub = Hub(HubConfig.model_validate(document), open_store(store_url))
+        self.result = ScenarioResult(scenario.name)
+
+    def step(self, step: Step) -> None:
+        if step.kind not in ("advance", "expect"):
+            clock.advance(STEP_DURATION)  # real steps take time; windows must see each change
+        handler = getattr(self, f"do_{step.kind}", None)
+        if handler is None:
+            self.sandbox_op(step)
+        else:
+            handler(step)
+
+    def sandbox_op(self, step: Step) -> None:
+        name, op, args = sandbox_call(step.kind, step.args)
+        sandbox = self.fleet.sandboxes.get(name)
+        if sandbox is None:
+            raise HubError(
+                f"{step.where}: no {name} sandbox is running ({self.fleet.failed.get(name, 'not registered')})"
+            )
+        try:
+            with sandbox.lock:
+                result = sandbox.admin(op, args)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise HubError(f"{self.scenario.path} {step.where}: {step.kind}: {exc}") from None
+        self.echo(f"  {step.kind} {_brief(step.args)} -> {_brief(result)}")
+
+    def do_sync(self, step: Step) -> None:
+        only = step.args.get("only")
+        if step.args.get("crash_during_delivery"):
+            self._sync_with_crash(only)
+            return
+        outcome = run_all(self.hub, only=only)
+        self.echo(f"  sync: {_sync_line(outcome)}")
+
+    def _sync_with_crash(self, only: list[str] | None) -> None:
+        def crash(key: str) -> None:
+            raise SimulatedCrash(key)
+
+        try:
+            run_all(self.hub, only=only, after_remote=crash)
+            self.echo("  sync (crash during delivery): nothing was delivered, so nothing crashed")
+        except SimulatedCrash as crashed:
+            self.echo(f"  sync: crashed after the sink created {crashed.args[0]}, before it was recorded")
+
+    def do_advance(self, step: Step) -> None:
+        if "to" in step.args:
+            target = step.args["to"]
+            day = target if isinstance(target, date) else date.fromisoformat(str(target))
+            clock.set_now(datetime(day.year, day.month, day.day, START_HOUR_UTC, tzinfo=UTC))
+        else:
+            clock.advance(parse_duration(step.args["value"], f"{self.scenario.path} {step.where}"))
+        self.echo(f"  advance: now {clock.now().isoformat(timespec='minutes')}")
+
+    def do_approve(self, step: Step) -> None:
+        holds = open_holds(self.hub.store)
+        wanted = step.args.get("hold")
+        targets = [h for h in holds if not wanted or h["id"] == wanted]
+        if not targets:
+            self.result.failures.append(f"{step.where}: approve: nothing is held")
+            return
+        for hold in targets:
+            approve(self.hub.store, self.hub.config, hold["id"], by="scenario")
+        outcome = run_lifecycle(self.hub)
+        self.echo(f"  approve: {len(targets)} hold(s) approved; {_lifecycle_line(outcome)}")
+
+    def do_expect(self, step: Step) -> None:
+        failures = check(self.hub.store, step.args)
+        for failure in failures:
+            self.result.failures.append(f"{step.where}: {failure}")
+            self.echo(f"  [red]expect failed[/] {step.where}: {failure}")
+        if not failures:
+            self.echo(f"  expect: ok ({', '.join(step.args)})")
+
+
+def _brief(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _lifecycle_line(outcome: dict[str, Any]) -> str:
+    life, delivery = outcome.get("lifecycle", {}), outcome.get("delivery", {})
+    return f"lifecycle {_brief(life)}; delivered {delivery.get('delivered', 0)}"
+
+
+def _sync_line(outcome: dict[str, Any]) -> str:
+    read = sum(
+        run.get("read", 0) for runs in outcome["syncs"].values() if isinstance(runs, list) for run in runs
+    )
+    errors = [f"{name}: {runs['error']}" for name, runs in outcome["syncs"].items() if isinstance(runs, dict)]
+    line = f"{read} records read; {_lifecycle_line(outcome)}"
+    return line + (f"; errors: {'; '.join(errors)}" if errors else "")
+
+
+def run_scenario(scenario: Scenario, *, store_url: str | None = None, echo: Echo = print) -> ScenarioResult:
+    """Run one scenario; the clock is restored and every sandbox stopped afterwards."""
+    echo(f"[bold]{scenario.name}[/] ({scenario.path})")
+    clock.set_now(
+        datetime(scenario.start.year, scenario.start.month, scenario.start.day, START_HOUR_UTC, tzinfo=UTC)
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="hub-scenario-") as tmp:
+            url = store_url or f"sqlite:///{Path(tmp) / 'hub.db'}"
+            fleet = SandboxFleet(
+                Path(tmp) / "sandbox", seed=scenario.seed, scale=scenario.scale, only=scenario.sandboxes
+            )
+            with fleet:
+                run = _Run(scenario, fleet, url, echo)
+                for step in scenario.steps:
+                    try:
+                        run.step(step)
+                    except HubError as exc:
+                        run.result.failures.append(f"{step.where}: {step.kind} failed: {exc}")
+                        echo(f"  [red]{step.kind} failed[/] {step.where}: {exc}")
+                        break
+                    run.result.steps += 1
+    finally:
+        clock.set_now(None)
+    result = run.result
+    result.passed = not result.failures
+    echo(f"  {'[green]passed[/]' if result.passed else '[red]FAILED[/]'}")
+    return result
+
+
+def run_scenario_file(path: Path, *, store_url: str | None = None, echo: Echo = print) -> ScenarioResult:
+    return run_scenario(load_scenario(path), store_url=store_url, echo=echo)

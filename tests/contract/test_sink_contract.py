@@ -1,0 +1,25 @@
+"""Every registered ticket sink with a sandbox passes every check of the sink contract kit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from core.sandbox.ca import SandboxCA
+from core.testing.sink_kit import SINK_CHECKS, SinkKitContext, sink_kit_context, sinks_with_sandbox
+
+SINKS = sinks_with_sandbox()
+
+
+@pytest.fixture(scope="module", params=SINKS, ids=[name for name, _ in SINKS])
+def kit(
+    request: pytest.FixtureRequest, sandbox_ca: SandboxCA, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SinkKitContext]:
+    name, cls = request.param
+    yield from sink_kit_context(cls, sandbox_ca, tmp_path_factory.mktemp(f"sink-kit-{name}"))
+
+
+@pytest.mark.parametrize("check", SINK_CHECKS, ids=[c.__name__ for c in SINK_CHECKS])
+def test_sink_contract(kit: SinkKitContext, check: Callable[[SinkKitContext], None]) -> None:
+    check(kit)
