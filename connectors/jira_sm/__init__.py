@@ -1,0 +1,1 @@
+"""Jira Service Management ticket sink: customer requests with sub-tasks, found again by JQL."""

@@ -1,0 +1,1 @@
+"""ServiceNow ticket sink (Table API): incidents or catalog items with their tasks, exactly once."""

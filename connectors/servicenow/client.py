@@ -1,0 +1,128 @@
+"""ServiceNow Table API client: basic or OAuth (password / client-credentials grant) over HttpClient.
+
+Every call goes through `core.http.HttpClient`, so 429 + Retry-After (ServiceNow's inbound REST
+rate-limit rules) is waited out, 5xx is retried, and errors never carry the password or tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.auth import AuthBase, HTTPBasicAuth
+
+from connectors.servicenow.config import ServiceNowConfig
+from core.errors import AuthError, FatalError
+from core.http import HttpClient, RetryPolicy
+from core.secrets import secret_values
+
+
+class OAuthTokenAuth(AuthBase):
+    """Bearer token from `/oauth_token.do`; `refresh()` is called by HttpClient on a 401."""
+
+    def __init__(self, config: ServiceNowConfig, secrets: list[str]) -> None:
+        self._config = config
+        self._token: str | None = None
+        self._http = HttpClient(
+            config.instance_url,
+            name="servicenow-oauth",
+            ca_bundle=config.ca_bundle,
+            retry=RetryPolicy(max_retries=config.max_retries),
+            secrets=secrets,
+        )
+
+    def refresh(self) -> None:
+        config = self._config
+        form = {
+            "grant_type": "password" if config.auth == "oauth_password" else "client_credentials",
+            "client_id": config.client_id or "",
+            "client_secret": config.client_secret.reveal() if config.client_secret else "",
+        }
+        if config.auth == "oauth_password":
+            form["username"] = config.username or ""
+            form["password"] = config.password.reveal() if config.password else ""
+        response = self._http.request("POST", "/oauth_token.do", data=form, accept_statuses=(400, 401))
+        if response.status_code in (400, 401):
+            raise AuthError(
+                f"servicenow: the OAuth token request of client {config.client_id!r} was rejected "
+                f"({response.status_code} {self._http.excerpt(response, 120)})",
+                hint="check client_id/client_secret in System OAuth > Application Registry "
+                "and the integration user's password",
+            )
+        body = response.json()
+        self._token = str(body["access_token"])
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self._token is None:
+            self.refresh()
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+
+class ServiceNowClient:
+    """Records of one ServiceNow instance, addressed by table and sys_id."""
+
+    def __init__(self, config: ServiceNowConfig) -> None:
+        self.config = config
+        secrets = secret_values(config)
+        auth: AuthBase
+        if config.auth == "basic":
+            auth = HTTPBasicAuth(config.username or "", config.password.reveal() if config.password else "")
+        else:
+            auth = OAuthTokenAuth(config, secrets)
+        self.auth = auth
+        self.http = HttpClient(
+            config.instance_url,
+            name="servicenow",
+            auth=auth,
+            ca_bundle=config.ca_bundle,
+            read_timeout=config.timeout_seconds,
+            retry=RetryPolicy(max_retries=config.max_retries),
+            rate_per_second=config.rate_per_second,
+            secrets=secrets,
+            headers={"Accept": "application/json"},
+        )
+
+    def query(
+        self, table: str, encoded_query: str, fields: list[str], *, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Records matching an encoded query (one page: the sink's queries are small by design)."""
+        params = {
+            "sysparm_query": encoded_query,
+            "sysparm_fields": ",".join(fields),
+            "sysparm_limit": str(limit),
+            "sysparm_exclude_reference_link": "true",
+        }
+        result: list[dict[str, Any]] = self.http.get_json(f"/api/now/table/{table}", params=params)["result"]
+        return result
+
+    def get(self, table: str, sys_id: str, fields: list[str]) -> dict[str, Any]:
+        params = {"sysparm_fields": ",".join(fields), "sysparm_exclude_reference_link": "true"}
+        response = self.http.request(
+            "GET", f"/api/now/table/{table}/{quote(sys_id)}", params=params, accept_statuses=(404,)
+        )
+        if response.status_code == 404:
+            raise FatalError(
+                f"servicenow: {table} record {sys_id} not found",
+                hint="it was deleted, or an ACL hides it from the integration user",
+            )
+        record: dict[str, Any] = response.json()["result"]
+        return record
+
+    def insert(self, table: str, values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+        params = {"sysparm_fields": ",".join(fields), "sysparm_exclude_reference_link": "true"}
+        body = self.http.request_json("POST", f"/api/now/table/{table}", params=params, json=values)
+        record: dict[str, Any] = body["result"]
+        return record
+
+    def patch(self, table: str, sys_id: str, values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+        params = {"sysparm_fields": ",".join(fields), "sysparm_exclude_reference_link": "true"}
+        body = self.http.request_json(
+            "PATCH", f"/api/now/table/{table}/{quote(sys_id)}", params=params, json=values
+        )
+        record: dict[str, Any] = body["result"]
+        return record
+
+    def close(self) -> None:
+        self.http.close()

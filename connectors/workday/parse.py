@@ -1,0 +1,142 @@
+"""Workday answers -> the connector's flat worker and organization records.
+
+SOAP `wd:Worker` elements (see `worker_xml`) and RaaS `Report_Entry` rows become one flat record with
+Workday-named fields (README lists them), so one mapping serves both transports. Values are kept
+as Workday sent them except for two normalisations: xsd:date with an offset (`2024-01-15-08:00`)
+becomes `2024-01-15`, and "1"/"0" flags become booleans. A value that does not look like a date is
+passed through untouched, so the mapping can quarantine the record with the real value.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from lxml import etree
+
+WD = "{urn:com.workday/bsvc}"
+TYPE = f"{WD}type"
+HIRE_TYPES = frozenset({"Hire Employee", "Contract Contingent Worker"})
+END_TYPES = frozenset({"Terminate Employee", "End Contingent Worker Contract"})
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?$")
+BOOLEAN_FIELDS = ("Active", "Terminated", "On_Leave", "Rehire", "Hire_Rescinded", "Termination_Reversed")
+#: job and organization fields a future-dated hire only has As_Of_Effective_Date its hire date
+JOB_FIELDS = (
+    "Employee_Type",
+    "Business_Title",
+    "Position_ID",
+    "Job_Profile_ID",
+    "Job_Profile_Name",
+    "Supervisory_Organization_ID",
+    "Supervisory_Organization_Code",
+    "Supervisory_Organization_Name",
+    "Cost_Center_ID",
+    "Location_ID",
+    "Location_Name",
+    "Manager_ID",
+)
+
+
+def normalize_date(text: str | None) -> str | None:
+    """`2024-01-15-08:00` / `2024-01-15Z` / `2024-01-15` -> `2024-01-15`; anything else unchanged."""
+    if text is None:
+        return None
+    value = text.strip()
+    if not value:
+        return None
+    match = _DATE.match(value)
+    return match.group(1) if match else value
+
+
+def to_bool(text: str | None) -> bool | None:
+    if text is None or text.strip() == "":
+        return None
+    return text.strip().lower() in ("1", "true", "y", "yes")
+
+
+def _text(node: etree._Element | None, path: str) -> str | None:
+    if node is None:
+        return None
+    found = node.find(path)
+    if found is None or found.text is None:
+        return None
+    return found.text.strip() or None
+
+
+def ref_id(node: etree._Element | None, path: str, *id_types: str) -> str | None:
+    """The text of the first `wd:ID` under `path` whose wd:type is one of `id_types`."""
+    if node is None:
+        return None
+    for item in node.iterfind(f"{path}/{WD}ID"):
+        if item.get(TYPE) in id_types and item.text:
+            return item.text.strip()
+    return None
+
+
+def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
+    """What the transaction log says that Worker_Status_Data does not: rescinds and pending hires."""
+    hires = sorted((t for t in log if t["Type"] in HIRE_TYPES), key=lambda t: str(t["Effective_Date"]))
+    ends = sorted((t for t in log if t["Type"] in END_TYPES), key=lambda t: str(t["Effective_Date"]))
+    live_hires = [t for t in hires if not t["Rescinded"]]
+    live_ends = [t for t in ends if not t["Rescinded"]]
+    pending = [t["Effective_Date"] for t in live_hires if str(t["Effective_Date"]) > as_of.isoformat()]
+    last_live_hire = str(live_hires[-1]["Effective_Date"]) if live_hires else ""
+    reversed_ = (
+        bool(ends)
+        and ends[-1]["Rescinded"]
+        and not any(str(t["Effective_Date"]) >= last_live_hire for t in live_ends)
+    )
+    return {
+        "Hire_Rescinded": bool(hires) and hires[-1]["Rescinded"],
+        "Termination_Reversed": reversed_,
+        "Pending_Hire_Date": min(pending) if pending else None,
+    }
+
+
+def merge_future_job(record: dict[str, Any], future: dict[str, Any]) -> dict[str, Any]:
+    """A pending hire's record with the job data it will have on its hire date."""
+    merged = dict(record)
+    for name in JOB_FIELDS:
+        if future.get(name) is not None:
+            merged[name] = future[name]
+    merged["Job_Data_As_Of"] = record.get("Pending_Hire_Date")
+    return merged
+
+
+def organization_record(org: etree._Element) -> dict[str, Any]:
+    data = org.find(f"{WD}Organization_Data")
+    hierarchy = data.find(f"{WD}Hierarchy_Data") if data is not None else None
+    return {
+        "Organization_Reference_ID": _text(data, f"{WD}Reference_ID")
+        or ref_id(org, f"{WD}Organization_Reference", "Organization_Reference_ID"),
+        "WID": ref_id(org, f"{WD}Organization_Reference", "WID"),
+        "Name": _text(data, f"{WD}Name"),
+        "Organization_Code": _text(data, f"{WD}Organization_Code"),
+        "Organization_Type": ref_id(data, f"{WD}Organization_Type_Reference", "Organization_Type_ID"),
+        "Organization_Subtype": ref_id(
+            data, f"{WD}Organization_Subtype_Reference", "Organization_Subtype_ID"
+        ),
+        "Inactive": bool(to_bool(_text(data, f"{WD}Inactive"))),
+        "Manager_ID": ref_id(data, f"{WD}Manager_Reference", "Employee_ID", "Contingent_Worker_ID"),
+        "Superior_Organization_ID": ref_id(
+            hierarchy, f"{WD}Superior_Organization_Reference", "Organization_Reference_ID"
+        ),
+    }
+
+
+def report_record(entry: dict[str, Any]) -> dict[str, Any]:
+    """A RaaS `Report_Entry` row as the same flat record (missing columns become None)."""
+    record: dict[str, Any] = {k: (v if v != "" else None) for k, v in entry.items()}
+    for name in BOOLEAN_FIELDS:
+        if name in record:
+            value = record[name]
+            record[name] = (
+                value if isinstance(value, bool) else to_bool(None if value is None else str(value))
+            )
+    for name in list(record):
+        if name.endswith("_Date") or name == "Last_Day_of_Work":
+            value = record[name]
+            record[name] = normalize_date(value) if isinstance(value, str) else value
+    record.setdefault("On_Leave", False)
+    return record

@@ -1,0 +1,1 @@
+"""AWS connector tests (a package, so the moto sandbox is shared by these modules only)."""

@@ -1,0 +1,79 @@
+"""A Workday sandbox tenant over HTTPS per test, on a pinned hub clock, and connectors against it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from connectors.workday.config import WorkdayConfig
+from connectors.workday.connector import WorkdayConnector
+from connectors.workday.sandbox import WorkdaySandbox
+from core import clock
+from core.connector.contracts import ReadItem, StateCheckpoint, Stream
+from core.sandbox.ca import SandboxCA
+
+SCALE = 40
+START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def now() -> Iterator[datetime]:
+    """The hub clock pinned at START (sandbox entry moments and connector windows both read it)."""
+    clock.set_now(START)
+    yield START
+    clock.set_now(None)
+
+
+@pytest.fixture
+def tenant(
+    now: datetime, sandbox_ca: SandboxCA, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkdaySandbox]:
+    """A fresh tenant of the demo roster (40 workers, pages of 20)."""
+    with WorkdaySandbox(
+        seed=7, scale=SCALE, ca=sandbox_ca, workdir=tmp_path_factory.mktemp("wd") / "wd"
+    ) as sandbox:
+        yield sandbox  # type: ignore[misc]
+
+
+@pytest.fixture
+def make_connector(tenant: WorkdaySandbox) -> Iterator[Callable[..., WorkdayConnector]]:
+    made: list[WorkdayConnector] = []
+
+    def make(**overrides: Any) -> WorkdayConnector:
+        config = WorkdayConfig.model_validate({**tenant.instance_config(), "max_retries": 3, **overrides})
+        connector = WorkdayConnector(config, instance="workday")
+        connector.client._sleep = lambda seconds: None  # backoff is exercised, not waited
+        connector.client.http._sleep = lambda seconds: None
+        made.append(connector)
+        return connector
+
+    yield make
+    for connector in made:
+        connector.close()
+
+
+class Read:
+    """Everything one `read()` yielded, split by kind."""
+
+    def __init__(self, items: list[ReadItem]) -> None:
+        self.records = [i for i in items if isinstance(i, dict)]
+        self.checkpoints = [i.state for i in items if isinstance(i, StateCheckpoint)]
+
+    @property
+    def state(self) -> dict[str, Any] | None:
+        return self.checkpoints[-1] if self.checkpoints else None
+
+    def by_id(self) -> dict[str, dict[str, Any]]:
+        return {str(r["Worker_ID"]): r for r in self.records}
+
+
+def read(stream: Stream, state: dict[str, Any] | None = None) -> Read:
+    return Read(list(stream.read(state, {})))
+
+
+def later(**delta: float) -> datetime:
+    """Move the pinned hub clock forward."""
+    return clock.advance(timedelta(**delta))
