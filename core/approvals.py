@@ -35,6 +35,7 @@ def approve(store: Store, config: HubConfig, ident: str, *, by: str = "operator"
             stream=details["stream"],
             partition=details.get("partition", ""),
             run_id=details["run_id"],
+            snapshot_id=details.get("snapshot_id"),
             policy=policy,
             force=True,
         )

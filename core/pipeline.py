@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from core.hub import Hub
 
 
-def source_instances(hub: Hub) -> list[str]:
+def source_instance_names(hub: Hub) -> list[str]:
     """Enabled instances whose connector is a source, in hub.yaml order."""
     names = []
     for instance in hub.config.instances:
@@ -62,7 +62,7 @@ def run_all(
     """Sync every (or the named) source instance, then the lifecycle. Failures of one source are
     recorded and the others go on; the lifecycle still runs on what was synced."""
     syncs: dict[str, Any] = {}
-    for name in only or source_instances(hub):
+    for name in only or source_instance_names(hub):
         try:
             summaries = sync_instance(hub, name)
             syncs[name] = [s.as_dict() for s in summaries]

@@ -110,6 +110,11 @@ class MunisConfig(ConnectorConfig):
         default="auto", description="auto: UTF-8 (with or without BOM), else Windows-1252"
     )
     delimiter: str = Field(default=",", min_length=1, max_length=1)
+    file_extracts: Literal["full", "changes"] = Field(
+        default="full",
+        description="full: each file lists every row, so a row absent from a newer file is missing "
+        "(deleted per the stream policy); changes: files hold changed rows only, absence means nothing",
+    )
     first_run: Literal["latest", "all"] = Field(
         default="latest", description="with an empty ledger, load only the newest file or every file"
     )

@@ -11,8 +11,10 @@ Promises:
   that completes after a newer one was loaded is recorded as superseded, never applied over it;
 - the header must match the expected layout, else a schema-drift error names the differences
   and the file (and those after it) wait until the export or `file_layouts` is fixed;
-- UTF-8 with or without BOM and Windows-1252 are read; duplicate keys inside one file are
-  reported (the first row is kept) and ragged rows are reported and skipped.
+- UTF-8 with or without BOM and Windows-1252 are read; a duplicate key inside one file (the
+  first row is kept) and a ragged row are rejected: quarantined with file, line and reason;
+- with `file_extracts: full` (the default) each loaded file lists every row, so it is a snapshot:
+  a row absent from a newer file counts as missing (and is deleted by the stream policy).
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from typing import Any
 from connectors.munis.config import MunisConfig
 from connectors.munis.file_store import Download, ExportDirectory, ExportFile, ExportFileGone
 from connectors.munis.layouts import LAYOUTS, Layout
-from core.connector.contracts import ReadItem, StateCheckpoint
+from core.connector.contracts import (
+    ReadItem,
+    RecordRejected,
+    SnapshotCompleted,
+    SnapshotStarted,
+    StateCheckpoint,
+)
 from core.errors import ConfigError, FatalError
 
 log = logging.getLogger("hub.munis")
@@ -186,10 +194,15 @@ class ExportReader:
             ledger.partial if ledger.partial and ledger.partial.get("sha256") == download.sha256 else None
         )
         skip = int(resume["rows"]) if resume and resume.get("name") == file.name else 0
+        full_extract = self.config.file_extracts == "full"
+        if full_extract and not skip:
+            yield SnapshotStarted()
         yield from self._rows(stream, file, download, report, ledger, skip)
         ledger.record(file, "loaded", download.sha256)
         ledger.cursor = max(ledger.cursor or "", file.name)
         ledger.partial = None
+        if full_extract:
+            yield SnapshotCompleted()
         yield StateCheckpoint(ledger.state(self.config.ledger_size))
         self._log_report(stream, report)
 
@@ -212,16 +225,27 @@ class ExportReader:
             for row in reader:
                 consumed += 1
                 line = reader.line_num
-                record = self._record(row, header, layout, line, report)
+                replay = consumed <= skip  # read before a resume: already staged or rejected
+                record = self._record(row, header, layout)
+                if isinstance(record, str):  # a ragged row: why it cannot be read
+                    report.skipped.append((line, record))
+                    if not replay:
+                        reason = f"{file.name} line {line}: {record}; the row was not loaded"
+                        cells = {"file": file.name, "line": line, "cells": row}
+                        yield RecordRejected(cells, reason, key=_probable_key(row, header, layout))
+                    continue
                 if record is None:
                     continue
                 key = record.get(layout.key)
                 if key is not None and key in seen:
                     report.duplicates.append((key, seen[key], line))
+                    if not replay:
+                        reason = f"{file.name} line {line}: {layout.key} {key} repeats line {seen[key]}; the first row was loaded"
+                        yield RecordRejected(record, reason, field=layout.key, key=key)
                     continue
                 if key is not None:
                     seen[key] = line
-                if consumed <= skip:
+                if replay:
                     continue
                 report.rows += 1
                 yield record
@@ -240,12 +264,12 @@ class ExportReader:
         finally:
             text.detach()
 
-    def _record(
-        self, row: list[str], header: list[str], layout: Layout, line: int, report: FileReport
-    ) -> dict[str, str | None] | None:
+    @staticmethod
+    def _record(row: list[str], header: list[str], layout: Layout) -> dict[str, str | None] | str | None:
+        """The row as a record; a reason (text) for a ragged row; None for a blank one."""
         if len(row) != len(header):
             if row and any(cell.strip() for cell in row):
-                report.skipped.append((line, f"{len(row)} fields where the header has {len(header)}"))
+                return f"{len(row)} fields where the header has {len(header)}"
             return None
         values = [cell.strip() or None for cell in row]
         if not any(values):
@@ -288,3 +312,12 @@ class ExportReader:
         if report.skipped:
             sample = ", ".join(f"line {n}: {why}" for n, why in report.skipped[:5])
             log.warning("munis %s: %s: %d rows skipped: %s", stream, report.name, len(report.skipped), sample)
+
+
+def _probable_key(row: list[str], header: list[str], layout: Layout) -> str | None:
+    """The key a ragged row holds where the header puts it: enough to keep its record live
+    through the snapshot (a wrong guess only keeps some other key live one snapshot longer)."""
+    position = header.index(layout.key) if layout.key in header else None
+    if position is None or position >= len(row):
+        return None
+    return row[position].strip() or None

@@ -1,7 +1,8 @@
 """SQL transport: a read-only SQLAlchemy engine on the MUNIS database and the stream reads.
 
-- Full snapshot (no last-modified column configured): one ordered query, every row, one
-  checkpoint at the end; absence is judged by the store after the complete read.
+- Full snapshot (no last-modified column configured): one query in key order, a checkpoint with
+  the last key after every fetched batch, so a failed read resumes after that key and the store
+  (which keeps the snapshot open across runs) judges absence once the listing is complete.
 - Incremental: keyset order on (modified, key) from the checkpointed position, a checkpoint after
   every fetched batch, so a crash repeats at most one batch and ties on the timestamp are kept.
 
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 from connectors.munis.config import MunisConfig
 from connectors.munis.layouts import LAYOUTS
 from connectors.munis.sql_queries import KEY, MODIFIED, stream_query
-from core.connector.contracts import ReadItem, StateCheckpoint
+from core.connector.contracts import ReadItem, RecordRejected, StateCheckpoint
 from core.errors import AuthError, ConfigError, FatalError, HubError, TransientError
 
 log = logging.getLogger("hub.munis")
@@ -168,6 +169,9 @@ class MunisDatabase:
                 query = query.where(_after(mod, key, position))
             query = query.order_by(mod, key)
         else:
+            resume_after = (state or {}).get("snapshot_after")
+            if resume_after is not None:  # a snapshot a failed run left mid-way
+                query = query.where(key > decode_position(resume_after))
             query = query.order_by(key)
         try:
             yield from self._rows(stream, query, incremental=mod is not None, state=state)
@@ -188,17 +192,17 @@ class MunisDatabase:
                 last = None
                 for row in batch:
                     mapping = row._mapping
+                    record = {c: text_value(mapping[c]) for c in layout.columns}
                     if mapping[KEY] == previous_key:
-                        log.warning(
-                            "munis %s: key %s returned twice by the query (e.g. two primary jobs); the first row was kept",
-                            stream,
-                            mapping[KEY],
-                        )
+                        reason = f"{layout.key} {record[layout.key]} was returned twice by the query (e.g. two primary jobs); the first row was loaded"
+                        yield RecordRejected(record, reason, field=layout.key, key=record[layout.key])
                         continue
                     previous_key, last = mapping[KEY], mapping
                     rows += 1
-                    yield {c: text_value(mapping[c]) for c in layout.columns}
-                if incremental and last is not None:
+                    yield record
+                if not incremental and last is not None:
+                    yield StateCheckpoint({"snapshot_after": encode_position(last[KEY])})
+                elif incremental and last is not None:
                     checkpoint = {
                         "cursor": text_value(last[MODIFIED]) or "",
                         "position": {

@@ -11,7 +11,15 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from connectors.office365.client import BatchAnswer, DeltaExpired, GraphClient
-from core.connector.contracts import Partition, ReadItem, RecordDeleted, StateCheckpoint, Stream
+from core.connector.contracts import (
+    Partition,
+    ReadItem,
+    RecordDeleted,
+    SnapshotCompleted,
+    SnapshotStarted,
+    StateCheckpoint,
+    Stream,
+)
 from core.errors import AuthError, FatalError
 
 log = logging.getLogger("hub.office365")
@@ -51,7 +59,11 @@ def _fail_item(what: str, answer: BatchAnswer) -> FatalError | AuthError:
 
 class UsersStream(Stream):
     """Entra users by delta query. State is the round's `@odata.deltaLink` (or, mid-round, the
-    `@odata.nextLink`); a refused token starts a full resync once, logged."""
+    `@odata.nextLink`); a refused token starts a full resync once, logged.
+
+    An initial round lists every live user, so it is a snapshot: a user deleted while the delta
+    token was dead (and so never reported `@removed`) is missing from it and the store says so.
+    """
 
     name = "users"
     primary_key = ("id",)
@@ -82,6 +94,8 @@ class UsersStream(Stream):
         params: dict[str, Any] | None = None if url != "users/delta" else {"$select": ",".join(USER_SELECT)}
         phase = "delta" if state.get("delta_link") else state.get("phase", "initial")
         resynced = False
+        if url == "users/delta":
+            yield SnapshotStarted()
         while True:
             try:
                 page = self.client.delta_page(url, params)
@@ -95,6 +109,7 @@ class UsersStream(Stream):
                     "initial",
                     True,
                 )
+                yield SnapshotStarted()
                 continue
             yield from self._page_items(page.get("value") or [])
             next_link = page.get("@odata.nextLink")
@@ -107,6 +122,8 @@ class UsersStream(Stream):
                 raise FatalError(
                     "office365: a users delta page had neither @odata.nextLink nor @odata.deltaLink"
                 )
+            if phase == "initial":
+                yield SnapshotCompleted()
             yield StateCheckpoint({"delta_link": str(delta_link)})
             return
 

@@ -142,7 +142,7 @@ def build_status_dag(hub: Hub) -> DAG:
     return dag
 
 
-def source_instances(hub: Hub) -> list[InstanceConfig]:
+def mapped_source_instances(hub: Hub) -> list[InstanceConfig]:
     """Enabled instances whose connector type has a mapping (sinks have none).
 
     Decided from the mapping files, not by importing connector classes: a DAG file is parsed
@@ -161,7 +161,7 @@ def build_dags(config: HubConfig, *, deadlines: bool = True) -> dict[str, DAG]:
     hub = Hub(config)
     dags: dict[str, DAG] = {}
     assets: dict[str, Asset] = {}
-    for instance in source_instances(hub):
+    for instance in mapped_source_instances(hub):
         dag = build_sync_dag(hub, instance, deadlines=deadlines)
         dags[dag.dag_id] = dag
         for stream, entity in mapped_streams(hub, instance):
@@ -175,7 +175,7 @@ def build_dags(config: HubConfig, *, deadlines: bool = True) -> dict[str, DAG]:
 def pool_slots(config: HubConfig) -> dict[str, int]:
     """Slots per pool: the instance's `pool_slots`, else the connector's default."""
     slots = {}
-    for instance in source_instances(Hub(config)):
+    for instance in mapped_source_instances(Hub(config)):
         slots[pool_name(instance.name)] = instance.pool_slots or connector_class(instance.type).pool_slots
     return slots
 

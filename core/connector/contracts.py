@@ -3,7 +3,8 @@
 A connector knows its API and nothing of the canonical model or the store: it yields raw
 records (plain JSON-able dicts) and state checkpoints; the engine maps, stages and commits them.
 
-    Connector ──streams()──▶ Stream ──read(state, partition)──▶ Record | RecordDeleted | StateCheckpoint
+    Connector ──streams()──▶ Stream ──read(state, partition)──▶ Record | RecordDeleted | RecordRejected
+                                                              | StateCheckpoint | SnapshotStarted | SnapshotCompleted
 
 Promises a stream makes:
 - `read()` is a generator that streams: memory does not grow with the size of the source.
@@ -11,6 +12,11 @@ Promises a stream makes:
   same transaction as those records, so a crash repeats work but never skips it.
 - `full_snapshot` streams yield every live record in each run; absence means deletion (decided by
   the store's policy, only after a complete read). `delta` streams yield `RecordDeleted`.
+- Any stream that sometimes lists everything (a delta stream's initial round, one complete export
+  file) brackets that listing with `SnapshotStarted` / `SnapshotCompleted`, so absence counts then
+  too. A snapshot spans runs: a run that fails mid-way leaves it open and the next one continues it.
+- A record the connector read but cannot pass on (a duplicate key inside one file) is yielded as
+  `RecordRejected`: the engine quarantines it with the reason; it is never silently dropped.
 - Partitions (AWS account x region, Azure subscription) are independent units of work with their
   own state, so an orchestrator can fan them out and retry one alone.
 """
@@ -47,7 +53,39 @@ class RecordDeleted:
     reason: str | None = None
 
 
-ReadItem = Record | StateCheckpoint | RecordDeleted
+@dataclass(frozen=True)
+class RecordRejected:
+    """A record the connector read but cannot pass on; quarantined with `reason`, naming `field`.
+
+    `key` (when known) keeps the record's stored version live through a snapshot: the record is
+    in the source, only this version of it is unusable.
+    """
+
+    record: Record
+    reason: str
+    field: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotStarted:
+    """What follows, up to `SnapshotCompleted`, lists every live record of the partition.
+
+    Only needed by streams that are not `full_snapshot` (those are one snapshot per run).
+    Yield it before the first record of the listing, and not when resuming one mid-way.
+    """
+
+
+@dataclass(frozen=True)
+class SnapshotCompleted:
+    """The listing begun by `SnapshotStarted` was complete: records it did not list are missing.
+
+    Yield it before the checkpoint that moves past the listing, so a crash in between repeats the
+    end of the listing rather than losing the completion.
+    """
+
+
+ReadItem = Record | StateCheckpoint | RecordDeleted | RecordRejected | SnapshotStarted | SnapshotCompleted
 
 
 @dataclass(frozen=True)

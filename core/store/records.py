@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core import clock
 from core.store.engine import Store
@@ -73,7 +74,8 @@ class RecordWriter:
     stream: str
     partition: str
     run_id: str
-    track_snapshot: bool = False
+    #: the open snapshot whose listing these batches belong to (None outside a snapshot)
+    snapshot_id: str | None = None
     counts: BatchCounts = field(default_factory=BatchCounts)
     _inserted_since_analyze: int = field(default=0, repr=False)
 
@@ -105,10 +107,10 @@ class RecordWriter:
             if updates:
                 conn.execute(self._update_stmt(), updates)
             batch.inserted, batch.updated = len(inserts), len(updates)
-            if self.track_snapshot and unique:
-                conn.execute(
-                    snapshot_seen.insert(), [{"run_id": self.run_id, "record_key": k} for k in unique]
-                )
+            if self.snapshot_id is not None:
+                # a quarantined version still proves the record is in the source
+                listed = set(unique) | {q.key for q in quarantined if q.key}
+                self._mark_seen(conn, self.snapshot_id, listed)
             if deletions:
                 batch.deleted = self._delete(conn, deletions, now)
             if quarantined:
@@ -134,6 +136,15 @@ class RecordWriter:
         self._inserted_since_analyze = 0
         with self.store.engine.begin() as conn:
             conn.execute(sa.text("ANALYZE source_records"))
+
+    @staticmethod
+    def _mark_seen(conn: sa.Connection, snapshot_id: str, keys: set[str]) -> None:
+        """Record keys as listed by the snapshot; a key listed again (a resumed read) is no error."""
+        if not keys:
+            return
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        rows = [{"run_id": snapshot_id, "record_key": k} for k in keys]
+        conn.execute(insert(snapshot_seen).on_conflict_do_nothing(), rows)
 
     def _existing(self, conn: sa.Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
         if not keys:

@@ -109,11 +109,23 @@ source_records = sa.Table(
     sa.Index("ix_source_records_unresolved", "resolved", "entity"),
 )
 
+#: keys listed by a snapshot; `run_id` is the snapshot's id (the run that started it)
 snapshot_seen = sa.Table(
     "snapshot_seen",
     metadata,
     sa.Column("run_id", sa.String(36), primary_key=True),
     sa.Column("record_key", sa.String(500), primary_key=True),
+)
+
+#: the snapshot being read per partition; it outlives a failed run so the next one continues it
+open_snapshots = sa.Table(
+    "open_snapshots",
+    metadata,
+    sa.Column("instance", sa.String(100), primary_key=True),
+    sa.Column("stream", sa.String(100), primary_key=True),
+    sa.Column("partition", sa.String(300), primary_key=True),
+    sa.Column("snapshot_id", sa.String(36), nullable=False),
+    _ts("started_at", False),
 )
 
 quarantine = sa.Table(

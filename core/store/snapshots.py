@@ -1,6 +1,12 @@
-"""Absence and deletion for full-snapshot streams, behind the mass-change guard.
+"""Absence and deletion for snapshots, behind the mass-change guard.
 
-Only a *complete* read counts as a snapshot. A record absent from one is marked missing; it is
+A snapshot is a listing of every live record of one partition: each run of a `full_snapshot`
+stream, or what another stream brackets with `SnapshotStarted`/`SnapshotCompleted`. It is *open*
+from its start until it completes; a run that fails leaves it open and the next run continues it,
+so a listing resumed from a checkpoint does not count the records read before the failure as
+missing. Its id is the id of the run that started it.
+
+Only a *complete* snapshot counts. A record absent from one is marked missing; it is
 deleted after `missing_snapshots` consecutive complete snapshots (or `missing_days`). If one
 snapshot would newly mark or delete more than the guard allows (an empty or truncated export),
 nothing is applied: the run is held until `hub approve RUN_ID`.
@@ -18,7 +24,7 @@ import sqlalchemy as sa
 from core import clock
 from core.config.hub_config import StreamPolicy
 from core.store.engine import Store
-from core.store.schema import holds, snapshot_seen, source_records
+from core.store.schema import holds, open_snapshots, snapshot_seen, source_records
 
 
 @dataclass(frozen=True)
@@ -31,9 +37,42 @@ class SnapshotOutcome:
     reason: str | None = None
 
 
-def _missing_filter(instance: str, stream: str, partition: str, run_id: str) -> list[Any]:
+def current_snapshot(store: Store, instance: str, stream: str, partition: str) -> str | None:
+    """The id of the partition's open snapshot, if a run started one that has not completed."""
+    with store.engine.connect() as conn:
+        return conn.scalar(
+            sa.select(open_snapshots.c.snapshot_id).where(*_scope(instance, stream, partition))
+        )
+
+
+def start_snapshot(store: Store, instance: str, stream: str, partition: str, snapshot_id: str) -> None:
+    """Open a new snapshot of the partition, abandoning (and forgetting) any open one."""
+    with store.engine.begin() as conn:
+        previous = conn.scalar(
+            sa.select(open_snapshots.c.snapshot_id).where(*_scope(instance, stream, partition))
+        )
+        if previous is not None:
+            conn.execute(snapshot_seen.delete().where(snapshot_seen.c.run_id == previous))
+            conn.execute(open_snapshots.delete().where(*_scope(instance, stream, partition)))
+        conn.execute(
+            open_snapshots.insert().values(
+                instance=instance,
+                stream=stream,
+                partition=partition,
+                snapshot_id=snapshot_id,
+                started_at=clock.now(),
+            )
+        )
+
+
+def _scope(instance: str, stream: str, partition: str) -> list[Any]:
+    o = open_snapshots
+    return [o.c.instance == instance, o.c.stream == stream, o.c.partition == partition]
+
+
+def _missing_filter(instance: str, stream: str, partition: str, snapshot_id: str) -> list[Any]:
     t, s = source_records, snapshot_seen
-    seen = sa.exists().where(s.c.run_id == run_id, s.c.record_key == t.c.record_key)
+    seen = sa.exists().where(s.c.run_id == snapshot_id, s.c.record_key == t.c.record_key)
     return [
         t.c.instance == instance,
         t.c.stream == stream,
@@ -51,13 +90,24 @@ def finish_snapshot(
     partition: str,
     run_id: str,
     policy: StreamPolicy,
+    snapshot_id: str | None = None,
     force: bool = False,
 ) -> SnapshotOutcome:
-    """Apply absence/deletion for a completed snapshot run, or hold it if the guard trips."""
+    """Apply absence/deletion for a completed snapshot, or hold it if the guard trips.
+
+    `run_id` is the run that completed the snapshot (held, or recorded on deleted rows);
+    `snapshot_id` the snapshot's own id, when another run started it.
+    """
     t = source_records
     now = clock.now()
     deletable = _deletable(policy, now)
+    snapshot_id = snapshot_id or run_id
     with store.engine.begin() as conn:
+        conn.execute(
+            open_snapshots.delete().where(
+                *_scope(instance, stream, partition), open_snapshots.c.snapshot_id == snapshot_id
+            )
+        )
         live = (
             conn.scalar(
                 sa.select(sa.func.count()).where(
@@ -69,7 +119,7 @@ def finish_snapshot(
             )
             or 0
         )
-        missing = _missing_filter(instance, stream, partition, run_id)
+        missing = _missing_filter(instance, stream, partition, snapshot_id)
         newly = conn.scalar(sa.select(sa.func.count()).where(*missing, t.c.missing_count == 0)) or 0
         would_delete = conn.scalar(sa.select(sa.func.count()).where(*missing, deletable)) or 0
         limit = policy.guard.limit(live)
@@ -79,9 +129,8 @@ def finish_snapshot(
                 f"snapshot of {instance}/{stream} would mark {newly} of {live} records missing and delete "
                 f"{would_delete}; the guard allows {limit} (max {policy.guard.max_share:.0%} or {policy.guard.max_count})"
             )
-            hold_id = _hold(
-                conn, instance, stream, partition, run_id, reason, live, newly, would_delete, limit
-            )
+            counts = {"live": live, "newly_missing": newly, "would_delete": would_delete, "limit": limit}
+            hold_id = _hold(conn, instance, stream, partition, run_id, snapshot_id, reason, counts)
             return SnapshotOutcome(live, newly, 0, True, hold_id, reason)
         conn.execute(
             t.update()
@@ -94,14 +143,14 @@ def finish_snapshot(
             conn.execute(
                 t.update()
                 .where(
-                    *_missing_filter(instance, stream, partition, run_id),
+                    *_missing_filter(instance, stream, partition, snapshot_id),
                     _deletable(policy, now, after_increment=True),
                 )
                 .values(deleted_at=now, resolved=False, last_run_id=run_id)
             ).rowcount
             or 0
         )
-        conn.execute(snapshot_seen.delete().where(snapshot_seen.c.run_id == run_id))
+        conn.execute(snapshot_seen.delete().where(snapshot_seen.c.run_id == snapshot_id))
     return SnapshotOutcome(live, newly, deleted, False)
 
 
@@ -122,11 +171,9 @@ def _hold(
     stream: str,
     partition: str,
     run_id: str,
+    snapshot_id: str,
     reason: str,
-    live: int,
-    newly: int,
-    would_delete: int,
-    limit: int,
+    counts: dict[str, int],
 ) -> str:
     hold_id = str(uuid.uuid4())
     conn.execute(
@@ -138,13 +185,11 @@ def _hold(
             reason=reason,
             details={
                 "run_id": run_id,
+                "snapshot_id": snapshot_id,
                 "instance": instance,
                 "stream": stream,
                 "partition": partition,
-                "live": live,
-                "newly_missing": newly,
-                "would_delete": would_delete,
-                "limit": limit,
+                **counts,
             },
             created_at=clock.now(),
         )

@@ -1,10 +1,11 @@
 """The sync runner: one stream partition per run, recorded in the run ledger.
 
-Each record is keyed, mapped (a mapping failure quarantines that record with its reason and the
-sync goes on), and staged in batches; every `StateCheckpoint` commits the batch with the state.
-A full-snapshot stream that read to the end then gets absence/deletion applied (or held by the
-mass-change guard). Failures are recorded with their kind and re-raised for the caller
-(Airflow retries; the CLI prints).
+Each record is keyed, mapped (a mapping failure, like a record the connector rejects,
+quarantines that record with its reason and the sync goes on), and staged in batches; every
+`StateCheckpoint` commits the batch with the state. A completed snapshot (a full-snapshot run read
+to the end, or a listing a stream brackets with snapshot markers) then gets absence/deletion
+applied, or held by the mass-change guard. Failures are recorded with their kind and re-raised
+for the caller (Airflow retries; the CLI prints).
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from core.config.hub_config import StreamPolicy
 from core.connector.contracts import (
     Partition,
     RecordDeleted,
+    RecordRejected,
+    SnapshotCompleted,
+    SnapshotStarted,
     SourceConnector,
     StateCheckpoint,
     Stream,
@@ -33,7 +38,7 @@ from core.store.records import (
     load_state,
 )
 from core.store.runs import finish_run, start_run
-from core.store.snapshots import finish_snapshot
+from core.store.snapshots import SnapshotOutcome, current_snapshot, finish_snapshot, start_snapshot
 
 if TYPE_CHECKING:
     from core.hub import Hub
@@ -120,6 +125,17 @@ class _Stager:
                 entity, fields = fragment.entity, fragment.fields
         self.records.append(StagedRecord(key, record, entity, fields, content_hash(record, fields)))
 
+    def reject(self, item: RecordRejected) -> None:
+        """Quarantine a record the connector read but could not pass on."""
+        self.read += 1
+        key = item.key
+        if key is None:
+            try:
+                key = self.stream.record_key(item.record)
+            except KeyError:
+                key = None
+        self.quarantined.append(QuarantinedRecord(key, item.field, None, item.reason, item.record))
+
     def full(self) -> bool:
         return len(self.records) + len(self.deletions) + len(self.quarantined) >= BATCH_SIZE
 
@@ -129,6 +145,42 @@ class _Stager:
                 self.records, deletions=self.deletions, quarantined=self.quarantined, state=state
             )
         self.records, self.deletions, self.quarantined = [], [], []
+
+
+class _Snapshots:
+    """The snapshots one run reads: starts, continues and completes them in the store."""
+
+    def __init__(self, hub: Hub, writer: RecordWriter, policy: StreamPolicy) -> None:
+        self.store, self.writer, self.policy = hub.store, writer, policy
+        self.outcomes: list[SnapshotOutcome] = []
+
+    def resume(self) -> None:
+        """Continue the snapshot a failed run left open, if any."""
+        w = self.writer
+        self.writer.snapshot_id = current_snapshot(self.store, w.instance, w.stream, w.partition)
+
+    def start(self) -> None:
+        w = self.writer
+        start_snapshot(self.store, w.instance, w.stream, w.partition, w.run_id)
+        w.snapshot_id = w.run_id
+
+    def complete(self) -> None:
+        w = self.writer
+        if w.snapshot_id is None:
+            log.debug("%s/%s: a snapshot completed that this hub already applied", w.instance, w.stream)
+            return
+        self.outcomes.append(
+            finish_snapshot(
+                self.store,
+                instance=w.instance,
+                stream=w.stream,
+                partition=w.partition,
+                run_id=w.run_id,
+                snapshot_id=w.snapshot_id,
+                policy=self.policy,
+            )
+        )
+        w.snapshot_id = None
 
 
 def sync_stream(
@@ -167,18 +219,30 @@ def _sync_partition(
         state_before=state,
         full_refresh=full_refresh,
     )
-    snapshot = stream.mode == "full_snapshot"
-    writer = RecordWriter(store, instance, stream.name, pid, run_id, track_snapshot=snapshot)
+    whole_run_snapshot = stream.mode == "full_snapshot"
+    writer = RecordWriter(store, instance, stream.name, pid, run_id)
     stager = _Stager(hub, connector, stream, writer)
+    snapshots = _Snapshots(hub, writer, hub.config.instance(instance).stream_policy(stream.name))
     summary = RunSummary(run_id, instance, stream.name, pid, "running")
     started, last_state = time.monotonic(), state
     try:
+        snapshots.resume()
+        if whole_run_snapshot and (full_refresh or writer.snapshot_id is None):
+            snapshots.start()
         for item in stream.read(state, partition):
             if isinstance(item, StateCheckpoint):
                 last_state = item.state
                 stager.flush(item.state)
             elif isinstance(item, RecordDeleted):
                 stager.deletions.append(item.key)
+            elif isinstance(item, RecordRejected):
+                stager.reject(item)
+            elif isinstance(item, SnapshotStarted):
+                stager.flush(None)  # what was read before the marker is not part of the listing
+                snapshots.start()
+            elif isinstance(item, SnapshotCompleted):
+                stager.flush(None)
+                snapshots.complete()
             else:
                 stager.add(item)
                 if progress and stager.read % 100 == 0:
@@ -188,14 +252,8 @@ def _sync_partition(
         stager.flush(None)  # records after the last checkpoint: committed, repeated next run
         if progress:
             progress(stager.read)
-        policy = hub.config.instance(instance).stream_policy(stream.name)
-        outcome = (
-            finish_snapshot(
-                store, instance=instance, stream=stream.name, partition=pid, run_id=run_id, policy=policy
-            )
-            if snapshot
-            else None
-        )
+        if whole_run_snapshot:
+            snapshots.complete()
     except Exception as exc:
         summary.status, summary.error = "failed", _describe(exc)
         summary.read, summary.counts, summary.seconds = stager.read, writer.counts, time.monotonic() - started
@@ -211,9 +269,10 @@ def _sync_partition(
         )
         raise
     summary.read, summary.counts, summary.seconds = stager.read, writer.counts, time.monotonic() - started
-    if outcome is not None:
-        writer.counts.deleted += outcome.deleted
-        summary.missing, summary.held, summary.hold_id = outcome.newly_missing, outcome.held, outcome.hold_id
+    held = [o for o in snapshots.outcomes if o.held]
+    writer.counts.deleted += sum(o.deleted for o in snapshots.outcomes)
+    summary.missing = sum(o.newly_missing for o in snapshots.outcomes)
+    summary.held, summary.hold_id = bool(held), held[-1].hold_id if held else None
     summary.status = "held" if summary.held else "succeeded"
     finish_run(
         store,
@@ -223,8 +282,8 @@ def _sync_partition(
         counts=writer.counts,
         missing=summary.missing,
         state_after=last_state,
-        snapshot_complete=snapshot,
-        error=outcome.reason if outcome and outcome.held else None,
+        snapshot_complete=bool(snapshots.outcomes),
+        error="; ".join(o.reason or "" for o in held) or None,
     )
     log.info("%s/%s%s: %s", instance, stream.name, f" [{pid}]" if pid else "", summary.as_dict())
     return summary

@@ -18,7 +18,6 @@ Retry-After is waited out.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,9 +28,7 @@ import jsonschema
 
 from core.connector.contracts import (
     Partition,
-    RecordDeleted,
     SourceConnector,
-    StateCheckpoint,
     Stream,
 )
 from core.connector.registry import discover, load_object
@@ -39,6 +36,7 @@ from core.sandbox.base import Sandbox
 from core.sandbox.ca import SandboxCA
 from core.sandbox.faults import Throttle
 from core.secrets import Secret
+from core.testing.reading import collect
 
 #: records read per stream by the kit (sandboxes are small at contract scale)
 READ_LIMIT = 5_000
@@ -79,21 +77,10 @@ def read_all(
     stop_after_checkpoints: int | None = None,
 ) -> tuple[list[dict[str, Any]], list[str], dict[str, Any] | None]:
     """Records, deleted keys and the last checkpointed state of one read (optionally cut short)."""
-    records: list[dict[str, Any]] = []
-    deleted: list[str] = []
-    last_state = state
-    checkpoints = 0
-    for item in itertools.islice(stream.read(state, partition), READ_LIMIT):
-        if isinstance(item, StateCheckpoint):
-            last_state = item.state
-            checkpoints += 1
-            if stop_after_checkpoints is not None and checkpoints >= stop_after_checkpoints:
-                break
-        elif isinstance(item, RecordDeleted):
-            deleted.append(item.key)
-        else:
-            records.append(item)
-    return records, deleted, last_state
+    done = collect(
+        stream.read(state, partition), stop_after_checkpoints=stop_after_checkpoints, limit=READ_LIMIT
+    )
+    return done.records, done.deleted_keys, done.state if done.checkpoints else state
 
 
 def _incremental_streams(connector: SourceConnector) -> list[Stream]:

@@ -23,7 +23,6 @@ from typing import Any
 from connectors.aws.config import AwsConfig
 from connectors.aws.connector import AwsConnector
 from core.bench import Bench
-from core.connector.contracts import StateCheckpoint
 from core.sandbox.ca import SandboxCA
 
 SCALE = int(os.environ.get("HUB_BENCH_AWS_SCALE", "300"))
@@ -63,7 +62,7 @@ def _read(connector: AwsConnector, stream_name: str) -> tuple[int, int]:
     partitions = stream.partitions()
     for partition in partitions:
         for item in stream.read(None, partition):
-            if not isinstance(item, StateCheckpoint):
+            if isinstance(item, dict):
                 records += 1
     return records, len(partitions)
 

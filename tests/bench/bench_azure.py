@@ -22,7 +22,6 @@ from connectors.azure.config import AzureConfig
 from connectors.azure.connector import AzureConnector
 from connectors.azure.sandbox import AzureSandbox
 from core.bench import Bench
-from core.connector.contracts import StateCheckpoint
 from core.sandbox.ca import SandboxCA
 
 RESOURCES = int(os.environ.get("HUB_BENCH_AZURE_RESOURCES", "200000"))
@@ -52,7 +51,7 @@ def _read(connector: AzureConnector) -> tuple[int, int]:
     partitions = stream.partitions()
     for partition in partitions:
         for item in stream.read(None, partition):
-            if not isinstance(item, StateCheckpoint):
+            if isinstance(item, dict):
                 records += 1
     return records, len(partitions)
 

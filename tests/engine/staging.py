@@ -10,6 +10,7 @@ from core.hub import Hub
 from core.store.engine import open_store
 from core.store.records import RecordWriter, StagedRecord, content_hash
 from core.store.runs import start_run
+from core.store.snapshots import start_snapshot
 
 INSTANCES = [
     {"name": "workday", "type": "workday"},
@@ -37,7 +38,9 @@ def stage(
     run_id = start_run(
         hub.store, instance=instance, stream=stream, partition="", state_before=None, full_refresh=False
     )
-    writer = RecordWriter(hub.store, instance, stream, "", run_id, track_snapshot=snapshot)
+    if snapshot:
+        start_snapshot(hub.store, instance, stream, "", run_id)
+    writer = RecordWriter(hub.store, instance, stream, "", run_id, snapshot_id=run_id if snapshot else None)
     staged = [
         StagedRecord(k, {"key": k, **v}, entity, v, content_hash({"key": k, **v}, v))
         for k, v in records.items()

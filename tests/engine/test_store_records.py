@@ -86,6 +86,28 @@ def test_absent_records_are_deleted_after_consecutive_complete_snapshots(store_u
     assert _rows(hub)["E0"].deleted_at is not None
 
 
+def test_a_record_quarantined_in_a_snapshot_stays_live_in_its_last_good_version(store_url: str) -> None:
+    hub = make_hub(store_url)
+    policy = StreamPolicy.model_validate({"deletion": {"missing_snapshots": 1}})
+    everyone = {f"E{i}": person(f"E{i}") for i in range(10)}
+    first = stage(hub, "workday", "workers", "person", everyone, snapshot=True)
+    finish_snapshot(
+        hub.store, instance="workday", stream="workers", partition="", run_id=first.run_id, policy=policy
+    )
+
+    second = stage(
+        hub, "workday", "workers", "person", {k: v for k, v in everyone.items() if k != "E0"}, snapshot=True
+    )
+    bad = QuarantinedRecord("E0", "hire_date", "date(Hire_Date)", "not a date: '31/02/2020'", {"key": "E0"})
+    second.write_batch([], quarantined=[bad])
+    outcome = finish_snapshot(
+        hub.store, instance="workday", stream="workers", partition="", run_id=second.run_id, policy=policy
+    )
+
+    assert (outcome.newly_missing, outcome.deleted) == (0, 0), "a bad version is no proof of absence"
+    assert _rows(hub)["E0"].deleted_at is None and _rows(hub)["E0"].payload["hire_date"] == "2020-01-06"
+
+
 @pytest.mark.parametrize("snapshot_size", [0, 3], ids=["empty export", "truncated export"])
 def test_mass_change_guard_holds_an_empty_or_truncated_snapshot(store_url: str, snapshot_size: int) -> None:
     hub = make_hub(store_url)

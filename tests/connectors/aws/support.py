@@ -6,18 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 from connectors.aws.connector import AwsConnector
-from core.connector.contracts import ReadItem, RecordDeleted, StateCheckpoint, Stream
+from core.connector.contracts import Stream
+from core.testing.reading import read as read_stream
 
 ConnectorFactory = Callable[..., AwsConnector]
 
 
 def read(stream: Stream, partition: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Every record of one partition (the stream's only one when None)."""
-    items: list[ReadItem] = list(
-        stream.read(None, partition if partition is not None else stream.partitions()[0])
-    )
-    assert isinstance(items[-1], StateCheckpoint), "a read ends with its checkpoint"
-    return [i for i in items if not isinstance(i, StateCheckpoint | RecordDeleted)]
+    done = read_stream(stream, None, partition)
+    assert done.state is not None, "a read ends with its checkpoint"
+    return done.records
 
 
 def read_all(stream: Stream) -> list[dict[str, Any]]:

@@ -16,7 +16,8 @@ from connectors.munis.exports import ExportReader
 from connectors.munis.file_store import LocalDirectory
 from connectors.munis.layouts import JOB_CLASSES
 from connectors.munis.sandbox_exports import ExportJob
-from tests.connectors.munis.support import read
+from core.connector.contracts import Stream
+from core.testing.reading import read
 
 #: characters Windows-1252 can carry, plus the ones CSV must quote
 CP1252_TEXT = st.text(
@@ -46,10 +47,11 @@ def rows_strategy(text: st.SearchStrategy[str]) -> st.SearchStrategy[list[dict[s
     return st.lists(row, min_size=1, max_size=15, unique_by=lambda r: r[JOB_CLASSES.key])
 
 
-class _Stream:
+class _Stream(Stream):
     """The job_classes stream over a bare ExportReader (no connector needed)."""
 
     name = "job_classes"
+    primary_key = (JOB_CLASSES.key,)
 
     def __init__(self, reader: ExportReader) -> None:
         self.reader = reader
@@ -72,5 +74,5 @@ def test_exported_values_read_back_trimmed(rows: list[dict[str, Any]], encodings
             {"transport": "directory", "file_dir": folder, "encoding": configured}
         )
         reader = ExportReader(config, LocalDirectory(folder))
-        records = read(_Stream(reader)).records  # type: ignore[arg-type]
+        records = read(_Stream(reader)).records
     assert records == [{c: expected(r[c]) for c in JOB_CLASSES.columns} for r in rows]

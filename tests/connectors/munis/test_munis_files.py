@@ -16,7 +16,7 @@ from connectors.munis.exports import ExportReader, SchemaDriftError
 from connectors.munis.layouts import EMPLOYEES
 from connectors.munis.sandbox import MunisSandbox
 from connectors.munis.sandbox_exports import render
-from tests.connectors.munis.support import read
+from core.testing.reading import read
 
 
 def employees_stream(connector: MunisConnector) -> Any:

@@ -19,7 +19,7 @@ from core.sandbox.org import roster
 from core.store.engine import open_store
 from core.store.schema import assets, org_units, persons, quarantine
 from core.sync.runner import sync_instance
-from tests.connectors.munis.support import read
+from core.testing.reading import read
 
 MALFORMED = {
     "employees": {"99901": "hire_date", "99902": "family_name"},

@@ -13,7 +13,7 @@ from connectors.munis.connector import MunisConnector
 from connectors.munis.sandbox import SFTP_PASSWORD, MunisSandbox
 from core.errors import TransientError
 from core.sandbox.faults import ServerError, Throttle, Truncate
-from tests.connectors.munis.support import read
+from core.testing.reading import read
 
 Connect = Callable[..., MunisConnector]
 

@@ -16,7 +16,7 @@ from connectors.munis.sandbox import MunisSandbox
 from connectors.munis.sql_client import MunisDatabase
 from connectors.munis.sql_queries import stream_query
 from core.errors import AuthError
-from tests.connectors.munis.support import read
+from core.testing.reading import read
 
 Connect = Callable[..., MunisConnector]
 STREAMS = ("org_units", "job_classes", "employees", "fixed_assets")

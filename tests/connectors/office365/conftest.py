@@ -10,8 +10,10 @@ import pytest
 from connectors.office365.config import Office365Config
 from connectors.office365.connector import Office365Connector
 from connectors.office365.sandbox import Office365Sandbox
-from core.connector.contracts import ReadItem, RecordDeleted, StateCheckpoint, Stream
+from core.connector.contracts import Stream
 from core.sandbox.ca import SandboxCA
+from core.testing.reading import Read
+from core.testing.reading import read as read_stream
 
 SCALE = 100
 
@@ -45,25 +47,8 @@ def make_connector(tenant: Office365Sandbox) -> Iterator[Callable[..., Office365
         connector.close()
 
 
-class Read:
-    """Everything one `read()` yielded, split by kind."""
-
-    def __init__(self, items: list[ReadItem]) -> None:
-        self.items = items
-        self.records = [i for i in items if isinstance(i, dict)]
-        self.deleted = [i for i in items if isinstance(i, RecordDeleted)]
-        self.checkpoints = [i.state for i in items if isinstance(i, StateCheckpoint)]
-
-    @property
-    def state(self) -> dict[str, Any] | None:
-        return self.checkpoints[-1] if self.checkpoints else None
-
-    def by_upn(self) -> dict[str, dict[str, Any]]:
-        return {str(r["userPrincipalName"]).casefold(): r for r in self.records}
-
-
 def _read(stream: Stream, state: dict[str, Any] | None = None) -> Read:
-    return Read(list(stream.read(state, {})))
+    return read_stream(stream, state)
 
 
 @pytest.fixture

@@ -16,8 +16,13 @@ from core.store.schema import accounts, assets, licences, quarantine
 from core.sync.runner import sync_instance
 
 
-def make_hub(tenant: Office365Sandbox, url: str) -> Hub:
-    instance = {"name": "office365", "type": "office365", "config": tenant.instance_config()}
+def make_hub(tenant: Office365Sandbox, url: str, **instance_settings: Any) -> Hub:
+    instance = {
+        "name": "office365",
+        "type": "office365",
+        "config": tenant.instance_config(),
+        **instance_settings,
+    }
     return Hub(HubConfig.model_validate({"instances": [instance]}), open_store(url))
 
 
@@ -69,3 +74,25 @@ def test_a_second_sync_applies_only_the_changes(tenant: Office365Sandbox, sqlite
     by_id = {r.external_id: r for r in rows(hub, accounts)}
     assert by_id[leaver].enabled is False
     assert gone not in by_id
+
+
+def test_a_user_deleted_while_the_delta_token_was_dead_is_deleted_by_the_resync(
+    tenant: Office365Sandbox, sqlite_url: str
+) -> None:
+    """Graph forgets a dead token's history, so the deletion is never reported as `@removed`;
+    the resync's complete listing is what proves the account is gone."""
+    policy = {"users": {"deletion": {"missing_snapshots": 1}}}
+    hub = make_hub(tenant, sqlite_url, streams=policy)
+    sync_instance(hub, "office365", streams=["users"])
+    resolve(hub)
+    tenant.admin("expire_delta_tokens", {})
+    gone = tenant.admin("delete_user", {"user": "E10016"})["id"]
+
+    (run,) = sync_instance(hub, "office365", streams=["users"])
+    resolve(hub)
+
+    assert run.status == "succeeded" and run.read == tenant.counts()["users"]
+    assert (run.missing, run.counts.deleted) == (1, 1), "only the deleted user is absent from the resync"
+    assert gone not in {r.external_id for r in rows(hub, accounts)}
+    (after,) = sync_instance(hub, "office365", streams=["users"])
+    assert (after.read, after.missing) == (0, 0), "the next delta round finds nothing to do"

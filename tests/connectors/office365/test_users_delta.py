@@ -46,11 +46,12 @@ def test_first_round_pages_through_next_links_to_a_delta_link(
     )
     assert all("/users/delta?$skiptoken=" in p["next_link"] and p["phase"] == "initial" for p in pages)
     assert set(last) == {"delta_link"} and "$deltatoken=" in last["delta_link"]
+    assert first.snapshots == ["started", "completed"], "an initial round lists every live user"
 
 
 def test_accounts_follow_the_roster(tenant: Office365Sandbox, make_connector: Connector, read) -> None:
     _, users = users_stream(make_connector)
-    accounts = read(users).by_upn()
+    accounts = read(users).by("userPrincipalName", fold=True)
     people = roster(tenant.seed, tenant.scale)
     for person in people:
         account = accounts.get(person.email)
@@ -139,6 +140,7 @@ def test_an_interrupted_first_round_resumes_from_its_next_link(
 
     assert set(head) | {r["id"] for r in tail.records} == {r["id"] for r in full.records}
     assert "delta_link" in (tail.state or {})
+    assert tail.snapshots == ["completed"], "the resumed round continues the snapshot the first run began"
 
 
 def test_a_token_refused_after_tenant_maintenance_resyncs_once(
@@ -157,7 +159,11 @@ def test_a_token_refused_after_tenant_maintenance_resyncs_once(
     warnings = [r.getMessage() for r in caplog.records if "full resync" in r.getMessage()]
     assert len(warnings) == 1 and "410" in warnings[0]
     assert len(again.records) == tenant.counts()["users"]
-    assert read(users, again.state).records == [], "the new delta link works"
+    assert again.snapshots == ["started", "completed"], "the resync is a complete listing"
+    later = read(users, again.state)
+    assert later.records == [] and later.snapshots == [], (
+        "the new delta link works; a delta round lists changes only"
+    )
 
 
 def test_a_delta_token_older_than_seven_days_resyncs(

@@ -12,8 +12,10 @@ from connectors.workday.config import WorkdayConfig
 from connectors.workday.connector import WorkdayConnector
 from connectors.workday.sandbox import WorkdaySandbox
 from core import clock
-from core.connector.contracts import ReadItem, StateCheckpoint, Stream
+from core.connector.contracts import Stream
 from core.sandbox.ca import SandboxCA
+from core.testing.reading import Read
+from core.testing.reading import read as read_stream
 
 SCALE = 40
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
@@ -55,23 +57,8 @@ def make_connector(tenant: WorkdaySandbox) -> Iterator[Callable[..., WorkdayConn
         connector.close()
 
 
-class Read:
-    """Everything one `read()` yielded, split by kind."""
-
-    def __init__(self, items: list[ReadItem]) -> None:
-        self.records = [i for i in items if isinstance(i, dict)]
-        self.checkpoints = [i.state for i in items if isinstance(i, StateCheckpoint)]
-
-    @property
-    def state(self) -> dict[str, Any] | None:
-        return self.checkpoints[-1] if self.checkpoints else None
-
-    def by_id(self) -> dict[str, dict[str, Any]]:
-        return {str(r["Worker_ID"]): r for r in self.records}
-
-
 def read(stream: Stream, state: dict[str, Any] | None = None) -> Read:
-    return Read(list(stream.read(state, {})))
+    return read_stream(stream, state)
 
 
 def later(**delta: float) -> datetime:

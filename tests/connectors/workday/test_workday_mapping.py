@@ -41,7 +41,7 @@ def _apply(mappings: MappingSet, stream: str, record: dict[str, Any]) -> dict[st
 def test_every_roster_worker_maps_except_the_two_malformed(
     mappings: MappingSet, make_connector: Callable[..., WorkdayConnector]
 ) -> None:
-    records = read(make_connector().stream("workers")).by_id()
+    records = read(make_connector().stream("workers")).by("Worker_ID")
     reasons = {}
     people = {}
     for worker_id, record in records.items():
@@ -85,7 +85,7 @@ def test_lifecycle_facts_map_to_canonical_status_and_dates(
     converted = tenant.admin("convert", {"employee_id": contractor})
     changed = {
         i: _apply(mappings, "workers", r)
-        for i, r in read(connector.stream("workers"), first.state).by_id().items()
+        for i, r in read(connector.stream("workers"), first.state).by("Worker_ID").items()
     }
     assert (changed[pre_hire]["status"], changed[pre_hire]["hire_date"]) == ("pre_hire", "2026-03-23")
     assert changed[pre_hire]["org_unit"] == "IT" and changed[pre_hire]["title"]
@@ -107,7 +107,7 @@ def test_lifecycle_facts_map_to_canonical_status_and_dates(
     tenant.admin("reverse_termination", {"employee_id": "E10004"})
     undone = {
         i: _apply(mappings, "workers", r)
-        for i, r in read(connector.stream("workers"), first.state).by_id().items()
+        for i, r in read(connector.stream("workers"), first.state).by("Worker_ID").items()
     }
     assert undone[pre_hire]["hire_rescinded"] is True and undone[pre_hire]["status"] == "terminated"
     assert undone["E10004"]["termination_reversed"] is True and undone["E10004"]["termination_date"] is None

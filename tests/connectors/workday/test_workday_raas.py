@@ -20,7 +20,7 @@ def test_report_is_a_full_snapshot_with_the_soap_record_shape(
     raas = make_connector(transport="raas").stream("workers")
     soap = make_connector().stream("workers")
     assert isinstance(raas, WorkersReportStream) and raas.mode == "full_snapshot"
-    by_report, by_soap = read(raas).by_id(), read(soap).by_id()
+    by_report, by_soap = read(raas).by("Worker_ID"), read(soap).by("Worker_ID")
     assert set(by_report) == set(by_soap) and len(by_report) == SCALE
     for worker_id, record in by_report.items():
         other = by_soap[worker_id]
@@ -41,11 +41,11 @@ def test_rescinded_and_terminated_workers_follow_the_report_prompts(
 ) -> None:
     new_id = tenant.admin("hire", {"given_name": "Nadia", "family_name": "Haddad", "department": "HR"})
     tenant.admin("terminate", {"employee_id": "E10009", "termination_date": "2026-02-01"})
-    everyone = read(make_connector(transport="raas").stream("workers")).by_id()
+    everyone = read(make_connector(transport="raas").stream("workers")).by("Worker_ID")
     assert new_id in everyone and everyone["E10009"]["Terminated"] is True
     tenant.admin("rescind_hire", {"employee_id": new_id})
     current = make_connector(transport="raas", raas_prompts={"Include_Terminated_Workers": "0"})
-    without = read(current.stream("workers")).by_id()
+    without = read(current.stream("workers")).by("Worker_ID")
     assert new_id not in without, "a rescinded hire is absent: the store's snapshot deletes it"
     assert "E10009" not in without, "the prompt left terminated workers out"
 

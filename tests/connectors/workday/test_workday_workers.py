@@ -104,7 +104,7 @@ def test_rescinded_hire_is_flagged_in_the_window_and_gone_from_a_full_read(
     assert rescinded["Worker_ID"] == new_id and rescinded["Hire_Rescinded"] is True
     assert rescinded["Active"] is False and rescinded["Pending_Hire_Date"] is None
     assert [t["Rescinded"] for t in rescinded["Transactions"]] == [True, True], "the hire and its rescind"
-    assert new_id not in read(connector.stream("workers")).by_id(), "a full read no longer returns it"
+    assert new_id not in read(connector.stream("workers")).by("Worker_ID"), "a full read no longer returns it"
 
 
 def test_reversed_termination_clears_the_date_and_says_so(
@@ -128,7 +128,7 @@ def test_rehire_of_a_terminated_worker_is_pending_then_active(
     tenant.admin("terminate", {"employee_id": "E10020", "termination_date": "2026-03-02"})
     later(days=1)
     gone = read(connector.stream("workers"), state)
-    assert gone.by_id()["E10020"]["Terminated"] is True
+    assert gone.by("Worker_ID")["E10020"]["Terminated"] is True
     tenant.admin("rehire", {"employee_id": "E10020", "hire_date": "2026-03-16", "department": "IT"})
     later(hours=1)
     pending_read = read(connector.stream("workers"), gone.state)
@@ -150,7 +150,7 @@ def test_correction_transfer_and_leave_each_show_once(
     tenant.admin("correct", {"employee_id": "E10003", "given_name": "Zoë", "title": "Benefits Lead"})
     tenant.admin("transfer", {"employee_id": "E10011", "department": "FIN", "title": "Budget Analyst"})
     tenant.admin("leave", {"employee_id": "E10015", "return_date": "2026-05-01"})
-    changed = read(connector.stream("workers"), state).by_id()
+    changed = read(connector.stream("workers"), state).by("Worker_ID")
     assert set(changed) == {"E10003", "E10011", "E10015"}
     corrected = changed["E10003"]
     assert corrected["Legal_First_Name"] == "Zoë" and corrected["Business_Title"] == "Benefits Lead"
@@ -168,7 +168,7 @@ def test_contractor_conversion_yields_a_new_employee_naming_the_old_id(
     contractor = next(w for w in tenant.directory.workers.values() if w.contingent)
     later(hours=1)
     new_id = tenant.admin("convert", {"employee_id": contractor.worker_id})
-    changed = read(connector.stream("workers"), state).by_id()
+    changed = read(connector.stream("workers"), state).by("Worker_ID")
     assert changed[new_id]["Previous_Worker_ID"] == contractor.worker_id
     assert changed[new_id]["Worker_Type"] == "Employee" and changed[new_id]["Employee_Type"] == "Regular"
     old = changed[contractor.worker_id]
@@ -209,7 +209,7 @@ def test_a_pre_hire_becomes_active_in_the_effective_window_of_its_start_date(
     )
     later(hours=1)
     entered = read(connector.stream("workers"), state)
-    assert entered.by_id()[new_id]["Active"] is False
+    assert entered.by("Worker_ID")[new_id]["Active"] is False
     later(days=3)
     middle = read(connector.stream("workers"), entered.state)
     assert middle.records == [], "nothing happens between entry and start"
