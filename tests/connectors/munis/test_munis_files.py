@@ -163,6 +163,9 @@ def test_duplicate_keys_in_one_file_are_reported_and_the_first_row_kept(
     assert second.records[0]["a_name_last"] == rows[0]["a_name_last"]
     assert stream.source.reports[-1].duplicates == [(rows[0]["a_employee_number"], 2, 5)]
     assert "1 duplicate keys" in caplog.text and "lines 2 and 5" in caplog.text
+    (rejected,) = second.rejected
+    assert (rejected.key, rejected.field) == (rows[0]["a_employee_number"], "a_employee_number")
+    assert rejected.record["a_name_last"] == "Second Row" and "line 5" in rejected.reason
 
 
 def test_ragged_rows_are_reported_and_skipped(munis: MunisSandbox, folder: Any) -> None:
@@ -174,6 +177,18 @@ def test_ragged_rows_are_reported_and_skipped(munis: MunisSandbox, folder: Any) 
     second = read(stream, first.state)
     assert len(second.records) == len(munis.data.employees) - 1
     assert stream.source.reports[-1].skipped == [(3, "16 fields where the header has 15")]
+    (rejected,) = second.rejected
+    assert rejected.record["line"] == 3 and rejected.record["cells"][-1] == "unexpected"
+    assert rejected.key == sandbox_rows(munis)[1]["a_employee_number"], "the key where the header puts it"
+
+
+def test_each_loaded_extract_is_a_snapshot_unless_files_hold_changes_only(
+    munis: MunisSandbox, folder: Any
+) -> None:
+    first = read(employees_stream(folder()))
+    assert first.snapshots == ["started", "completed"]
+    assert read(employees_stream(folder()), first.state).snapshots == [], "no new file, no listing"
+    assert read(employees_stream(folder(file_extracts="changes"))).snapshots == []
 
 
 def test_first_run_loads_the_newest_extract_only_unless_told_all(munis: MunisSandbox, folder: Any) -> None:
@@ -211,6 +226,7 @@ def test_an_interrupted_file_resumes_after_its_last_checkpoint(munis: MunisSandb
     keys = head.keys("a_employee_number") + tail.keys("a_employee_number")
     assert sorted(keys) == sorted(munis.data.employees)
     assert "partial" not in tail.state  # type: ignore[operator]
+    assert (head.snapshots, tail.snapshots) == (["started"], ["completed"]), "one listing across two reads"
 
 
 def test_a_missing_folder_is_a_config_error(folder: Any) -> None:
