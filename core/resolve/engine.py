@@ -21,7 +21,7 @@ from core import clock
 from core.resolve.config import ENTITY_ORDER, EntityRules, load_rules
 from core.resolve.guard import held_streams
 from core.resolve.keys import rule_keys
-from core.resolve.links import PERSON_LINK_COLUMNS, key_columns
+from core.resolve.links import HINT_FIELDS, PERSON_LINK_COLUMNS, PersonIndex, key_columns
 from core.resolve.merge import LinkedRecord, merge
 from core.resolve.writes import APPLY_CHUNK, EntityWrites
 from core.store.schema import (
@@ -267,22 +267,28 @@ class _Pass:
             chunk = entity_ids[start : start + APPLY_CHUNK]
             linked = self.linked_records(entity, chunk)
             current = {r.id: r for r in self.conn.execute(sa.select(table).where(table.c.id.in_(chunk)))}
+            persons = PersonIndex(self.conn)
+            if entity in PERSON_LINK_COLUMNS:
+                fragments = (rec.fragment for records in linked.values() for rec in records)
+                persons.prefetch(f.get(name) for f in fragments for name in HINT_FIELDS)
             writes = EntityWrites()
             for entity_id in chunk:
-                self.apply(entity, entity_id, linked.get(entity_id, []), current.get(entity_id), writes)
-            writes.flush(self.conn, entity, table)
+                records = linked.get(entity_id, [])
+                self.apply(entity, entity_id, records, current.get(entity_id), writes, persons)
+            writes.flush(self.conn, entity, table, self.now)
 
     def apply(
-        self, entity: str, entity_id: str, records: list[LinkedRecord], current: Any, writes: EntityWrites
+        self,
+        entity: str,
+        entity_id: str,
+        records: list[LinkedRecord],
+        current: Any,
+        writes: EntityWrites,
+        persons: PersonIndex,
     ) -> None:
-        table = ENTITY_TABLES[entity]
         if not records:
             if current is not None and current.deleted_at is None:
-                self.conn.execute(
-                    table.update()
-                    .where(table.c.id == entity_id)
-                    .values(deleted_at=self.now, updated_at=self.now)
-                )
+                writes.deletions.append(entity_id)
                 self._log(entity, entity_id, "_deleted", False, True, None)
                 self.summary.deleted[entity] += 1
             return
@@ -298,7 +304,7 @@ class _Pass:
                     merged.attrs.get(name),
                     merged.field_sources.get(name),
                 )
-        columns = key_columns(self.conn, entity, merged.attrs)
+        columns = key_columns(persons, entity, merged.attrs)
         row = {
             **columns,
             "attrs": merged.attrs,
@@ -317,7 +323,7 @@ class _Pass:
         ):
             if current.deleted_at is not None:
                 self._log(entity, entity_id, "_deleted", True, False, None)
-            self.conn.execute(table.update().where(table.c.id == entity_id).values(**row))
+            writes.updates.append({"_id": entity_id, **row})
             self.summary.updated[entity] += 1
         writes.entity_ids.append(entity_id)
         keys = {
@@ -373,8 +379,10 @@ class _Pass:
                     getattr(table.c, column).is_(None), table.c.deleted_at.is_(None)
                 )
             ).all()
+            persons = PersonIndex(self.conn)
+            persons.prefetch(row.attrs.get(name) for row in rows for name in HINT_FIELDS)
             for row in rows:
-                person_id = key_columns(self.conn, entity, dict(row.attrs)).get(column)
+                person_id = key_columns(persons, entity, dict(row.attrs)).get(column)
                 if person_id:
                     self.conn.execute(table.update().where(table.c.id == row.id).values({column: person_id}))
                     self.summary.relinked += 1

@@ -7,6 +7,7 @@ first, then by email/UPN. A hint matching two people links to nobody (and shows 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,26 +15,68 @@ import sqlalchemy as sa
 from core.resolve.keys import normalize
 from core.store.schema import match_keys
 
+#: fields of a fragment that name a person (the hints `key_columns` passes to `find`)
+HINT_FIELDS = ("employee_id", "owner_ref", "login", "email", "custodian_employee_id", "primary_user_upn")
 
-def find_person(conn: sa.Connection, *hints: Any) -> str | None:
-    """The one person a hint (employee ID, email or UPN) identifies, or None."""
-    for hint in hints:
+
+class PersonIndex:
+    """The person match index, read for many link hints at once.
+
+    `prefetch` loads the entries of every hint a chunk of records holds in one query per rule,
+    so resolving N accounts costs a few queries rather than N; a hint not prefetched is looked
+    up on its own.
+    """
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self._ids: dict[tuple[str, str], list[str]] = {}
+
+    @staticmethod
+    def _lookup(hint: Any) -> tuple[str, str] | None:
         if hint is None or str(hint).strip() == "":
-            continue
+            return None
         email = normalize(hint, "email")
-        lookups = [("email", email)] if email else [("employee_id", normalize(hint, "upper"))]
-        for rule, value in lookups:
-            rows = conn.execute(
-                sa.select(match_keys.c.entity_id).where(
-                    match_keys.c.entity == "person", match_keys.c.rule == rule, match_keys.c.value == value
+        if email:
+            return ("email", email)
+        employee_id = normalize(hint, "upper")
+        return ("employee_id", employee_id) if employee_id else None
+
+    def prefetch(self, hints: Iterable[Any]) -> None:
+        wanted: dict[str, set[str]] = {}
+        for hint in hints:
+            lookup = self._lookup(hint)
+            if lookup is not None and lookup not in self._ids:
+                wanted.setdefault(lookup[0], set()).add(lookup[1])
+        for rule, values in wanted.items():
+            ordered = sorted(values)
+            for value in ordered:
+                self._ids[(rule, value)] = []
+            for start in range(0, len(ordered), 900):
+                rows = self.conn.execute(
+                    sa.select(match_keys.c.value, match_keys.c.entity_id).where(
+                        match_keys.c.entity == "person",
+                        match_keys.c.rule == rule,
+                        match_keys.c.value.in_(ordered[start : start + 900]),
+                    )
                 )
-            ).all()
-            if len(rows) == 1:
-                return str(rows[0].entity_id)
-    return None
+                for row in rows:
+                    self._ids[(rule, row.value)].append(str(row.entity_id))
+
+    def find(self, *hints: Any) -> str | None:
+        """The one person a hint (employee ID, email or UPN) identifies, or None."""
+        for hint in hints:
+            lookup = self._lookup(hint)
+            if lookup is None:
+                continue
+            if lookup not in self._ids:
+                self.prefetch([hint])
+            ids = self._ids[lookup]
+            if len(ids) == 1:
+                return ids[0]
+        return None
 
 
-def key_columns(conn: sa.Connection, entity: str, attrs: dict[str, Any]) -> dict[str, Any]:
+def key_columns(persons: PersonIndex, entity: str, attrs: dict[str, Any]) -> dict[str, Any]:
     """The indexed columns of an entity row, including links to persons."""
     if entity == "person":
         return {
@@ -47,16 +90,16 @@ def key_columns(conn: sa.Connection, entity: str, attrs: dict[str, Any]) -> dict
             "system": attrs.get("system") or "unknown",
             "external_id": attrs.get("external_id") or "",
             "enabled": attrs.get("enabled"),
-            "person_id": find_person(
-                conn, attrs.get("employee_id"), attrs.get("owner_ref"), attrs.get("login"), attrs.get("email")
+            "person_id": persons.find(
+                attrs.get("employee_id"), attrs.get("owner_ref"), attrs.get("login"), attrs.get("email")
             ),
         }
     if entity == "asset":
         return {
             "serial_number": normalize(attrs.get("serial_number"), "serial"),
             "asset_tag": attrs.get("asset_tag"),
-            "custodian_person_id": find_person(
-                conn, attrs.get("custodian_employee_id"), attrs.get("primary_user_upn")
+            "custodian_person_id": persons.find(
+                attrs.get("custodian_employee_id"), attrs.get("primary_user_upn")
             ),
         }
     if entity == "cloud_account":
@@ -65,7 +108,7 @@ def key_columns(conn: sa.Connection, entity: str, attrs: dict[str, Any]) -> dict
         return {
             "provider": attrs.get("provider") or "unknown",
             "resource_id": attrs.get("resource_id") or "",
-            "owner_person_id": find_person(conn, attrs.get("owner_ref")),
+            "owner_person_id": persons.find(attrs.get("owner_ref")),
         }
     if entity == "org_unit":
         return {"code": attrs.get("code")}

@@ -20,12 +20,28 @@ class EntityWrites:
 
     entity_ids: list[str] = field(default_factory=list)
     inserts: list[dict[str, Any]] = field(default_factory=list)
+    #: changed rows, each with `_id`; one executemany (pipelined on PostgreSQL) per chunk
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    #: entities whose last source record went away
+    deletions: list[str] = field(default_factory=list)
     keys: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
-    def flush(self, conn: sa.Connection, entity: str, table: sa.Table) -> None:
+    def flush(self, conn: sa.Connection, entity: str, table: sa.Table, now: Any) -> None:
         if self.inserts:
             conn.execute(table.insert(), self.inserts)
+        if self.updates:
+            columns = [c for c in self.updates[0] if c != "_id"]
+            statement = (
+                table.update()
+                .where(table.c.id == sa.bindparam("_id"))
+                .values({c: sa.bindparam(c) for c in columns})
+            )
+            conn.execute(statement, self.updates)
+        if self.deletions:
+            conn.execute(
+                table.update().where(table.c.id.in_(self.deletions)).values(deleted_at=now, updated_at=now)
+            )
         if self.entity_ids:  # match keys and conflicts are rewritten for every entity merged
             conn.execute(
                 match_keys.delete().where(
