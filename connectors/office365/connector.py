@@ -54,6 +54,20 @@ class Office365Connector(SourceConnector):
             streams.append(ManagedDevicesStream(self.client, size))
         return streams
 
+    def streams_switched_off(self) -> dict[str, str]:
+        switches = {
+            "group_memberships": (self.config.group_memberships, "group_memberships: true"),
+            "sign_in_activity": (
+                self.config.sign_in_activity,
+                f"sign_in_activity: true (needs Entra ID P1 or P2 and {PERMISSIONS['sign_in_activity'][0]})",
+            ),
+            "managed_devices": (
+                self.config.intune,
+                f"intune: true (needs {PERMISSIONS['managed_devices'][0]})",
+            ),
+        }
+        return {name: setting for name, (on, setting) in switches.items() if not on}
+
     def check(self) -> CheckResult:
         """A token is issued, it carries the permissions the enabled streams need, and each
         endpoint answers."""

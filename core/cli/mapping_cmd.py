@@ -106,8 +106,14 @@ def _stream_names(hub: Any, mappings: Any) -> tuple[list[str], list[str]]:
         if declared is None:
             continue
         asked.add(instance.type)
+        switched_off = connector.streams_switched_off() if isinstance(connector, SourceConnector) else {}
         for mapping in mappings.for_connector(instance.type):
-            if mapping.stream not in declared:
+            if mapping.stream in switched_off:
+                unmapped.append(
+                    f"{instance.name}: stream {mapping.stream!r} is mapped but off in this instance "
+                    f"(turn it on with {switched_off[mapping.stream]})"
+                )
+            elif mapping.stream not in declared:
                 hint = did_you_mean(mapping.stream, declared)
                 unknown.append(
                     f"{mapping.where}: {instance.type} has no stream {mapping.stream!r}{hint}; its streams: {', '.join(declared)}"

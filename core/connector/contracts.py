@@ -175,6 +175,11 @@ class SourceConnector(Connector):
     def streams(self) -> list[Stream]:
         """Every stream this instance offers, in dependency order."""
 
+    def streams_switched_off(self) -> dict[str, str]:
+        """Streams this connector offers that this instance's config turns off, each with the
+        setting that turns it on (so a mapping for one is not an error, only a note)."""
+        return {}
+
     def stream(self, name: str) -> Stream:
         for s in self.streams():
             if s.name == name:

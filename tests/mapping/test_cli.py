@@ -187,3 +187,20 @@ def test_check_flags_mapped_streams_the_configured_connector_does_not_have(
         in result.output
     )
     assert "example streams without a mapping (staged unmapped): people" in result.output
+
+
+def test_check_notes_a_mapped_stream_the_instance_switches_off(tmp_path: Path) -> None:
+    """The shipped Microsoft 365 mapping maps sign-in activity; a tenant without Entra ID P1
+    turns the stream off, which is a note with the setting, not an error."""
+    hub_file = tmp_path / "hub.yaml"
+    hub_file.write_text(
+        "store: {url: 'sqlite:///hub.db'}\ninstances:\n"
+        "  - {name: m365, type: office365, config: {tenant_id: agency.example.gov, client_id: c, "
+        "client_secret: s, sign_in_activity: false}}\n",
+        encoding="utf-8",
+    )
+    result = invoke("check", "-c", str(hub_file))
+    assert result.exit_code == 0, result.output
+    assert "m365: stream 'sign_in_activity' is mapped but off in this instance" in result.output
+    assert "sign_in_activity: true (needs Entra ID P1 or P2" in result.output
+    assert "has no stream" not in result.output
