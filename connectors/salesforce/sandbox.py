@@ -55,6 +55,7 @@ class SalesforceSandbox(Sandbox):
         router.add("GET", r"/services/data/?", self._versions)
         router.add("GET", rf"{_DATA}/limits/?", self._api(self._limits))
         router.add("GET", rf"{_DATA}/sobjects/Case/describe/?", self._api(self._describe))
+        router.add("GET", rf"{_DATA}/query/?", self._api(self._query))
         router.add("GET", rf"{_DATA}/sobjects/Case/{_CASE_ID}", self._api(self._get_case))
         router.add("PATCH", rf"{_DATA}/sobjects/Case/{_CASE_ID}", self._api(self._update_case))
         router.add(
@@ -127,6 +128,10 @@ class SalesforceSandbox(Sandbox):
 
     def _describe(self, request: Request) -> Response:
         return json_response(self.table.describe())
+
+    def _query(self, request: Request) -> Response:
+        records = self.table.query(request.arg("q") or "")
+        return json_response({"totalSize": len(records), "done": True, "records": records})
 
     def _get_case(self, request: Request) -> Response:
         fields = request.arg("fields")

@@ -4,6 +4,7 @@ codes, upsert on the external ID, and the describe document. No HTTP here (see s
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,12 @@ SEED_SUBJECTS = [
     "Shared mailbox access for {name}",
     "Phone {tag} screen cracked",
 ]
+
+
+_SOQL_BY_IDS = re.compile(
+    r"SELECT\s+(?P<fields>[\w\s,]+?)\s+FROM\s+Case\s+WHERE\s+Id\s+IN\s*\((?P<ids>(?:\s*'[A-Za-z0-9]+'\s*,?)+)\)",
+    re.IGNORECASE,
+)
 
 
 class ApiError(Exception):
@@ -137,6 +144,22 @@ class CaseTable:
         out: dict[str, Any] = {"attributes": self.attributes(case_id)}
         out.update({n: case.get(n) for n in names})
         return out
+
+    def query(self, soql: str) -> list[dict[str, Any]]:
+        """The one SOQL shape the sink sends: `SELECT fields FROM Case WHERE Id IN ('..', ..)`.
+        Anything else is refused as a real org refuses what it cannot parse."""
+        match = _SOQL_BY_IDS.fullmatch(soql.strip())
+        if match is None:
+            raise ApiError(
+                400,
+                "MALFORMED_QUERY",
+                f"the sandbox answers only SELECT ... FROM Case WHERE Id IN (...): {soql[:80]}",
+            )
+        if len(soql) > 100_000:
+            raise ApiError(400, "MALFORMED_QUERY", "SOQL statements cannot exceed 100,000 characters")
+        names = [n.strip() for n in match["fields"].split(",")]
+        ids = re.findall(r"'([^']*)'", match["ids"])
+        return [self.record(i, names) for i in ids if i in self.cases]
 
     def attributes(self, case_id: str) -> dict[str, str]:
         return {"type": "Case", "url": f"/services/data/v{self.api_version}/sobjects/Case/{case_id}"}

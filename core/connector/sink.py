@@ -8,9 +8,10 @@ second one. Sinks whose API upserts on an external ID (Salesforce) may make `fin
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import NotRequired, TypedDict
+from typing import ClassVar, NotRequired, TypedDict
 
 from core.connector.contracts import Connector
+from core.errors import HubError
 from core.vocabulary import Priority, TaskState, TicketState, TicketType
 
 
@@ -65,6 +66,20 @@ class TicketSink(Connector):
     @abstractmethod
     def fetch_status(self, external_id: str) -> RemoteTicket:
         """Current state in the external tool, mapped to the hub's ticket states."""
+
+    #: tickets `fetch_statuses` is asked for at a time
+    status_batch_size: ClassVar[int] = 50
+
+    def fetch_statuses(self, external_ids: list[str]) -> dict[str, RemoteTicket | HubError]:
+        """Current states of many tickets: each id maps to its ticket, or to the error reading
+        it. The default reads one by one; a sink whose API can read many in one call overrides."""
+        found: dict[str, RemoteTicket | HubError] = {}
+        for external_id in external_ids:
+            try:
+                found[external_id] = self.fetch_status(external_id)
+            except HubError as exc:
+                found[external_id] = exc
+        return found
 
 
 SinkConnector = TicketSink

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from core import clock
-from core.connector.sink import TicketSink
+from core.connector.sink import RemoteTicket, TicketSink
 from core.errors import HubError
 from core.store.schema import tickets
 from core.tickets.notify import notify_safely
@@ -40,13 +41,10 @@ def sync_status(hub: Hub) -> StatusSummary:
                 tickets.c.state.in_(("open", "in_progress")), tickets.c.external_id.is_not(None)
             )
         ).all()
-    for row in rows:
+    for row, remote in _remote_states(hub, rows, sinks):
         summary.checked += 1
-        try:
-            sink = sinks.get(row.sink) or sinks.setdefault(row.sink, ticket_sink(hub, row.sink))
-            remote = sink.fetch_status(row.external_id)
-        except HubError as exc:
-            summary.errors.append(f"{row.key}: {exc}")
+        if isinstance(remote, HubError):
+            summary.errors.append(f"{row.key}: {remote}")
             continue
         if remote["state"] != row.state:
             summary.changed += 1
@@ -61,6 +59,30 @@ def sync_status(hub: Hub) -> StatusSummary:
                         tickets.update().where(tickets.c.key == row.key).values(overdue_notified_at=now)
                     )
     return summary
+
+
+def _remote_states(
+    hub: Hub, rows: Sequence[Any], sinks: dict[str, TicketSink]
+) -> Iterator[tuple[Any, RemoteTicket | HubError]]:
+    """Each open ticket with its state in the sink, read in the sink's batches."""
+    by_sink: dict[str, list[Any]] = {}
+    for row in rows:
+        by_sink.setdefault(row.sink, []).append(row)
+    for name, sink_rows in by_sink.items():
+        try:
+            sink = sinks.get(name) or sinks.setdefault(name, ticket_sink(hub, name))
+        except HubError as exc:
+            yield from ((row, exc) for row in sink_rows)
+            continue
+        size = max(1, sink.status_batch_size)
+        for start in range(0, len(sink_rows), size):
+            chunk = sink_rows[start : start + size]
+            try:
+                states = sink.fetch_statuses([row.external_id for row in chunk])
+            except HubError as exc:
+                yield from ((row, exc) for row in chunk)
+                continue
+            yield from ((row, states[row.external_id]) for row in chunk)
 
 
 def record_state(hub: Hub, row: Any, state: str) -> None:

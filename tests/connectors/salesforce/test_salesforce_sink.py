@@ -201,6 +201,29 @@ def test_a_case_deleted_in_salesforce_fails_only_that_ticket(
     assert sink.fetch_status(kept)["state"] == "open"
 
 
+def test_many_statuses_are_one_soql_query_and_a_deleted_case_fails_only_its_ticket(
+    sink: SalesforceSink, org: SalesforceSandbox, new_ticket: Tickets
+) -> None:
+    ids = [sink.create(new_ticket())["external_id"] for _ in range(6)]
+    org.admin("start_case", {"id": ids[1]})
+    org.admin("resolve_case", {"id": ids[2]})
+    org.admin("delete_case", {"id": ids[3]})
+    calls = org.api_used
+
+    states = sink.fetch_statuses(ids)
+
+    assert org.api_used - calls == 1, "one query, not one call per Case"
+    assert [states[i]["state"] for i in ids if i != ids[3]] == [
+        "open",
+        "in_progress",
+        "closed",
+        "open",
+        "open",
+    ]
+    assert isinstance(states[ids[3]], CaseNotFound) and ids[3] in str(states[ids[3]])
+    assert states[ids[0]]["url"].endswith(f"/lightning/r/Case/{ids[0]}/view")
+
+
 def test_long_texts_are_cut_to_the_case_field_limits_keeping_the_checklist(
     sink: SalesforceSink, org: SalesforceSandbox, new_ticket: Tickets
 ) -> None:
