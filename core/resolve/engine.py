@@ -27,11 +27,13 @@ from core.resolve.writes import APPLY_CHUNK, EntityWrites
 from core.store.schema import (
     ENTITY_TABLES,
     change_log,
+    conflicts,
     entity_links,
     match_keys,
     review_queue,
     source_records,
 )
+from core.store.statistics import StatisticsRefresh
 
 if TYPE_CHECKING:
     from core.hub import Hub
@@ -395,6 +397,13 @@ def resolve(hub: Hub) -> ResolveSummary:
     with hub.store.engine.begin() as conn:
         skip = held_streams(conn, hub.config)
     summary.held = [f"{i}/{s}" for i, s in sorted(skip)]
+    looked_up = [
+        match_keys.name,
+        entity_links.name,
+        conflicts.name,
+        *(t.name for t in ENTITY_TABLES.values()),
+    ]
+    statistics = StatisticsRefresh(hub.store, looked_up)
     for entity in ENTITY_ORDER:
         last_id = 0
         while True:
@@ -413,6 +422,7 @@ def resolve(hub: Hub) -> ResolveSummary:
                 batch = [r for r in rows if (r.instance, r.stream) not in skip]
                 if batch:
                     resolver.batch(entity, batch)
+            statistics.grew(len(rows))
     if summary.created.get("person"):
         with hub.store.engine.begin() as conn:
             _Pass(hub, conn, summary, rules).relink()

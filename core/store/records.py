@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from core import clock
 from core.store.engine import Store
 from core.store.schema import quarantine, snapshot_seen, source_records, stream_state
+from core.store.statistics import StatisticsRefresh
 
 
 def content_hash(payload: Any, fragment: Any) -> str:
@@ -61,10 +62,6 @@ class BatchCounts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-#: new rows between statistics refreshes on PostgreSQL (see `RecordWriter._refresh_statistics`)
-ANALYZE_EVERY = 20_000
-
-
 @dataclass
 class RecordWriter:
     """Writes one run's batches for one (instance, stream, partition)."""
@@ -77,7 +74,7 @@ class RecordWriter:
     #: the open snapshot whose listing these batches belong to (None outside a snapshot)
     snapshot_id: str | None = None
     counts: BatchCounts = field(default_factory=BatchCounts)
-    _inserted_since_analyze: int = field(default=0, repr=False)
+    _statistics: StatisticsRefresh | None = field(default=None, repr=False)
 
     def write_batch(
         self,
@@ -119,23 +116,10 @@ class RecordWriter:
             if state is not None:
                 save_state(conn, self.instance, self.stream, self.partition, state, self.run_id, now)
         self.counts.add(batch)
-        self._refresh_statistics(batch.inserted)
+        if self._statistics is None:
+            self._statistics = StatisticsRefresh(self.store, ["source_records"])
+        self._statistics.grew(batch.inserted)
         return batch
-
-    def _refresh_statistics(self, inserted: int) -> None:
-        """On PostgreSQL, re-ANALYZE during a large initial load.
-
-        Autovacuum analyzes a minute or more after a table grows; until then the planner keeps the
-        "empty table" estimate and filters record keys instead of seeking them in the unique index,
-        which turns each batch lookup into a scan of the whole stream (measured: 0.8 s per batch at
-        60,000 rows). One ANALYZE per 20,000 new rows keeps lookups on the index.
-        """
-        self._inserted_since_analyze += inserted
-        if self._inserted_since_analyze < ANALYZE_EVERY or self.store.engine.dialect.name != "postgresql":
-            return
-        self._inserted_since_analyze = 0
-        with self.store.engine.begin() as conn:
-            conn.execute(sa.text("ANALYZE source_records"))
 
     @staticmethod
     def _mark_seen(conn: sa.Connection, snapshot_id: str, keys: set[str]) -> None:
