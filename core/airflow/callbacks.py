@@ -59,7 +59,8 @@ def send_safely(event: NotificationEvent) -> None:
 def deadline_event(dag_id: str, max_run_minutes: int) -> NotificationEvent:
     return NotificationEvent(
         kind="run_late",
-        title=f"Hub DAG {dag_id} is still running {max_run_minutes} minutes after it was queued",
+        title=f"Hub DAG {dag_id} is still running {max_run_minutes} minute{'s' if max_run_minutes != 1 else ''} "
+        "after it was queued",
         text="Check the running task's log for long Retry-After waits or a stuck source; "
         "every hub task is idempotent, so clearing and rerunning is safe.",
     )
