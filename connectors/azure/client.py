@@ -189,6 +189,15 @@ def _hms_seconds(value: str) -> float:
     return hours * 3600 + minutes * 60 + seconds
 
 
+_SIGN_IN_HINTS = {
+    "client_secret": "check tenant_id, client_id and the client secret (its value, not its ID; secrets expire)",
+    "certificate": "check tenant_id, client_id and the certificate (uploaded to the app; certificates expire)",
+    "managed_identity": "the process must run on an Azure host with that identity assigned: App Service, "
+    "Functions and Container Apps set IDENTITY_ENDPOINT and IDENTITY_HEADER, VMs and AKS answer on IMDS; "
+    "client_id must be the user-assigned identity's client ID (omit it for a system-assigned one)",
+}
+
+
 @contextmanager
 def translated(action: str, config: AzureConfig) -> Iterator[None]:
     """Re-raise Azure SDK failures as hub errors that say what failed and what to do."""
@@ -197,11 +206,11 @@ def translated(action: str, config: AzureConfig) -> Iterator[None]:
     except HubError:
         raise
     except ClientAuthenticationError as exc:
+        who = "managed identity" if config.auth == "managed_identity" else "client"
         raise AuthError(
-            f"Azure rejected the sign-in while {action} (tenant {config.tenant_id}, client "
-            f"{config.client_id}): {_first_line(exc)}",
-            hint="check tenant_id, client_id and the credential (a client secret's value, not its ID; "
-            "secrets and certificates expire)",
+            f"Azure rejected the sign-in while {action} (tenant {config.tenant_id}, {who} "
+            f"{config.client_id or 'system-assigned'}): {_first_line(exc)}",
+            hint=_SIGN_IN_HINTS[config.auth],
         ) from None
     except HttpResponseError as exc:
         raise _from_status(action, exc) from None

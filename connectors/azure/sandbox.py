@@ -9,10 +9,11 @@ disable_subscription, register_certificate.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, ClassVar
 
 from connectors.azure.sandbox_arm import ArmApi
-from connectors.azure.sandbox_auth import AppRegistration, EntraTokenIssuer
+from connectors.azure.sandbox_auth import AppRegistration, EntraTokenIssuer, ManagedIdentity
 from connectors.azure.sandbox_data import DASH, AzureEstate, Subscription
 from connectors.azure.sandbox_graph import ResourceGraphApi, UserQuota
 from connectors.azure.sandbox_kinds import stable_uuid
@@ -199,6 +200,25 @@ class AzureSandbox(Sandbox):
             "ca_bundle": self.ca_path,
             "page_size": 25,
         }
+
+    def managed_identity_env(self) -> dict[str, str]:
+        """The environment App Service gives a process whose host carries a managed identity
+        (`IDENTITY_ENDPOINT`, `IDENTITY_HEADER`); azure-identity finds the endpoint through it."""
+        if self.issuer.managed_identity is None:
+            self.issuer.managed_identity = ManagedIdentity(
+                stable_uuid("managed-identity", self.seed), secrets.token_urlsafe(16)
+            )
+        return {
+            "IDENTITY_ENDPOINT": f"{self.url}/msi/token",
+            "IDENTITY_HEADER": self.issuer.managed_identity.header_secret,
+        }
+
+    def managed_identity_config(self) -> dict[str, Any]:
+        """`instance_config()` signing in as the host's user-assigned identity: no secret at all."""
+        self.managed_identity_env()
+        assert self.issuer.managed_identity is not None
+        config = {k: v for k, v in self.instance_config().items() if k != "client_secret"}
+        return {**config, "auth": "managed_identity", "client_id": self.issuer.managed_identity.client_id}
 
     def bad_credentials(self) -> dict[str, Any]:
         return {"client_secret": "sbx~not-the-right-secret"}

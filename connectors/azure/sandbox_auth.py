@@ -45,6 +45,14 @@ class AppRegistration:
         return x5t
 
 
+@dataclass(frozen=True)
+class ManagedIdentity:
+    """A user-assigned managed identity and the host secret its endpoint checks."""
+
+    client_id: str
+    header_secret: str
+
+
 def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -57,10 +65,46 @@ class EntraTokenIssuer:
         self.app = app
         self._base_url = base_url  # a callable: the server's URL is known only once started
         self.tokens = TokenStore(ttl_seconds=3599)
+        #: the user-assigned identity the sandbox host carries (`managed_identity_env` turns it on)
+        self.managed_identity: ManagedIdentity | None = None
 
     def routes(self, router: Router) -> None:
         router.add("GET", r"/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration", self._discovery)
         router.add("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", self._token)
+        router.add("GET", r"/msi/token", self._managed_identity_token)
+
+    # -- the App Service managed identity endpoint ---------------------------------------------
+    def _managed_identity_token(self, request: Request) -> Response:
+        """`GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=...` as App Service (and Azure
+        Functions, Container Apps) answer it: the `X-IDENTITY-HEADER` secret proves the caller
+        runs on the host; `client_id` picks a user-assigned identity."""
+        identity = self.managed_identity
+        if identity is None:
+            return json_response(
+                {"statusCode": 404, "message": "No managed identity is assigned to this host."}, 404
+            )
+        if not secrets.compare_digest(request.header("x-identity-header") or "", identity.header_secret):
+            return json_response({"statusCode": 401, "message": "Invalid X-IDENTITY-HEADER."}, 401)
+        if request.arg("api-version") != "2019-08-01":
+            return json_response({"statusCode": 400, "message": "api-version 2019-08-01 is required."}, 400)
+        resource = request.arg("resource") or ""
+        if not resource or resource.endswith("/.default"):
+            return json_response({"statusCode": 400, "message": f"Invalid resource '{resource}'."}, 400)
+        asked = request.arg("client_id")
+        if asked and asked != identity.client_id:
+            message = f"Identity not found: no user-assigned identity with client_id '{asked}' on this host."
+            return json_response({"statusCode": 400, "message": message}, 400)
+        token, ttl = self.tokens.issue(prefix="eyJ0eXAiOiJKV1Qi")
+        expires_on = int(clock.now().timestamp()) + ttl
+        return json_response(
+            {
+                "access_token": token,
+                "expires_on": str(expires_on),
+                "resource": resource,
+                "token_type": "Bearer",
+                "client_id": identity.client_id,
+            }
+        )
 
     def _discovery(self, request: Request) -> Response:
         tenant = request.params["tenant"]

@@ -136,3 +136,48 @@ def test_values_azure_identity_refuses_are_config_errors(
 ) -> None:
     with pytest.raises(ConfigError, match=complaint):
         connect(sandbox, **overrides)
+
+
+def test_a_managed_identity_reads_without_any_secret_in_the_config(
+    fresh_sandbox: AzureSandbox, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On App Service, Functions or Container Apps the host hands the process IDENTITY_ENDPOINT and
+    IDENTITY_HEADER; azure-identity asks that endpoint for the user-assigned identity's token."""
+    for name, value in fresh_sandbox.managed_identity_env().items():
+        monkeypatch.setenv(name, value)
+    config = fresh_sandbox.managed_identity_config()
+    assert "client_secret" not in config and config["auth"] == "managed_identity"
+
+    connector = connect(fresh_sandbox, **config)
+    result = connector.check()
+
+    assert result.ok, result.message
+    assert len(read_stream(connector, "subscriptions")) == 3
+
+
+@pytest.mark.parametrize(
+    ("tamper", "expected"),
+    [
+        ({"IDENTITY_HEADER": "not-this-host"}, "Invalid X-IDENTITY-HEADER"),
+        ({"client_id": "00000000-0000-0000-0000-00000000beef"}, "Identity not found"),
+    ],
+    ids=["another host's header", "an identity the host does not carry"],
+)
+def test_a_managed_identity_the_host_cannot_vouch_for_fails_check_clearly(
+    fresh_sandbox: AzureSandbox,
+    connect: Connect,
+    monkeypatch: pytest.MonkeyPatch,
+    tamper: dict[str, str],
+    expected: str,
+) -> None:
+    real = fresh_sandbox.managed_identity_env()
+    env = {**real, **{k: v for k, v in tamper.items() if k.isupper()}}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config = {**fresh_sandbox.managed_identity_config(), **{k: v for k, v in tamper.items() if k.islower()}}
+
+    result = connect(fresh_sandbox, **config).check()
+
+    assert not result.ok and expected in result.message
+    assert real["IDENTITY_HEADER"] not in result.message, "the host secret never reaches a message"
+    assert "IDENTITY_ENDPOINT and IDENTITY_HEADER" in result.message, "the hint is about managed identity"
