@@ -9,7 +9,15 @@ import sqlalchemy as sa
 
 from core.store.engine import Store
 from core.store.runs import last_runs
-from core.store.schema import ENTITY_TABLES, holds, quarantine, review_queue, tickets
+from core.store.schema import (
+    ENTITY_TABLES,
+    holds,
+    open_snapshots,
+    quarantine,
+    review_queue,
+    snapshot_seen,
+    tickets,
+)
 
 
 def _iso(value: Any) -> Any:
@@ -80,6 +88,15 @@ def open_holds(store: Store) -> list[dict[str, Any]]:
         return [{k: _iso(v) for k, v in row._mapping.items()} for row in rows]
 
 
+def snapshots_open(store: Store) -> list[dict[str, Any]]:
+    """Listings a failed run left mid-way: until one completes, absence is not applied there."""
+    o, s = open_snapshots, snapshot_seen
+    listed = sa.select(sa.func.count()).where(s.c.run_id == o.c.snapshot_id).scalar_subquery()
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(o, listed.label("listed")).order_by(o.c.started_at))
+        return [{k: _iso(v) for k, v in row._mapping.items()} for row in rows]
+
+
 def hub_status(store: Store) -> dict[str, Any]:
     """The document `hub status --json` prints (extended by lifecycle deadline reporting)."""
     from core.lifecycle.deadlines import deadline_report
@@ -90,5 +107,6 @@ def hub_status(store: Store) -> dict[str, Any]:
         "tickets": ticket_counts(store),
         "queues": queue_counts(store),
         "holds": open_holds(store),
+        "snapshots_open": snapshots_open(store),
         "deadlines": deadline_report(store),
     }

@@ -75,6 +75,14 @@ def status_tables(document: dict[str, Any]) -> Iterator[Table | str]:
     if not document["tickets"]:
         tickets.caption = "no tickets yet"
     yield tickets
+    for snap in document.get("snapshots_open", []):
+        where = f"{snap['instance']}/{snap['stream']}" + (
+            f" {snap['partition']}" if snap["partition"] else ""
+        )
+        yield (
+            f"[yellow]snapshot of {where} open since {str(snap['started_at'])[:19]}[/] ({snap['listed']} keys listed): "
+            "a run stopped mid-listing; the next run continues it, and absence applies once it completes"
+        )
     q = document["queues"]
     yield (
         f"quarantined records: {q['quarantined']}   review queue: {q['review_open']}   "

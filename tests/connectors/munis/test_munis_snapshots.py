@@ -18,6 +18,7 @@ from core.hub import Hub
 from core.sandbox.ca import SandboxCA
 from core.store.engine import open_store
 from core.store.schema import quarantine, source_records
+from core.status import hub_status
 from core.sync.runner import sync_stream
 
 DELETE_AT_ONCE = {"deletion": {"missing_snapshots": 1}}
@@ -69,12 +70,16 @@ def test_a_sql_snapshot_resumed_after_a_crash_misses_only_the_purged_asset(
 
     with pytest.raises(Crash):
         sync_stream(hub, "munis", "fixed_assets", progress=crash_after(100))
+    (left_open,) = hub_status(hub.store)["snapshots_open"]
+    # rows 81-100 were read but not committed: the checkpoint after every 20 rows had not come
+    assert (left_open["stream"], left_open["listed"]) == ("fixed_assets", 80), "status shows the open listing"
     (resumed,) = sync_stream(hub, "munis", "fixed_assets")
 
     assert resumed.status == "succeeded"
     assert resumed.read < len(munis.data.assets), "the second run resumed after the last committed key"
     assert (resumed.missing, resumed.counts.deleted) == (1, 1), "rows read before the crash still count"
     assert live_keys(hub, "fixed_assets") == everything - {purged}
+    assert hub_status(hub.store)["snapshots_open"] == []
 
 
 @pytest.mark.parametrize("extracts", ["full", "changes"])
