@@ -118,6 +118,10 @@ CASES: list[tuple[str, Any]] = [
     ("lookup('sites', Code)", "Main Street"),
     ("lookup('sites', 'nope', 'Unknown')", "Unknown"),
     ("lookup('sites', 'nope')", None),
+    ("switch(' active ', {'Active': 'active'})", "active"),
+    ("switch('ACTIVE', {'Active': 'active', 'ACTIVE': 'shouting'})", "shouting"),
+    ("switch('active', {'Active': 'a', 'ACTIVE': 'b'})", None),
+    ("lookup('sites', 'hq')", "Headquarters"),
     # dates
     ("date(Hire_Date)", "2024-01-15"),
     ("date('2024-01-15')", "2024-01-15"),
@@ -181,7 +185,7 @@ CASES: list[tuple[str, Any]] = [
 
 @pytest.mark.parametrize(("expression", "expected"), CASES)
 def test_function(evaluate: Evaluate, expression: str, expected: Any) -> None:
-    assert evaluate(expression, WORKER, sites={"101": "Main Street"}) == expected
+    assert evaluate(expression, WORKER, sites={"101": "Main Street", "HQ": "Headquarters"}) == expected
 
 
 def test_every_function_is_specified() -> None:

@@ -167,7 +167,8 @@ for _name, _test, _words in (
 
 @register(
     "switch(value, {table}, default?)",
-    "the table entry for the value (matched as text); the default (or null) when there is none",
+    "the table entry for the value (matched as text, then ignoring case and surrounding spaces); "
+    "the default (or null) when there is none",
 )
 def _switch(name: str, args: list[Compiled], ctx: CompileContext) -> Evaluator:
     table = const_arg(name, args, 1, "table")
@@ -177,7 +178,8 @@ def _switch(name: str, args: list[Compiled], ctx: CompileContext) -> Evaluator:
 
 @register(
     "lookup('table', key, default?)",
-    "the value of a lookup table of the mapping file for the key (matched as text)",
+    "the value of a lookup table of the mapping file for the key (matched as text, then ignoring case "
+    "and surrounding spaces)",
 )
 def _lookup(name: str, args: list[Compiled], ctx: CompileContext) -> Evaluator:
     table_name = const_arg(name, args, 0, "table name")
@@ -200,34 +202,52 @@ def _table_lookup(key_arg: Compiled, table: dict[str, Any] | Any, default: Compi
 
 def _table_evaluator(key_arg: Compiled, entries: dict[str, Any], default: Compiled | None) -> Evaluator:
     key_fn, record_key = key_arg.fn, key_arg.key
+    get = _getter(entries)
     if default is None and record_key is not None:
 
         def from_key(record: Any) -> Any:
-            found = record.get(record_key)
-            return entries.get(found) if found.__class__ is str else _get(entries, found)
+            return get(record.get(record_key))
 
         return from_key
     if default is None:
-        return lambda record: _get(entries, key_fn(record))
+        return lambda record: get(key_fn(record))
     if default.is_const:
         fallback = default.const
 
         def with_literal_default(record: Any) -> Any:
-            found = _get(entries, key_fn(record))
+            found = get(key_fn(record))
             return fallback if found is None else found
 
         return with_literal_default
     default_fn = default.fn
 
     def with_default(record: Any) -> Any:
-        found = _get(entries, key_fn(record))
+        found = get(key_fn(record))
         return default_fn(record) if found is None else found
 
     return with_default
 
 
-def _get(entries: dict[str, Any], key: Any) -> Any:
-    if key.__class__ is str:
-        return entries.get(key)
-    text = _key_text(key)
-    return None if text is None else entries.get(text)
+def _getter(entries: dict[str, Any]) -> Callable[[Any], Any]:
+    """Exact text match first; on a miss, the one entry equal ignoring case and surrounding
+    spaces ("fin " finds "FIN"). Keys that differ only that way are never guessed between."""
+    folded: dict[str, Any] = {}
+    clashing: set[str] = set()
+    for key, value in entries.items():
+        fold = key.strip().casefold()
+        if fold in folded and folded[fold] != value:
+            clashing.add(fold)
+        folded[fold] = value
+    for fold in clashing:
+        del folded[fold]
+
+    def get(key: Any) -> Any:
+        text = key if key.__class__ is str else _key_text(key)
+        if text is None:
+            return None
+        found = entries.get(text)
+        if found is None and folded:
+            found = folded.get(text.strip().casefold())
+        return found
+
+    return get
