@@ -4,9 +4,10 @@ Resource groups and (in the `arm` listing) resources are partitioned by subscrip
 orchestrator fans subscriptions out and retries one alone. The `resource_graph` listing reads
 every subscription in one partition through Resource Graph.
 
-Each partition checkpoints once, after its last page: ARM skip tokens are short-lived, and a
-snapshot resumed from the middle would not see the records before the token, which the store
-would then count as missing. A failed partition is re-read whole; its work unit is small.
+Each partition checkpoints once, after its last page: ARM skip tokens are short-lived, so a
+resume from a stored token would often fail. A failed partition is re-read whole (its work unit
+is small); the store keeps the partition's snapshot open across the failure, so the records the
+failed run listed still count as seen.
 """
 
 from __future__ import annotations
