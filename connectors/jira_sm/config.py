@@ -29,6 +29,12 @@ class JiraServiceManagementConfig(ConnectorConfig):
     cancelled_resolutions: list[str] = Field(
         default_factory=lambda: ["Won't Do", "Declined", "Cancelled", "Canceled", "Duplicate"]
     )
+    search_lag_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="how long a new request may stay out of JQL search results; a create sent less "
+        "than this long ago is not sent again until search can see it",
+    )
     rate_per_second: float | None = Field(default=None, gt=0, description="client-side request budget")
 
     @field_validator("key_field")

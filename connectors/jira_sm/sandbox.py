@@ -73,6 +73,8 @@ class JiraSandbox(PlatformApi, Sandbox):
         self.issues: dict[str, Issue] = {}
         self._next_id, self._next_number = 10000, 0
         self.rate_limit: tuple[int, float] | None = None  # (requests, window seconds)
+        #: seconds a new issue stays out of JQL results, as Jira's search index lags a create
+        self.search_lag = 0.0
         self._window: tuple[float, int] = (time.time(), 0)
         rng = random.Random(self.seed)
         for person in roster(self.seed, self.scale)[: max(3, self.scale // 3)]:
@@ -99,6 +101,7 @@ class JiraSandbox(PlatformApi, Sandbox):
             updated=stamp,
             status="To Do" if issuetype == SUBTASK_TYPE else "Waiting for support",
         )
+        issue.indexed_at = time.monotonic() + self.search_lag
         self.issues[issue.id] = issue
         return issue
 
@@ -257,6 +260,9 @@ class JiraSandbox(PlatformApi, Sandbox):
                 for i in self.issues.values()
                 if i.issuetype != SUBTASK_TYPE and self._key_of(i) == args["key"]
             )
+        if op == "set_search_lag":
+            self.search_lag = float(args.get("seconds", 0))
+            return self.search_lag
         if op == "set_rate_limit":
             self.rate_limit = (
                 (int(args["requests"]), float(args.get("window_seconds", 10)))

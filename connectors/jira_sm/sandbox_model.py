@@ -84,6 +84,8 @@ class Issue:
     subtasks: list[str] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
     updated: str = ""
+    #: monotonic time from which JQL search returns the issue (Jira's index lags a create)
+    indexed_at: float = 0.0
 
     @property
     def flow(self) -> dict[str, list[tuple[str, str, str, str | None]]]:

@@ -6,6 +6,7 @@ use the platform shape `{"errorMessages": [...], "errors": {...}}`.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,8 @@ class PlatformApi:
     def _search(self, request: Request) -> Response:
         body = request.json() or {}
         names = list(body.get("fields") or ["summary", "status"])
-        candidates = list(self.issues.values())
+        now = time.monotonic()
+        candidates = [i for i in self.issues.values() if i.indexed_at <= now]
         try:
             found = run_jql(str(body.get("jql", "")), candidates)
         except JqlError as exc:

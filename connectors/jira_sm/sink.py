@@ -55,6 +55,7 @@ class JiraServiceManagementSink(TicketSink):
         super().__init__(config, instance=instance)
         self.settings = config
         self.client = JiraClient(config)
+        self.find_lag_seconds = config.search_lag_seconds
 
     def check(self) -> CheckResult:
         s = self.settings

@@ -47,6 +47,10 @@ class RemoteTicket(TypedDict):
 class TicketSink(Connector):
     """Create, update, cancel and read back tickets in an external ITSM tool."""
 
+    #: how long a ticket this sink created may stay invisible to `find` (a lagging search index);
+    #: the outbox does not send a create again within this time of the last one it sent
+    find_lag_seconds: float = 0.0
+
     @abstractmethod
     def find(self, key: str) -> RemoteTicket | None:
         """The ticket carrying this idempotency key, or None."""

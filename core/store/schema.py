@@ -360,5 +360,7 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text),
     _ts("created_at", False),
     _ts("delivered_at"),
+    #: when a create was last sent (committed before the call): no second create inside the sink's find lag
+    _ts("sent_at"),
     sa.Index("ix_outbox_pending", "state", "id"),
 )

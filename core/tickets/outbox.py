@@ -1,7 +1,10 @@
 """Delivering ticket intents from the outbox to the sink, exactly once.
 
 Protocol per intent: `create` looks the ticket up by idempotency key before creating, so a crash
-after the sink created it but before the hub recorded it heals on the next delivery; `update`
+after the sink created it but before the hub recorded it heals on the next delivery. A sink whose
+search lags its creates (`find_lag_seconds`, Jira) could miss a ticket created seconds ago, so
+the time a create is sent is committed first, and no second create goes out until that lag has
+passed: the intent waits (deferred) and the next pass finds the ticket instead. `update`
 and `cancel` address the external ID (found by key if the hub never recorded it). An intent is
 marked delivered in the same transaction that records the external ID. A failing intent is
 retried on later passes and blocks only later intents of the same ticket.
@@ -12,6 +15,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -63,7 +68,13 @@ def payload(row: Any) -> TicketPayload:
     )
 
 
-def _send(sink: TicketSink, action: str, ticket: Any) -> tuple[str | None, str | None]:
+class SearchMayLag(Exception):
+    """A create was sent less than the sink's find lag ago: wait rather than risk a second one."""
+
+
+def _send(
+    sink: TicketSink, action: str, ticket: Any, intent: Any, mark_sent: Callable[[], None]
+) -> tuple[str | None, str | None]:
     """Perform one intent; returns (external id, url) to record."""
     external_id, found_url = ticket.external_id, None
     if external_id is None:  # maybe created before a crash: find it by key rather than create again
@@ -72,6 +83,13 @@ def _send(sink: TicketSink, action: str, ticket: Any) -> tuple[str | None, str |
             external_id, found_url = found["external_id"], found.get("url")
     if action == "create" or (action == "update" and external_id is None):
         if external_id is None:
+            lag = timedelta(seconds=sink.find_lag_seconds)
+            if intent.sent_at is not None and clock.now() - intent.sent_at < lag:
+                raise SearchMayLag(
+                    f"a create of {ticket.key} went to {intent.sink} at {intent.sent_at.isoformat()} and its "
+                    f"search may lag {sink.find_lag_seconds:g} s; not sending another before then"
+                )
+            mark_sent()
             created = sink.create(payload(ticket))
             return created["external_id"], created.get("url")
         return external_id, found_url
@@ -103,7 +121,12 @@ def deliver(hub: Hub, *, after_remote: Callable[[str], None] | None = None) -> D
             ticket = conn.execute(sa.select(tickets).where(tickets.c.key == intent.ticket_key)).first()
         try:
             sink = sinks.get(intent.sink) or sinks.setdefault(intent.sink, ticket_sink(hub, intent.sink))
-            external_id, url = _send(sink, intent.action, ticket)
+            external_id, url = _send(sink, intent.action, ticket, intent, partial(_mark_sent, hub, intent))
+        except SearchMayLag as wait:
+            log.info("delivery of %s waits: %s", intent.ticket_key, wait)
+            blocked.add(intent.ticket_key)
+            summary.deferred += 1
+            continue
         except HubError as exc:
             blocked.add(intent.ticket_key)
             _failed(hub, intent, exc, summary)
@@ -128,6 +151,11 @@ def deliver(hub: Hub, *, after_remote: Callable[[str], None] | None = None) -> D
         if intent.action == "create":
             notify_safely(notifier(hub), "ticket_opened", ticket)
     return summary
+
+
+def _mark_sent(hub: Hub, intent: Any) -> None:
+    with hub.store.engine.begin() as conn:
+        conn.execute(outbox.update().where(outbox.c.id == intent.id).values(sent_at=clock.now()))
 
 
 def _failed(hub: Hub, intent: Any, exc: HubError, summary: DeliverySummary) -> None:

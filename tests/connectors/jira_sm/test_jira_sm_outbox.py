@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from connectors.jira_sm.sandbox import JiraSandbox
 from connectors.jira_sm.sink import JiraServiceManagementSink
+from core import clock
 from core.connector.sink import TicketPayload
 from core.hub import Hub
 from core.testing.sink_kit import SimulatedCrash, enqueue, hub_ticket, outbox_hub, sample_ticket, unique_key
@@ -23,6 +26,13 @@ def hub(sandbox: JiraSandbox, tmp_path: Path) -> Iterator[Hub]:
     )
     yield running
     running.close()
+
+
+@pytest.fixture
+def real_clock_after() -> Iterator[None]:
+    """Tests that move the hub clock hand the system clock back to the next test."""
+    yield
+    clock.set_now(None)
 
 
 def crash(_key: str) -> None:
@@ -58,6 +68,28 @@ def test_a_crash_after_the_remote_create_still_yields_one_request_which_then_fol
     assert deliver(hub).delivered == 1
     assert issue.status == "Canceled"
     assert issue.comments[-1]["body"] == "Cancelled by the hub: hire rescinded."
+
+
+def test_a_redelivery_inside_the_search_lag_waits_instead_of_opening_a_second_request(
+    sandbox: JiraSandbox, hub: Hub, real_clock_after: None
+) -> None:
+    """Jira's JQL index can miss a request created seconds ago: a redelivery right after a crash
+    would find nothing and create it again. The outbox waits out the sink's declared lag."""
+    sandbox.admin("set_search_lag", {"seconds": 1.0})
+    key = unique_key("joiner")
+    enqueue(hub, sample_ticket(key), "create")
+    with pytest.raises(SimulatedCrash):
+        deliver(hub, after_remote=crash)
+
+    waiting = deliver(hub)  # immediately: search cannot see the request yet
+    assert (waiting.delivered, waiting.deferred, waiting.errors) == (0, 1, [])
+    assert sandbox.admin("tickets_with_key", {"key": key}) == 1, "no second request inside the lag"
+
+    time.sleep(1.1)  # Jira's index catches up
+    clock.advance(timedelta(seconds=61))  # and the sink's 60 s lag has passed for the hub
+    assert deliver(hub).delivered == 1
+    assert sandbox.admin("tickets_with_key", {"key": key}) == 1
+    assert hub_ticket(hub, key).external_id is not None, "found, not created again"
 
 
 def test_an_agent_closing_the_request_closes_the_hub_ticket(sandbox: JiraSandbox, hub: Hub) -> None:
