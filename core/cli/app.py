@@ -161,9 +161,16 @@ def main() -> None:
 
 
 def _register_subcommands() -> None:
-    from core.cli import lifecycle_cmd, sandbox_cmd, scenario_cmd, tickets_cmd  # noqa: F401 - they register commands
+    from core.cli import (  # noqa: F401 - they register commands
+        lifecycle_cmd,
+        quarantine_cmd,
+        sandbox_cmd,
+        scenario_cmd,
+        tickets_cmd,
+    )
 
     app.add_typer(sandbox_cmd.app, name="sandbox")
+    app.add_typer(quarantine_cmd.app, name="quarantine")
     try:
         from core.cli import mapping_cmd
     except ImportError:  # the mapping CLI ships with core.mapping

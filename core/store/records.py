@@ -5,7 +5,9 @@ Promises:
 - an unchanged record causes no write to `source_records` at all;
 - `write_batch(..., state=S)` commits the batch and state S atomically: a crash repeats work but
   never skips or doubles it;
-- a changed, new, reappearing or deleted record is marked `resolved = false` for resolution.
+- a changed, new, reappearing or deleted record is marked `resolved = false` for resolution;
+- a quarantine entry stays open only while its record is unusable: it is released when the
+  record next stages cleanly, or superseded when the record is quarantined again.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ class RecordWriter:
     snapshot_id: str | None = None
     counts: BatchCounts = field(default_factory=BatchCounts)
     _statistics: StatisticsRefresh | None = field(default=None, repr=False)
+    #: whether this stream may have open quarantine entries (asked once, then tracked)
+    _open_quarantine: bool | None = field(default=None, repr=False)
 
     def write_batch(
         self,
@@ -110,9 +114,12 @@ class RecordWriter:
                 self._mark_seen(conn, self.snapshot_id, listed)
             if deletions:
                 batch.deleted = self._delete(conn, deletions, now)
+            fixed = set(unique) | {q.key for q in quarantined if q.key}
+            self._release_quarantine(conn, fixed, now)
             if quarantined:
                 conn.execute(quarantine.insert(), [self._quarantine_row(q, now) for q in quarantined])
                 batch.quarantined = len(quarantined)
+                self._open_quarantine = True
             if state is not None:
                 save_state(conn, self.instance, self.stream, self.partition, state, self.run_id, now)
         self.counts.add(batch)
@@ -120,6 +127,22 @@ class RecordWriter:
             self._statistics = StatisticsRefresh(self.store, ["source_records"])
         self._statistics.grew(batch.inserted)
         return batch
+
+    def _release_quarantine(self, conn: sa.Connection, keys: set[str], now: datetime) -> None:
+        """Close open entries of these keys: staged cleanly now, or about to be quarantined anew."""
+        q = quarantine
+        mine = [q.c.instance == self.instance, q.c.stream == self.stream, q.c.released_at.is_(None)]
+        if self._open_quarantine is None:
+            self._open_quarantine = conn.scalar(sa.select(sa.exists().where(*mine))) or False
+        if not keys or not self._open_quarantine:
+            return
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 900):
+            conn.execute(
+                q.update()
+                .where(*mine, q.c.record_key.in_(ordered[start : start + 900]))
+                .values(released_at=now)
+            )
 
     @staticmethod
     def _mark_seen(conn: sa.Connection, snapshot_id: str, keys: set[str]) -> None:

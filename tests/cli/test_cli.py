@@ -96,3 +96,24 @@ def test_status_on_an_empty_store_is_clear(tmp_path: Path) -> None:
     assert status["streams"] == [] and all(n == 0 for n in status["entities"].values())
     code, out = invoke("status", "--config", str(path))
     assert code == 0 and out.strip()
+
+
+def test_quarantine_lists_what_a_sync_could_not_use_and_shows_the_record(hub_yaml: Path) -> None:
+    code, out = invoke("sync", "workday", "--config", str(hub_yaml))
+    assert code == 0, out
+    code, out = invoke("quarantine", "list", "--config", str(hub_yaml), "--instance", "workday", "--json")
+    assert code == 0, out
+    entries = json.loads(out)
+    assert entries, "the Workday sandbox carries records its mapping refuses"
+    assert all(e["released_at"] is None and e["reason"] and e["stream"] for e in entries)
+    keys = [(e["stream"], e["record_key"]) for e in entries]
+    assert len(keys) == len(set(keys)), "one open entry per record, however often it was re-read"
+
+    code, out = invoke("quarantine", "show", str(entries[0]["id"]), "--config", str(hub_yaml), "--json")
+    assert code == 0, out
+    shown = json.loads(out)
+    assert shown["payload"] and shown["reason"] == entries[0]["reason"]
+    code, out = invoke("quarantine", "list", "--config", str(hub_yaml))
+    assert code == 0 and f"Quarantined records, open ({len(entries)})" in out and "quarantine show ID" in out
+    code, out = invoke("quarantine", "show", "999999", "--config", str(hub_yaml))
+    assert code == 1 and "no quarantine entry 999999" in out

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.config.hub_config import StreamPolicy
+from core.status import hub_status
 from core.store.records import QuarantinedRecord, RecordWriter, StagedRecord, content_hash, load_state
 from core.store.schema import quarantine, source_records
 from core.store.snapshots import finish_snapshot
@@ -58,6 +59,28 @@ def test_bad_records_are_quarantined_with_their_reason(store_url: str) -> None:
         row = conn.execute(sa.select(quarantine)).one()
     assert (row.record_key, row.field, row.reason) == ("E9", "hire_date", "unparsable date 'soon'")
     assert writer.counts.quarantined == 1
+
+
+def test_a_quarantine_entry_is_open_only_while_its_record_is_unusable(store_url: str) -> None:
+    hub = make_hub(store_url)
+    bad = QuarantinedRecord(
+        "E9", "hire_date", "date(Hire_Date)", "unparsable date 'soon'", {"Hire_Date": "soon"}
+    )
+    for run in ("run-1", "run-2"):  # a full snapshot re-reads the bad record every run
+        RecordWriter(hub.store, "workday", "workers", "", run).write_batch([], quarantined=[bad])
+    assert hub_status(hub.store)["queues"]["quarantined"] == 1, "the newer entry supersedes the older"
+
+    fixed = person("E9", hire_date="2026-01-05")
+    staged = StagedRecord(
+        "E9", {"key": "E9", **fixed}, "person", fixed, content_hash({"key": "E9", **fixed}, fixed)
+    )
+    RecordWriter(hub.store, "workday", "workers", "", "run-3").write_batch([staged])
+
+    assert hub_status(hub.store)["queues"]["quarantined"] == 0, "fixed in the source: released"
+    with hub.store.engine.connect() as conn:
+        entries = conn.execute(sa.select(quarantine).order_by(quarantine.c.id)).all()
+    assert [e.run_id for e in entries] == ["run-1", "run-2"], "kept as history"
+    assert all(e.released_at is not None for e in entries)
 
 
 def test_delta_deletions_mark_the_record_deleted(store_url: str) -> None:

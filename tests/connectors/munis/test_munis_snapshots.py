@@ -16,9 +16,9 @@ from connectors.munis.sandbox_exports import render
 from core.config.hub_config import HubConfig
 from core.hub import Hub
 from core.sandbox.ca import SandboxCA
+from core.status import hub_status
 from core.store.engine import open_store
 from core.store.schema import quarantine, source_records
-from core.status import hub_status
 from core.sync.runner import sync_stream
 
 DELETE_AT_ONCE = {"deletion": {"missing_snapshots": 1}}

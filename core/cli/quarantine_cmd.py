@@ -1,0 +1,76 @@
+"""`hub quarantine`: the records a sync could not use, with field, reason and the record itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from core.cli.app import ConfigOption, JsonOption, _hub
+from core.cli.output import console, print_json
+
+app = typer.Typer(
+    help="Records a sync could not use (quarantined with the field and reason).", no_args_is_help=True
+)
+
+
+@app.command("list")
+def list_cmd(
+    config: ConfigOption = Path("hub.yaml"),
+    as_json: JsonOption = False,
+    instance: Annotated[str | None, typer.Option(help="only this instance")] = None,
+    stream: Annotated[str | None, typer.Option(help="only this stream")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="newest entries shown")] = 200,
+) -> None:
+    """Open entries, newest first. An entry closes when its record next syncs cleanly."""
+    from core.store.quarantine_query import open_entries
+
+    hub = _hub(config)
+    rows = open_entries(hub.store, instance=instance, stream=stream, limit=limit)
+    if as_json:
+        print_json(rows)
+    else:
+        table = Table(title=f"Quarantined records, open ({len(rows)})", title_justify="left")
+        for column in ("id", "instance/stream", "record", "field", "reason", "since"):
+            table.add_column(column)
+        for r in rows:
+            table.add_row(
+                str(r["id"]),
+                f"{r['instance']}/{r['stream']}",
+                r["record_key"] or "-",
+                r["field"] or "-",
+                r["reason"],
+                str(r["created_at"])[:19],
+            )
+        if not rows:
+            table.caption = "nothing is quarantined"
+        console.print(table)
+        if rows:
+            console.print(
+                "Fix the record in the source (or the mapping: `hub mapping diff`); the next sync releases it. "
+                "`hub quarantine show ID` prints the record."
+            )
+    hub.close()
+
+
+@app.command("show")
+def show_cmd(entry_id: int, config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
+    """One entry with the record as the source sent it."""
+    from core.store.quarantine_query import entry
+
+    hub = _hub(config)
+    found = entry(hub.store, entry_id)
+    if as_json:
+        print_json(found)
+    else:
+        state = f"released {found['released_at'][:19]}" if found["released_at"] else "open"
+        console.print(
+            f"[bold]{found['instance']}/{found['stream']} record {found['record_key'] or '(no key)'}[/]  {state}\n"
+            f"field: {found['field'] or '-'}   expression: {found['expression'] or '-'}\n"
+            f"reason: {found['reason']}\nrun: {found['run_id']}  at {found['created_at'][:19]}"
+        )
+        console.print_json(json.dumps(found["payload"], default=str))
+    hub.close()
