@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from core.cli.app import ConfigOption, JsonOption, _hub
 from core.cli.output import console, print_json
@@ -33,26 +32,20 @@ def list_cmd(
     if as_json:
         print_json(rows)
     else:
-        table = Table(title=f"Quarantined records, open ({len(rows)})", title_justify="left")
-        for column in ("id", "instance/stream", "record", "field", "reason", "since"):
-            table.add_column(column)
+        console.print(f"[bold]Quarantined records, open ({len(rows)})[/]")
         for r in rows:
-            table.add_row(
-                str(r["id"]),
-                f"{r['instance']}/{r['stream']}",
-                r["record_key"] or "-",
-                r["field"] or "-",
-                r["reason"],
-                str(r["created_at"])[:19],
+            console.print(
+                f"[bold]{r['id']}[/]  {r['instance']}/{r['stream']}  record {r['record_key'] or '(no key)'}"
+                f"  field {r['field'] or '-'}  since {str(r['created_at'])[:16].replace('T', ' ')}\n"
+                f"    {r['reason']}"
             )
-        if not rows:
-            table.caption = "nothing is quarantined"
-        console.print(table)
         if rows:
             console.print(
                 "Fix the record in the source (or the mapping: `hub mapping diff`); the next sync releases it. "
                 "`hub quarantine show ID` prints the record."
             )
+        else:
+            console.print("nothing is quarantined")
     hub.close()
 
 

@@ -44,7 +44,8 @@ def main() -> int:
     console.print(f"\nDemo finished in {time.monotonic() - started:.0f}s; every sandbox is stopped.")
     console.print(
         "Next: [bold]HUB_CONFIG=.hub/demo/hub.yaml .venv/bin/hub tickets list[/] (the store stays in "
-        ".hub/demo), [bold]make up[/] to watch the same DAGs in the Airflow UI, docs/runbook.md."
+        ".hub/demo; [bold]hub quarantine list[/] shows the sandbox records the mappings refused), "
+        "[bold]make up[/] to watch the same DAGs in the Airflow UI, docs/runbook.md."
     )
     return 0 if result else 1
 
