@@ -40,10 +40,13 @@ def stream_partitions(instance: str, stream: str) -> list[Partition]:
 
 def sync_partition(instance: str, stream: str, partition: Partition) -> dict[str, Any]:
     """Sync one partition; raises on failure (Airflow retries it alone)."""
+    from core.connector.contracts import partition_id
+    from core.sync.progress import LoggedProgress
     from core.sync.runner import sync_stream
 
     hub = hub_from_env()
-    summaries = sync_stream(hub, instance, stream, partition=partition)
+    label = f"{instance}/{stream}" + (f" [{partition_id(partition)}]" if partition else "")
+    summaries = sync_stream(hub, instance, stream, partition=partition, progress=LoggedProgress(label))
     return summaries[0].as_dict()
 
 

@@ -79,6 +79,8 @@ def main() -> int:
         # task workers report to the API server's execution API: it must be the port we serve on
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{args.port}/execution/",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        # task logs in the UI show sync progress and summaries (INFO); the demo keeps WARNING
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     process = subprocess.Popen([str(Path(sys.executable).parent / "airflow"), "standalone"], env=env)
