@@ -7,6 +7,7 @@ Runs in the foreground until Ctrl-C, then stops Airflow and the sandboxes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -48,11 +49,39 @@ def admin_password(home: Path) -> str:
     return "(see the Airflow output above)"
 
 
+def stop_on(*signals: signal.Signals) -> None:
+    """Ctrl-C, `kill` and a closed terminal all stop Airflow and the sandboxes the same way (a
+    background job starts with SIGINT ignored, so it is installed explicitly)."""
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for signum in signals:
+        signal.signal(signum, interrupt)
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT to Airflow's whole process group, SIGKILL to what is left after 30 s."""
+    try:
+        group = os.getpgid(process.pid)
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=30)
+    time.sleep(2)  # let the children standalone stopped finish their own shutdown
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("HUB_AIRFLOW_PORT", "8080")))
     parser.add_argument("--scale", type=int, default=60)
     args = parser.parse_args()
+    # read before prepare() exports the hub's quiet default into this process's environment
+    task_log_level = os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
     WORKDIR.mkdir(parents=True, exist_ok=True)
     real_config = os.environ.get("HUB_CONFIG")
     hub_yaml = Path(real_config) if real_config else WORKDIR / "hub.yaml"
@@ -79,11 +108,15 @@ def main() -> int:
         # task workers report to the API server's execution API: it must be the port we serve on
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{args.port}/execution/",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        # task logs in the UI show sync progress and summaries (INFO); the demo keeps WARNING
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
+        # task logs in the UI show sync progress and summaries (INFO); the in-process demo keeps WARNING
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": task_log_level,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    process = subprocess.Popen([str(Path(sys.executable).parent / "airflow"), "standalone"], env=env)
+    # its own process group, so stopping it reaches the scheduler, API server and workers it started
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "airflow"), "standalone"], env=env, start_new_session=True
+    )
+    stop_on(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     try:
         if wait_healthy(args.port, process):
             print(f"\nAirflow UI: http://localhost:{args.port}  login: {admin_password(home)}")
@@ -94,12 +127,7 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_group(process)
         if fleet is not None:
             fleet.stop()
     return 0
