@@ -24,6 +24,7 @@ from connectors.aws.config import AwsConfig
 from connectors.aws.connector import AwsConnector
 from core.bench import Bench
 from core.sandbox.ca import SandboxCA
+from core.testing.reading import tally_partitions
 
 SCALE = int(os.environ.get("HUB_BENCH_AWS_SCALE", "300"))
 PER_PERSON = float(os.environ.get("HUB_BENCH_AWS_PER_PERSON", "8"))
@@ -57,14 +58,7 @@ def _serve(directory: str, channel: Connection) -> None:
 
 def _read(connector: AwsConnector, stream_name: str) -> tuple[int, int]:
     """(records, partitions) of a full read of one stream."""
-    stream = connector.stream(stream_name)
-    records = 0
-    partitions = stream.partitions()
-    for partition in partitions:
-        for item in stream.read(None, partition):
-            if isinstance(item, dict):
-                records += 1
-    return records, len(partitions)
+    return tally_partitions(connector.stream(stream_name))
 
 
 def _case(bench: Bench, name: str, config: dict[str, Any], stream: str, tenant: Connection) -> None:

@@ -23,6 +23,7 @@ from connectors.azure.connector import AzureConnector
 from connectors.azure.sandbox import AzureSandbox
 from core.bench import Bench
 from core.sandbox.ca import SandboxCA
+from core.testing.reading import tally_partitions
 
 RESOURCES = int(os.environ.get("HUB_BENCH_AZURE_RESOURCES", "200000"))
 REAL_QUOTA_QUERIES, REAL_QUOTA_SECONDS = 15, 5.0
@@ -46,14 +47,7 @@ def _serve(directory: str, resources: int, channel: Connection) -> None:
 
 def _read(connector: AzureConnector) -> tuple[int, int]:
     """(records, partitions) of a full read of the resources stream."""
-    stream = connector.stream("resources")
-    records = 0
-    partitions = stream.partitions()
-    for partition in partitions:
-        for item in stream.read(None, partition):
-            if isinstance(item, dict):
-                records += 1
-    return records, len(partitions)
+    return tally_partitions(connector.stream("resources"))
 
 
 def run(bench: Bench) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from connectors.munis.config import MunisConfig
 from connectors.munis.connector import MunisConnector
 from core.bench import Bench
+from core.testing.reading import tally
 
 SCALE = int(os.environ.get("MUNIS_BENCH_SCALE", "21750"))  # about 20,000 on payroll (no contractors)
 ASSETS = int(os.environ.get("MUNIS_BENCH_ASSETS", "50000"))
@@ -48,7 +49,7 @@ def _serve(workdir: str, pipe: Connection) -> None:
 def _read_all(config: dict[str, Any], stream: str) -> int:
     connector = MunisConnector(MunisConfig.model_validate(config), instance="bench")
     try:
-        return sum(1 for item in connector.stream(stream).read(None, {}) if isinstance(item, dict))
+        return tally(connector.stream(stream).read(None, {})).records
     finally:
         connector.close()
 

@@ -12,29 +12,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from connectors.office365.config import Office365Config
 from connectors.office365.connector import Office365Connector
 from connectors.office365.sandbox import Office365Sandbox
 from core.bench import Bench
-from core.connector.contracts import ReadItem, StateCheckpoint
 from core.sandbox.ca import SandboxCA
+from core.testing.reading import tally
 
 SCALE = int(os.environ.get("HUB_BENCH_OFFICE365_SCALE", "100000"))
-
-
-def _drain(items: Iterable[ReadItem]) -> tuple[int, dict[str, Any] | None, set[str]]:
-    count, state, ids = 0, None, set()
-    for item in items:
-        if isinstance(item, StateCheckpoint):
-            state = item.state
-        elif isinstance(item, dict):
-            count += 1
-            ids.add(str(item["id"]))
-    return count, state, ids
 
 
 def run(bench: Bench) -> None:
@@ -47,7 +34,8 @@ def run(bench: Bench) -> None:
             http = connector.client.http
             live = sandbox.counts()["users"]
             with bench.case(f"office365 users: initial delta round ({live:,} users)") as case:
-                case.records, state, _ = _drain(users.read(None, {}))
+                done = tally(users.read(None, {}))
+                case.records, state = done.records, done.state
                 case.extra["graph_requests"] = http.request_count
             changed = set(sandbox.tenant.live_ids()[::100])
             for n, user_id in enumerate(sorted(changed)):
@@ -56,7 +44,8 @@ def run(bench: Bench) -> None:
                 )
             before = http.request_count
             with bench.case(f"office365 users: delta round after 1% changed ({len(changed):,})") as case:
-                case.records, state, ids = _drain(users.read(state, {}))
+                done = tally(users.read(state, {}), key="id")
+                case.records, state, ids = done.records, done.state, done.keys
                 case.extra["graph_requests"] = http.request_count - before
                 case.extra["only_changed"] = ids == changed
             before = http.request_count
@@ -64,6 +53,6 @@ def run(bench: Bench) -> None:
             with bench.case(
                 f"office365 managed_devices: snapshot ({sandbox.counts()['devices']:,} devices)"
             ) as case:
-                case.records, _, _ = _drain(devices.read(None, {}))
+                case.records = tally(devices.read(None, {})).records
                 case.extra["graph_requests"] = http.request_count - before
             connector.close()

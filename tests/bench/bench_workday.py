@@ -11,29 +11,16 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from connectors.workday.config import WorkdayConfig
 from connectors.workday.connector import WorkdayConnector
 from connectors.workday.sandbox import WorkdaySandbox
 from core.bench import Bench
-from core.connector.contracts import ReadItem, StateCheckpoint
 from core.sandbox.ca import SandboxCA
+from core.testing.reading import tally
 
 SCALE = int(os.environ.get("HUB_BENCH_WORKDAY_SCALE", "100000"))
-
-
-def _drain(items: Iterable[ReadItem]) -> tuple[int, dict[str, Any] | None, set[str]]:
-    count, state, ids = 0, None, set()
-    for item in items:
-        if isinstance(item, StateCheckpoint):
-            state = item.state
-        elif isinstance(item, dict):
-            count += 1
-            ids.add(str(item["Worker_ID"]))
-    return count, state, ids
 
 
 def run(bench: Bench) -> None:
@@ -46,7 +33,8 @@ def run(bench: Bench) -> None:
             with bench.case(
                 f"workday workers: first full read, SOAP Get_Workers ({SCALE:,} workers)"
             ) as case:
-                case.records, state, _ = _drain(stream.read(None, {}))
+                done = tally(stream.read(None, {}))
+                case.records, state = done.records, done.state
                 case.extra["soap_calls"] = connector.client.soap_calls
             changed = {f"E{10001 + (i * 97) % SCALE}" for i in range(max(1, SCALE // 100))}
             for n, worker_id in enumerate(sorted(changed)):
@@ -54,11 +42,12 @@ def run(bench: Bench) -> None:
             time.sleep(0.01)  # the window sent ends on a millisecond: let the last entry fall inside it
             calls = connector.client.soap_calls
             with bench.case(f"workday workers: incremental read after 1% changed ({len(changed):,})") as case:
-                case.records, state, ids = _drain(stream.read(state, {}))
+                done = tally(stream.read(state, {}), key="Worker_ID")
+                case.records, state, ids = done.records, done.state, done.keys
                 case.extra["soap_calls"] = connector.client.soap_calls - calls
                 case.extra["only_changed"] = ids == changed
             report = WorkdayConnector(config.model_copy(update={"transport": "raas"}), instance="workday")
             with bench.case(f"workday workers: RaaS report full snapshot ({SCALE:,} workers)") as case:
-                case.records, _, _ = _drain(report.stream("workers").read(None, {}))
+                case.records = tally(report.stream("workers").read(None, {})).records
             connector.close()
             report.close()
