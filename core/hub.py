@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from core.config.hub_config import HubConfig, format_validation_error, load_hub_config
 from core.connector.contracts import Connector
 from core.connector.registry import connector_class
-from core.errors import ConfigError
+from core.errors import ConfigError, HubError
 from core.store.engine import Store, open_store
 
 if TYPE_CHECKING:
@@ -43,17 +43,73 @@ class Hub:
         return self._store
 
     @cached_property
-    def mappings(self) -> MappingSet:
+    def rest_sources(self) -> dict[str, type[Connector]]:
+        """Connector types defined by `rest_sources:` in hub.yaml, by type name."""
+        from core.declarative.connector import file_source
+
+        found: dict[str, type[Connector]] = {}
+        lines: dict[Any, int] = self.config.__dict__.get("_lines", {})
+        for index, name in enumerate(self.config.rest_sources):
+            where = f"{self.config.source_file}:{lines.get(('rest_sources', index), '?')}"
+            path = self.config.resolve_path(name)
+            if not path.is_file():
+                raise ConfigError(f"{where}: rest_sources names {path}, which does not exist")
+            cls = file_source(path)
+            if cls.type_name in found:
+                raise ConfigError(f"{where}: a second definition of connector type {cls.type_name!r}")
+            found[cls.type_name] = cls
+        return found
+
+    def connector_class(self, type_name: str) -> type[Connector]:
+        """The class of a connector type: one of hub.yaml's `rest_sources`, else an installed one."""
+        local = self.rest_sources.get(type_name)
+        return local if local is not None else connector_class(type_name)
+
+    def packaged_mappings(self, also: tuple[str, ...] = ()) -> dict[str, Path]:
+        """Mappings shipped beside the connectors this hub runs (and `also` these types)."""
+        from core.connector.packaged import shipped_mapping
+
+        found = {}
+        for type_name in sorted({i.type for i in self.config.instances} | set(self.rest_sources) | set(also)):
+            try:
+                path = shipped_mapping(self.connector_class(type_name))
+            except HubError:
+                continue  # an unknown type fails where the instance is used, with its line
+            if path is not None:
+                found[type_name] = path
+        return found
+
+    def packaged_playbooks(self) -> list[Path]:
+        from core.connector.packaged import shipped_playbooks
+
+        found = []
+        for type_name in sorted({i.type for i in self.config.instances if i.enabled}):
+            try:
+                folder = shipped_playbooks(self.connector_class(type_name))
+            except HubError:
+                continue
+            if folder is not None:
+                found.append(folder)
+        return found
+
+    def load_mappings(self, extra_dirs: list[Path] | None = None, also: tuple[str, ...] = ()) -> MappingSet:
+        """Packaged mappings, the repository's `mappings/`, hub.yaml's overrides, then `extra_dirs`."""
         from core.mapping import load_mappings
 
         overrides = [self.config.resolve_path(p) for p in self.config.mappings.override_dirs]
-        return load_mappings(SHIPPED_MAPPINGS, overrides)
+        return load_mappings(
+            SHIPPED_MAPPINGS, [*overrides, *(extra_dirs or [])], self.packaged_mappings(also)
+        )
+
+    @cached_property
+    def mappings(self) -> MappingSet:
+        return self.load_mappings()
 
     def connector(self, name: str) -> Connector:
         """The connector of instance `name`, with its config validated (errors name the line)."""
         if name not in self._connectors:
             instance = self.config.instance(name)
-            cls = connector_class(instance.type)
+            cls = self.connector_class(instance.type)
             try:
                 config = cls.config_model.model_validate(instance.config)
             except ValidationError as exc:

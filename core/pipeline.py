@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from core.connector.contracts import SourceConnector
-from core.connector.registry import connector_class
 from core.errors import HubError
 from core.lifecycle.engine import evaluate
 from core.resolve.engine import resolve
@@ -29,7 +28,7 @@ def source_instance_names(hub: Hub) -> list[str]:
         if not instance.enabled:
             continue
         try:
-            if issubclass(connector_class(instance.type), SourceConnector):
+            if issubclass(hub.connector_class(instance.type), SourceConnector):
                 names.append(instance.name)
         except HubError:
             continue

@@ -19,7 +19,6 @@ from core.airflow import runtime
 from core.airflow.callbacks import notify_failure
 from core.airflow.docs import LIFECYCLE_DOC, STATUS_DOC, SYNC_DOC
 from core.config.hub_config import HubConfig, InstanceConfig
-from core.connector.registry import connector_class
 from core.hub import Hub
 
 log = logging.getLogger("hub.airflow")
@@ -175,8 +174,9 @@ def build_dags(config: HubConfig, *, deadlines: bool = True) -> dict[str, DAG]:
 def pool_slots(config: HubConfig) -> dict[str, int]:
     """Slots per pool: the instance's `pool_slots`, else the connector's default."""
     slots = {}
-    for instance in mapped_source_instances(Hub(config)):
-        slots[pool_name(instance.name)] = instance.pool_slots or connector_class(instance.type).pool_slots
+    hub = Hub(config)
+    for instance in mapped_source_instances(hub):
+        slots[pool_name(instance.name)] = instance.pool_slots or hub.connector_class(instance.type).pool_slots
     return slots
 
 

@@ -50,12 +50,17 @@ def _main(
 
 
 @app.command()
-def connectors(as_json: JsonOption = False) -> None:
-    """List installed connectors (discovered through the itsm_hub.connectors entry points)."""
+def connectors(as_json: JsonOption = False, config: ConfigOption = Path("hub.yaml")) -> None:
+    """List installed connectors (the itsm_hub.connectors entry points) and hub.yaml's rest_sources."""
     from core.cli.tables import connectors_table
-    from core.connector.registry import discover
+    from core.connector.packaged import shipped_mapping
+    from core.connector.registry import ConnectorEntry, discover
 
     entries = discover()
+    if config.exists():
+        hub = _hub(config)
+        for name, cls in hub.rest_sources.items():
+            entries.append(ConnectorEntry(name, f"rest_sources: {cls.loaded.path}", cls, None))
     if as_json:
         print_json(
             [
@@ -65,6 +70,7 @@ def connectors(as_json: JsonOption = False) -> None:
                     "kind": _kind(e.cls),
                     "title": getattr(e.cls, "title", None),
                     "sandbox": bool(getattr(e.cls, "sandbox", None)),
+                    "mapping": str(shipped_mapping(e.cls)) if e.cls and shipped_mapping(e.cls) else None,
                     "error": e.error,
                 }
                 for e in entries
@@ -81,7 +87,7 @@ def _kind(cls: type | None) -> str:
     if cls is None:
         return "unavailable"
     if issubclass(cls, SourceConnector):
-        return "source"
+        return "source (declarative)" if hasattr(cls, "loaded") else "source"
     if issubclass(cls, TicketSink):
         return "ticket sink"
     return "notifier" if issubclass(cls, Notifier) else "connector"
@@ -166,10 +172,12 @@ def _register_subcommands() -> None:
         quarantine_cmd,
         sandbox_cmd,
         scenario_cmd,
+        source_cmd,
         tickets_cmd,
     )
 
     app.add_typer(sandbox_cmd.app, name="sandbox")
+    app.add_typer(source_cmd.app, name="source")
     app.add_typer(quarantine_cmd.app, name="quarantine")
     try:
         from core.cli import mapping_cmd

@@ -35,15 +35,12 @@ Limit = Annotated[int, typer.Option("--limit", "-n", help="at most this many sto
 Instance = Annotated[str | None, typer.Option("--instance", help="only this connector instance of hub.yaml")]
 
 
-def _load(config: Path, extra: list[Path] | None) -> Any:
-    """The hub and the mappings it would run with (plus `--dir` overrides); errors printed plainly."""
-    from core.hub import SHIPPED_MAPPINGS
-    from core.mapping import load_mappings
-
+def _load(config: Path, extra: list[Path] | None, also: tuple[str, ...] = ()) -> Any:
+    """The hub and the mappings it would run with (plus `--dir` overrides, and the packaged
+    mapping of `also` these connector types); errors printed plainly."""
     hub = _hub(config)
-    overrides = [hub.config.resolve_path(p) for p in hub.config.mappings.override_dirs]
     try:
-        return hub, load_mappings(SHIPPED_MAPPINGS, [*overrides, *(extra or [])])
+        return hub, hub.load_mappings(extra, also)
     except ConfigError as exc:
         err_console.print(
             f"[bold red]error[/] (config): {escape(exc.message)}", highlight=False, soft_wrap=True
@@ -188,7 +185,7 @@ def _preview(
 
     if (record is None) == (not from_store):
         raise ConfigError("give either --record FILE.json (or - for stdin) or --from-store")
-    hub, mappings = _load(config, extra)
+    hub, mappings = _load(config, extra, also=(connector,))
     mapping = _stream_mapping(mappings, connector, stream)
     samples: list[tuple[str | None, Any]]
     if record is not None:
@@ -234,7 +231,7 @@ def diff(
     """
     from core.mapping.preview import diff_records, stored_records
 
-    hub, candidate = _load(config, extra)
+    hub, candidate = _load(config, extra, also=(connector,))
     instances = _instances(hub, connector, instance)
     names = stream or [m.stream for m in candidate.for_connector(connector)]
     reports = {}

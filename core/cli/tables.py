@@ -11,16 +11,24 @@ from core.connector.registry import ConnectorEntry
 
 
 def connectors_table(entries: list[ConnectorEntry], kind_of: Callable[[type | None], str]) -> Table:
+    from core.connector.packaged import shipped_mapping, shipped_playbooks
+
     table = Table(title="Installed connectors", title_justify="left")
-    for column in ("name", "kind", "title", "sandbox", "note"):
+    for column in ("name", "kind", "title", "sandbox", "ships", "note"):
         table.add_column(column)
     for e in entries:
         note = f"[red]{e.error}[/]" if e.error else e.target
+        ships = []
+        if e.cls is not None and shipped_mapping(e.cls) is not None:
+            ships.append("mapping")
+        if e.cls is not None and shipped_playbooks(e.cls) is not None:
+            ships.append("playbooks")
         table.add_row(
             e.name,
             kind_of(e.cls),
             getattr(e.cls, "title", "-"),
             "yes" if getattr(e.cls, "sandbox", None) else "-",
+            ", ".join(ships) or "-",
             note,
         )
     if not entries:

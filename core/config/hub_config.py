@@ -83,6 +83,9 @@ class NotificationsConfig(_Model):
 
 class HubConfig(_Model):
     store: StoreConfig = Field(default_factory=StoreConfig)
+    #: declarative REST source definitions (paths relative to hub.yaml): each is a connector type
+    #: named by its `name:`, usable as an instance `type:` without installing a package
+    rest_sources: list[str] = Field(default_factory=list)
     timezone: str = "UTC"
     mappings: MappingsConfig = Field(default_factory=MappingsConfig)
     instances: list[InstanceConfig] = Field(default_factory=list)

@@ -5,6 +5,12 @@ A third-party package adds a connector by declaring, in its own pyproject:
     [project.entry-points."itsm_hub.connectors"]
     mysystem = "mypackage.connector:MySystemConnector"
 
+The target may also name a package instead of a class: a package holding a `source.yaml` is a
+declarative REST source (`core/declarative/`), with no Python of its own:
+
+    [project.entry-points."itsm_hub.connectors"]
+    mysystem = "mypackage.mysystem"
+
 A connector that fails to import is listed with its error instead of breaking the hub.
 """
 
@@ -13,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import entry_points
+from types import ModuleType
 from typing import Any
 
 from core.connector.contracts import Connector
@@ -34,11 +41,20 @@ def discover() -> list[ConnectorEntry]:
     entries = []
     for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
         try:
-            cls = ep.load()
+            cls = _connector_class(ep.load(), ep.name)
             entries.append(ConnectorEntry(ep.name, ep.value, cls, None))
         except Exception as exc:
             entries.append(ConnectorEntry(ep.name, ep.value, None, f"{type(exc).__name__}: {exc}"))
     return entries
+
+
+def _connector_class(target: Any, name: str) -> type[Connector]:
+    """The class an entry point names, or the declarative source of the package it names."""
+    if isinstance(target, ModuleType):
+        from core.declarative.connector import package_source
+
+        return package_source(target, name)
+    return target
 
 
 def connector_class(type_name: str) -> type[Connector]:

@@ -5,6 +5,7 @@ from core.http.client import HttpClient
 from core.http.pagination import (
     BasePaginator,
     CursorTokenPaginator,
+    LinkHeaderPaginator,
     NextLinkPaginator,
     OffsetPaginator,
     PageNumberPaginator,
@@ -15,6 +16,7 @@ __all__ = [
     "BasePaginator",
     "CursorTokenPaginator",
     "HttpClient",
+    "LinkHeaderPaginator",
     "NextLinkPaginator",
     "OffsetPaginator",
     "PageNumberPaginator",

@@ -46,6 +46,11 @@ class BasePaginator(ABC, Generic[TPageToken]):
     def finished(self) -> bool:
         return self._finished
 
+    def resume_from(self, value: TPageToken) -> None:
+        """Continue a listing at a page token saved in a checkpoint (`current_value` then)."""
+        self._value = value
+        self._finished = False
+
     def advance(self, response: requests.Response) -> None:
         """Move to the next page, or finish. A token that repeats is a server bug, not a loop."""
         self.pages += 1
@@ -156,3 +161,20 @@ class CursorTokenPaginator(BasePaginator[str | None]):
 
     def request_params(self) -> dict[str, Any]:
         return {self.param_name: self.current_value} if self.current_value else {}
+
+
+class LinkHeaderPaginator(BasePaginator[str | None]):
+    """The next page's URL in the `Link` response header, `rel="next"` (RFC 8288; GitHub, Okta,
+    Zendesk, Snipe-IT)."""
+
+    def __init__(self, rel: str = "next") -> None:
+        super().__init__(None)
+        self.rel = rel
+
+    def get_next(self, response: requests.Response) -> str | None:
+        link = response.links.get(self.rel) if response.headers.get("Link") else None
+        url = (link or {}).get("url")
+        return str(url) if url else None
+
+    def request_url(self, default: str) -> str:
+        return self.current_value or default

@@ -68,7 +68,9 @@ class _Evaluation:
         self.summary = summary
         self.config: LifecycleConfig = load_lifecycle_config(hub.config.lifecycle, hub.config.timezone)
         overrides = [hub.config.resolve_path(p) for p in self.config.playbook_dirs]
-        self.books: dict[str, Playbook] = load_playbooks(SHIPPED_PLAYBOOKS, overrides)
+        self.books: dict[str, Playbook] = load_playbooks(
+            SHIPPED_PLAYBOOKS, overrides, hub.packaged_playbooks()
+        )
         self.sink = hub.config.tickets.sink
         self.now = clock.now()
         self.today = self.now.astimezone(person_zone({}, self.config)).date()

@@ -70,12 +70,18 @@ def task_applies(spec: TaskSpec, person: dict[str, Any], changed: set[str]) -> b
     return True
 
 
-def load_playbooks(shipped: Path, overrides: list[Path]) -> dict[str, Playbook]:
-    """Playbooks by event type; later directories replace earlier files of the same event."""
+def load_playbooks(
+    shipped: Path, overrides: list[Path], packaged: list[Path] | None = None
+) -> dict[str, Playbook]:
+    """Playbooks by event type; later directories replace earlier files of the same event.
+
+    `packaged` directories (shipped by connector packages) come first, so the repository's
+    playbooks and the deployment's override directories win over them.
+    """
     books: dict[str, Playbook] = {}
-    for directory in [shipped, *overrides]:
+    for directory in [*(packaged or []), shipped, *overrides]:
         if not directory.is_dir():
-            if directory != shipped:
+            if directory in overrides:
                 raise ConfigError(f"playbook directory {directory} does not exist")
             continue
         for path in sorted(directory.glob("*.yaml")):

@@ -53,13 +53,28 @@ def mapping_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
 
 
-def load_mappings(shipped_dir: Path, override_dirs: list[Path] | None = None) -> MappingSet:
-    """Compile the shipped mappings with each override directory applied in order.
+def load_mappings(
+    shipped_dir: Path,
+    override_dirs: list[Path] | None = None,
+    packaged: dict[str, Path] | None = None,
+) -> MappingSet:
+    """Compile the mappings: those connector packages ship (`packaged`: connector type -> file),
+    then the shipped directory, then each override directory, each layer changing the ones below.
 
     Raises ConfigError listing every problem found (file:line, stream, field, column).
     """
     problems = Problems()
     docs: dict[str, MappingDoc] = {}
+    for connector, path in sorted((packaged or {}).items()):
+        doc = read_document(path, problems)
+        if doc is None:
+            continue
+        if doc.connector != connector:
+            problems.add(
+                doc.where, f"this file ships with connector {connector!r} but maps {doc.connector!r}"
+            )
+            continue
+        docs[connector] = doc
     for directory in [shipped_dir, *(override_dirs or [])]:
         if directory != shipped_dir and not directory.is_dir():
             problems.add(

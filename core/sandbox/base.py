@@ -39,6 +39,12 @@ class Sandbox(ABC):
         self.lock = threading.RLock()
         self.server: SandboxServer | None = None
 
+    @classmethod
+    def for_connector(cls, connector_cls: type) -> type[Sandbox]:
+        """The sandbox class for one connector type: itself, unless it is generic (the fixture
+        sandbox of declarative sources specialises itself per definition)."""
+        return cls
+
     # -- what each sandbox provides -------------------------------------------------------
     @abstractmethod
     def build_routes(self, router: Router) -> None:

@@ -7,13 +7,14 @@ run the same organisation: one seed, one CA, one clock.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from core.connector.contracts import SourceConnector
+from core.connector.contracts import Connector, SourceConnector
 from core.connector.registry import discover, load_object
 from core.connector.sink import Notifier, TicketSink
 from core.sandbox.base import Sandbox
@@ -30,26 +31,46 @@ class SandboxFleet:
     seed: int = 7
     scale: int = 50
     only: list[str] | None = None
+    #: declarative source definitions to serve besides the registered connectors (hub.yaml's
+    #: `rest_sources`); written into the hub.yaml this fleet describes
+    sources: list[Path] = field(default_factory=list)
     sandboxes: dict[str, Sandbox] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
 
+    def candidates(self) -> list[tuple[str, type[Connector]]]:
+        """(type name, class) of every registered connector, then each `sources` definition."""
+        found = [(e.name, e.cls) for e in discover() if e.cls is not None]
+        found += [(cls.type_name, cls) for cls in self._source_classes()]
+        return found
+
+    def _source_classes(self) -> list[type[Connector]]:
+        if not self.sources:
+            return []
+        from core.declarative.connector import file_source
+
+        return [file_source(p) for p in self.sources]
+
     def start(self) -> SandboxFleet:
         ca = SandboxCA(self.workdir)
-        for entry in discover():
-            cls = entry.cls
-            if cls is None or not cls.sandbox or not cls.in_sandbox_fleet:
+        candidates = self.candidates()
+        asked = {cls.type_name for cls in self._source_classes()}
+        for name in sorted(set(self.only or []) - {n for n, c in candidates if c.sandbox}):
+            known = ", ".join(sorted(n for n, c in candidates if c.sandbox))
+            self.failed[name] = f"no sandbox is registered as {name!r} (known: {known})"
+        for name, cls in candidates:
+            if not cls.sandbox:
                 continue
-            if self.only is not None and entry.name not in self.only:
+            # `only` (and `sources`) name what to start, even outside the demo organisation
+            wanted = name in self.only if self.only is not None else cls.in_sandbox_fleet or name in asked
+            if not wanted:
                 continue
             try:
-                sandbox_cls = load_object(cls.sandbox)
-                sandbox = sandbox_cls(
-                    seed=self.seed, scale=self.scale, ca=ca, workdir=self.workdir / entry.name
-                )
-                self.sandboxes[entry.name] = sandbox.start()
+                sandbox_cls = load_object(cls.sandbox).for_connector(cls)
+                sandbox = sandbox_cls(seed=self.seed, scale=self.scale, ca=ca, workdir=self.workdir / name)
+                self.sandboxes[name] = sandbox.start()
             except Exception as exc:  # one broken sandbox must not stop the others
-                log.exception("sandbox %s failed to start", entry.name)
-                self.failed[entry.name] = f"{type(exc).__name__}: {exc}"
+                log.exception("sandbox %s failed to start", name)
+                self.failed[name] = f"{type(exc).__name__}: {exc}"
         return self
 
     def stop(self) -> None:
@@ -67,26 +88,36 @@ class SandboxFleet:
         self.stop()
 
     def hub_config(
-        self, *, store_url: str, sink: str = "builtin", schedule: str = "@hourly"
+        self,
+        *,
+        store_url: str,
+        sink: str = "builtin",
+        schedule: str = "@hourly",
+        relative_to: Path | None = None,
     ) -> dict[str, Any]:
         """A hub.yaml document: every source sandbox as an instance, sinks configured but not selected."""
         instances = []
-        for entry in discover():
-            sandbox = self.sandboxes.get(entry.name)
-            if sandbox is None or entry.cls is None:
+        for name, cls in self.candidates():
+            sandbox = self.sandboxes.get(name)
+            if sandbox is None:
                 continue
-            kind = "source" if issubclass(entry.cls, SourceConnector) else "sink"
-            if issubclass(entry.cls, (TicketSink, Notifier)):
+            kind = "source" if issubclass(cls, SourceConnector) else "sink"
+            if issubclass(cls, (TicketSink, Notifier)):
                 kind = "sink"
             instances.append(
                 {
-                    "name": entry.name,
-                    "type": entry.name,
+                    "name": name,
+                    "type": name,
                     "schedule": schedule if kind == "source" else None,
                     "config": sandbox.instance_config(),
                 }
             )
+        document: dict[str, Any] = {}
+        if self.sources:
+            base = relative_to.resolve() if relative_to is not None else None
+            document["rest_sources"] = [_relative(p, base) for p in self.sources]
         return {
+            **document,
             "store": {"url": store_url},
             "timezone": "America/Chicago",
             "instances": instances,
@@ -94,8 +125,16 @@ class SandboxFleet:
         }
 
     def write_hub_yaml(self, path: Path, **kwargs: Any) -> Path:
+        document = self.hub_config(relative_to=path.parent, **kwargs)
         path.write_text(
             "# Written by `hub sandbox serve`: every instance points at a local sandbox tenant.\n"
-            + yaml.safe_dump(self.hub_config(**kwargs), sort_keys=False)
+            + yaml.safe_dump(document, sort_keys=False)
         )
         return path
+
+
+def _relative(path: Path, base: Path | None) -> str:
+    """A definition's path as hub.yaml should name it (relative to hub.yaml's directory)."""
+    if base is None:
+        return str(path)
+    return os.path.relpath(path.resolve(), base)

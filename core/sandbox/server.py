@@ -14,10 +14,12 @@ import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from core import clock
 from core.sandbox.faults import FaultPlan
 
 log = logging.getLogger("hub.sandbox")
@@ -179,8 +181,16 @@ class SandboxServer:
 
     @staticmethod
     def _write(h: BaseHTTPRequestHandler, response: Response) -> None:
-        h.send_response(response.status)
-        headers = {"Content-Type": "application/json", **response.headers}
+        h.log_request(response.status)
+        h.send_response_only(response.status)
+        # The Date header follows the hub clock, so a scenario's pinned "now" is the server's too
+        # (clients that take a `since` cursor from the server's clock stay consistent).
+        headers = {
+            "Server": h.version_string(),
+            "Date": format_datetime(clock.now(), usegmt=True),
+            "Content-Type": "application/json",
+            **response.headers,
+        }
         for name, value in headers.items():
             h.send_header(name, value)
         h.send_header("Content-Length", str(len(response.body)))

@@ -1,0 +1,43 @@
+"""`hub source`: check a declarative REST source definition and get its JSON Schema for editors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.cli.output import console
+
+app = typer.Typer(help="Declarative REST sources (source.yaml files).", no_args_is_help=True)
+
+
+@app.command()
+def validate(path: Path) -> None:
+    """Check a source definition: every problem with its file and line; exit 2 if any."""
+    from core.declarative.connector import file_source
+
+    cls = file_source(path)
+    definition = cls.definition()
+    streams = ", ".join(f"{name} ({s.mode})" for name, s in ((c.name, c) for c in cls._stream_classes))
+    sandbox = "with a fixture sandbox" if definition.sandbox is not None else "no sandbox: section"
+    console.print(f"[green]ok[/] {path}: connector type {definition.name!r}; streams: {streams}; {sandbox}")
+
+
+@app.command()
+def schema(
+    write: Annotated[
+        Path | None, typer.Option(help="write the JSON Schema to this file instead of printing it")
+    ] = None,
+) -> None:
+    """The JSON Schema of source definitions, for editors (the YAML language server)."""
+    from core.declarative.schema import source_schema
+
+    text = json.dumps(source_schema(), indent=2, ensure_ascii=False) + "\n"
+    if write is None:
+        sys.stdout.write(text)
+    else:
+        write.write_text(text, encoding="utf-8")
+        console.print(f"wrote {write}")
