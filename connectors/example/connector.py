@@ -11,6 +11,7 @@ from core.connector.contracts import (
     CheckResult,
     Partition,
     ReadItem,
+    RecordRejected,
     SourceConnector,
     StateCheckpoint,
     Stream,
@@ -42,9 +43,19 @@ class PeopleStream(Stream):
         self.client = client
 
     def read(self, state: dict[str, Any] | None, partition: Partition) -> Iterator[ReadItem]:
+        """People changed since the cursor, oldest change first; a checkpoint after each page.
+
+        A person listed twice in one read (the API's paging shifted under a concurrent change) is
+        passed on once; the second copy is rejected, so the operator sees it in quarantine.
+        """
         cursor = (state or {}).get("cursor")
+        seen: set[str] = set()
         for page in self.client.people_pages(cursor):
             for person in page["people"]:
+                if person["id"] in seen:
+                    yield RecordRejected(person, "listed twice in one read", key=str(person["id"]))
+                    continue
+                seen.add(person["id"])
                 yield person
                 cursor = max(cursor or "", person["updated_at"])
             if cursor:
@@ -56,7 +67,8 @@ class ExampleConnector(SourceConnector):
     title = "Example people directory"
     config_model = ExampleConfig
     sandbox = "connectors.example.sandbox:ExampleSandbox"
-    in_sandbox_fleet = False  # a template, not part of the demo organisation
+    #: a template, not part of the demo organisation (`hub sandbox serve --only example` starts it)
+    in_sandbox_fleet = False
 
     def __init__(self, config: ExampleConfig, *, instance: str) -> None:
         super().__init__(config, instance=instance)

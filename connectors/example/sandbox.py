@@ -1,20 +1,36 @@
-"""Sandbox of the example directory: token endpoint, cursor paging, updated_since filter."""
+"""Sandbox of the example directory: token endpoint, cursor paging, `updated_since` filter.
+
+People come from the shared organisation (`core.sandbox.org.roster`), so the example describes the
+same agency as every other sandbox; each person carries its own `updated_at`, one tick apart, as a
+real change log would.
+"""
 
 from __future__ import annotations
 
 import base64
-import random
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from core import clock
 from core.sandbox.base import Sandbox
+from core.sandbox.org import Person, roster
 from core.sandbox.server import Request, Response, Router, json_response
 from core.sandbox.tokens import TokenStore
 
 CLIENT_ID, CLIENT_SECRET = "example-client", "example-secret-value"
-FIRST = ["Ana", "Björn", "Chloé", "Dev", "Eun-ji", "Farid", "Grace", "Hemi"]
-LAST = ["Ruiz", "Åberg", "Okafor", "Nguyen", "Kealoha", "Moreau", "Shah", "Ito"]
+
+
+def _person(person: Person) -> dict[str, Any]:
+    return {
+        "id": f"p{person.index:06d}",
+        "employee_number": person.employee_id,
+        "first_name": person.given_name,
+        "last_name": person.family_name,
+        "email": person.email,
+        "department": person.department.code,
+        "status": "terminated" if person.status == "terminated" else "active",
+        "updated_at": "",
+    }
 
 
 class ExampleSandbox(Sandbox):
@@ -24,28 +40,20 @@ class ExampleSandbox(Sandbox):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tokens = TokenStore()
-        rng = random.Random(self.seed)
-        stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%S")
         self.people: dict[str, dict[str, Any]] = {}
         self._sequence = 0
-        for i in range(self.scale):
-            self._put(
-                {
-                    "id": f"p{i:06d}",
-                    "employee_number": f"E{10001 + i}",
-                    "first_name": rng.choice(FIRST),
-                    "last_name": rng.choice(LAST),
-                    "email": f"user{i}@example.org",
-                    "department": rng.choice(["FIN", "IT", "HR"]),
-                    "status": "active",
-                    "updated_at": stamp,
-                }
-            )
+        self._duplicate_next = False
+        for person in roster(self.seed, self.scale):
+            self._put(_person(person))
 
-    def _put(self, person: dict[str, Any]) -> None:
+    def _put(self, person: dict[str, Any]) -> str:
+        """Store a person with a fresh `updated_at` (later than every earlier one)."""
         self._sequence += 1
-        person["updated_at"] = f"{person['updated_at'][:19]}.{self._sequence:09d}"
+        stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%S")
+        person["updated_at"] = f"{stamp}.{self._sequence:09d}"
+        self.people.pop(person["id"], None)
         self.people[person["id"]] = person
+        return str(person["id"])
 
     def build_routes(self, router: Router) -> None:
         router.add("POST", r"/oauth/token", self._token)
@@ -71,6 +79,9 @@ class ExampleSandbox(Sandbox):
             changed = sorted(
                 (p for p in self.people.values() if p["updated_at"] > since), key=lambda p: p["updated_at"]
             )
+            if self._duplicate_next and changed:
+                self._duplicate_next = False
+                changed.insert(1, dict(changed[0]))
         page = changed[start : start + limit]
         more = start + limit < len(changed)
         cursor = base64.urlsafe_b64encode(str(start + limit).encode()).decode() if more else None
@@ -83,18 +94,28 @@ class ExampleSandbox(Sandbox):
                 "status": "active",
                 "email": None,
                 "department": None,
-                "updated_at": clock.now().strftime("%Y-%m-%dT%H:%M:%S"),
                 **args,
             }
-            self._put(person)
-            return person["id"]
-        if op == "terminate":
-            person = next(p for p in self.people.values() if p["employee_number"] == args["employee_number"])
-            self._put(
-                {**person, "status": "terminated", "updated_at": clock.now().strftime("%Y-%m-%dT%H:%M:%S")}
-            )
-            return person["id"]
-        raise ValueError(f"unknown example admin op {op!r}; known: hire, terminate")
+            return self._put(person)
+        if op in ("terminate", "update"):
+            number = args.get("employee_number")
+            found = [p for p in self.people.values() if p["employee_number"] == number]
+            if not found:
+                raise ValueError(f"no person with employee_number {number!r}")
+            person = found[0]
+            changes = {"status": "terminated"} if op == "terminate" else dict(args)
+            return self._put({**person, **changes})
+        raise ValueError(f"unknown example admin op {op!r}; known: hire, update, terminate")
+
+    # -- the contract kit's hooks ----------------------------------------------------------------
+    def kit_change(self, stream: str, count: int) -> list[str]:
+        changed = list(self.people.values())[:count]
+        return [self._put({**p, "department": "IT"}) for p in changed]
+
+    def kit_duplicate(self, stream: str) -> str | None:
+        self._duplicate_next = True
+        first = min(self.people.values(), key=lambda p: p["updated_at"])
+        return str(first["id"])
 
     def instance_config(self) -> dict[str, Any]:
         return {
@@ -106,4 +127,4 @@ class ExampleSandbox(Sandbox):
         }
 
     def bad_credentials(self) -> dict[str, Any]:
-        return {"client_secret": "wrong-secret"}
+        return {"client_secret": "wrong-secret-value"}

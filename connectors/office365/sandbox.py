@@ -106,6 +106,25 @@ class Office365Sandbox(Sandbox):
     def bad_credentials(self) -> dict[str, Any]:
         return {"client_secret": "wrong~secret-value-1234"}
 
+    def kit_delete(self, stream: str) -> str:
+        """Contract kit: permanently delete the last live user (only `users` is a delta stream)."""
+        if stream != "users":
+            raise ValueError(f"office365 streams other than users are not delta: {stream}")
+        with self.lock:
+            user_id = self.tenant.live_ids()[-1]
+            self.tenant.delete_user(user_id, permanent=True)
+        return user_id
+
+    def kit_change(self, stream: str, count: int) -> list[str]:
+        """Contract kit: give `count` users a new job title (a delta round then lists them)."""
+        if stream != "users":
+            return []
+        with self.lock:
+            changed = self.tenant.live_ids()[:count]
+            for user_id in changed:
+                self.tenant.update_user(user_id, {"jobTitle": "Changed by the contract kit"})
+        return changed
+
     def certificate_config(self) -> dict[str, Any]:
         """Config using a certificate credential instead of the secret (registers one on first use)."""
         if self._client_key_pem is None:

@@ -115,6 +115,9 @@ class Stream(ABC):
     name: ClassVar[str]
     primary_key: ClassVar[tuple[str, ...]]
     cursor_field: ClassVar[str | None] = None
+    #: the state key holding the cursor (the largest `cursor_field` value read so far); the
+    #: contract kit checks it is in every read's last checkpoint and never goes back
+    cursor_state_key: ClassVar[str] = "cursor"
     mode: ClassVar[ReadMode] = "full_snapshot"
     #: JSON Schema of the raw records (the contract kit validates records against it)
     schema: ClassVar[dict[str, Any]] = {"type": "object"}

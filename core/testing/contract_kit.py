@@ -2,54 +2,51 @@
 
 Every connector registered in the `itsm_hub.connectors` entry-point group that is a
 `SourceConnector` and declares a `sandbox` gets every check in `SOURCE_CHECKS`, run by
-`tests/contract/test_source_contract.py`. Nothing to copy: register the connector, ship a
-sandbox that defines
+`tests/contract/test_source_contract.py` (`pytest tests/contract -k <type>`). Nothing to copy:
+register the connector and ship a sandbox that defines
 
 - `instance_config()`: config pointing at the running sandbox,
-- `bad_credentials()`: config overrides the sandbox rejects,
+- `bad_credentials()`: config overrides the sandbox rejects (the credentials),
 - `throttle_path`: a regex of a request path the kit answers once with 429 + Retry-After,
+- `contract_scale` (optional, default 30): the size of the organisation the kit runs against,
 
-and the kit proves: secrets are marked in the config schema; `check()` passes, and fails cleanly
-(no exception, no secret in the message) with bad credentials; records match each stream's
-declared schema; two incremental reads in a row produce no duplicates and a monotonic cursor;
-an interrupted read resumes from the last checkpoint without losing records; a 429 with
-Retry-After is waited out.
+and, for the checks that need the sandbox to change its data between reads:
+
+- `kit_delete(stream) -> key`: delete one record (required when a stream is `delta`),
+- `kit_change(stream, count) -> keys`: change that many records (new change times),
+- `kit_duplicate(stream) -> key | None`: list one record twice in the next listing.
+
+A check without what it needs reports "not applicable" (a skipped test naming why); a check that
+finds a mistake fails naming the stream and the mistake. The generic fixture sandbox of declarative
+sources has every hook, so every declarative source gets every check.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import jsonschema
-
-from core.connector.contracts import (
-    Partition,
-    SourceConnector,
-    Stream,
-)
+from core.connector.contracts import SourceConnector
 from core.connector.registry import discover, load_object
 from core.sandbox.base import Sandbox
 from core.sandbox.ca import SandboxCA
-from core.sandbox.faults import Throttle
 from core.secrets import Secret
-from core.testing.reading import collect
-
-#: records read per stream by the kit (sandboxes are small at contract scale)
-READ_LIMIT = 5_000
-
-
-@dataclass
-class KitContext:
-    connector_cls: type[SourceConnector]
-    sandbox: Sandbox
-
-    def connector(self, **overrides: Any) -> SourceConnector:
-        config = {**self.sandbox.instance_config(), **overrides}
-        return self.connector_cls(self.connector_cls.config_model.model_validate(config), instance="contract")
+from core.testing.kit_context import READ_LIMIT, KitContext, NotApplicable, read_all
+from core.testing.kit_cursors import (
+    cursor_moves_forward_only,
+    every_checkpoint_covers_its_records,
+    incremental_reads_twice_without_duplicates,
+    throttling_is_waited_out,
+)
+from core.testing.kit_records import (
+    config_schema_marks_secrets,
+    delta_streams_report_deletions,
+    duplicates_are_rejected_not_dropped,
+    no_key_twice_in_one_read,
+    records_match_declared_schema,
+    secret_shaped_settings_are_secrets,
+    snapshot_markers_are_paired,
+)
 
 
 def source_connectors_with_sandbox() -> list[tuple[str, type[SourceConnector]]]:
@@ -63,45 +60,14 @@ def source_connectors_with_sandbox() -> list[tuple[str, type[SourceConnector]]]:
 
 
 def start_sandbox(cls: type[SourceConnector], ca: SandboxCA, workdir: Path) -> Sandbox:
-    sandbox_cls = load_object(cls.sandbox or "")
+    sandbox_cls = load_object(cls.sandbox or "").for_connector(cls)
     sandbox: Sandbox = sandbox_cls(
         seed=7, scale=int(getattr(sandbox_cls, "contract_scale", 30)), ca=ca, workdir=workdir
     )
     return sandbox.start()
 
 
-def read_all(
-    stream: Stream,
-    state: dict[str, Any] | None,
-    partition: Partition,
-    stop_after_checkpoints: int | None = None,
-) -> tuple[list[dict[str, Any]], list[str], dict[str, Any] | None]:
-    """Records, deleted keys and the last checkpointed state of one read (optionally cut short)."""
-    done = collect(
-        stream.read(state, partition), stop_after_checkpoints=stop_after_checkpoints, limit=READ_LIMIT
-    )
-    return done.records, done.deleted_keys, done.state if done.checkpoints else state
-
-
-def _incremental_streams(connector: SourceConnector) -> list[Stream]:
-    return [s for s in connector.streams() if s.mode in ("incremental", "delta")]
-
-
 # -- the checks ------------------------------------------------------------------------------
-
-
-def config_schema_marks_secrets(ctx: KitContext) -> None:
-    schema = ctx.connector_cls.config_model.model_json_schema()
-    text = json.dumps(schema)
-    secret_fields = [
-        n for n, f in ctx.connector_cls.config_model.model_fields.items() if "Secret" in str(f.annotation)
-    ]
-    for name in secret_fields:
-        prop = schema["properties"][name]
-        assert prop.get("writeOnly") or "writeOnly" in json.dumps(prop), (
-            f"secret field {name!r} not writeOnly"
-        )
-    assert "writeOnly" in text or not secret_fields
 
 
 def check_passes_against_sandbox(ctx: KitContext) -> None:
@@ -125,62 +91,21 @@ def check_fails_cleanly_with_bad_credentials(ctx: KitContext) -> None:
             assert not secret or secret not in result.message, "a secret value leaked into check()'s message"
 
 
-def records_match_declared_schema(ctx: KitContext) -> None:
-    connector = ctx.connector()
-    for stream in connector.streams():
-        validator = jsonschema.Draft202012Validator(stream.schema)
-        for partition in stream.partitions()[:2]:
-            records, _, _ = read_all(stream, None, partition)
-            for record in records:
-                errors = sorted(validator.iter_errors(record), key=lambda e: list(e.path))
-                assert not errors, f"{stream.name}: record does not match its schema: {errors[0].message}"
-                stream.record_key(record)
+Check = Callable[[KitContext], None]
 
-
-def incremental_reads_twice_without_duplicates(ctx: KitContext) -> None:
-    connector = ctx.connector()
-    for stream in _incremental_streams(connector):
-        partition = stream.partitions()[0]
-        first, _, state1 = read_all(stream, None, partition)
-        second, _, state2 = read_all(stream, state1, partition)
-        keys1 = {stream.record_key(r) for r in first}
-        assert len(keys1) == len(first), f"{stream.name}: the first read yielded a key twice"
-        repeated = keys1 & {stream.record_key(r) for r in second}
-        assert not repeated, f"{stream.name}: unchanged records read again: {sorted(repeated)[:3]}"
-        c1, c2 = (state1 or {}).get("cursor"), (state2 or {}).get("cursor")
-        if c1 is not None and c2 is not None:
-            assert str(c2) >= str(c1), f"{stream.name}: cursor went backwards ({c1} -> {c2})"
-
-
-def interrupted_read_resumes(ctx: KitContext) -> None:
-    connector = ctx.connector()
-    for stream in connector.streams():
-        partition = stream.partitions()[0]
-        full, _, _ = read_all(stream, None, partition)
-        head, _, state = read_all(stream, None, partition, stop_after_checkpoints=1)
-        tail, _, _ = read_all(stream, state, partition)
-        want = {stream.record_key(r) for r in full}
-        got = {stream.record_key(r) for r in head} | {stream.record_key(r) for r in tail}
-        assert want <= got, f"{stream.name}: resuming lost records: {sorted(want - got)[:3]}"
-
-
-def throttling_is_waited_out(ctx: KitContext) -> None:
-    connector = ctx.connector()
-    stream = connector.streams()[0]
-    fault = Throttle(path=ctx.sandbox.throttle_path, retry_after=1, times=1)  # type: ignore[attr-defined]
-    ctx.sandbox.arm(fault)
-    records, _, _ = read_all(stream, None, stream.partitions()[0])
-    assert fault.times == 0, "the armed 429 never fired: throttle_path does not match any request"
-    assert records, "no records after the 429 was waited out"
-
-
-SOURCE_CHECKS: list[Callable[[KitContext], None]] = [
+SOURCE_CHECKS: list[Check] = [
     config_schema_marks_secrets,
+    secret_shaped_settings_are_secrets,
     check_passes_against_sandbox,
     check_fails_cleanly_with_bad_credentials,
     records_match_declared_schema,
+    no_key_twice_in_one_read,
+    snapshot_markers_are_paired,
     incremental_reads_twice_without_duplicates,
-    interrupted_read_resumes,
+    cursor_moves_forward_only,
+    every_checkpoint_covers_its_records,
+    delta_streams_report_deletions,
+    duplicates_are_rejected_not_dropped,
     throttling_is_waited_out,
 ]
 
@@ -192,3 +117,6 @@ def kit_context(cls: type[SourceConnector], ca: SandboxCA, workdir: Path) -> Ite
         yield KitContext(cls, sandbox)
     finally:
         sandbox.stop()
+
+
+__all__ = ["READ_LIMIT", "SOURCE_CHECKS", "KitContext", "NotApplicable", "kit_context", "read_all"]

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from core.declarative.definition import StreamDef
 from core.declarative.sandbox.dataset import Row, Table
-from core.declarative.select import format_moment, moment
+from core.declarative.select import moment
 from core.sandbox.server import Request, Response, json_response
 
 #: records per page when the server, not the client, chooses the page size
@@ -80,7 +80,7 @@ class Listing:
         rows = [(k, r) for k, r in self.table.rows.items() if self._after(r, when)]
         if self.spec.deleted is None:
             rows = [(k, r) for k, r in rows if not r.deleted]
-        return sorted(rows, key=lambda kr: kr[1].changed_at)
+        return rows  # in key order, as most APIs list: not oldest change first
 
     def _after(self, row: Row, when: Any) -> bool:
         return row.changed_at >= when if self.table.fixture.since_inclusive else row.changed_at > when
@@ -207,8 +207,3 @@ class Detail:
             keep = set(names) | set(self.table.spec.primary_key)
             record = {k: v for k, v in record.items() if k in keep}
         return json_response(record)
-
-
-def cursor_text(value: Any, style: str) -> str:
-    when = moment(value)
-    return format_moment(when, style) if when is not None else str(value)

@@ -201,8 +201,7 @@ class Table:
 
     def put(self, subject: dict[str, Any], *, deleted: bool = False) -> str:
         key = self.key_of(subject)
-        self.rows.pop(key, None)  # a changed row moves to the end, as in change order
-        self.rows[key] = Row(dict(subject), self.stamp(), deleted)
+        self.rows[key] = Row(dict(subject), self.stamp(), deleted)  # keeps its place: listings go by key
         return key
 
     def seed(self, seeded: list[dict[str, Any]]) -> None:
