@@ -35,6 +35,7 @@ class PeopleStream(Stream):
             "email": {"type": ["string", "null"]},
             "department": {"type": ["string", "null"]},
             "status": {"type": "string", "enum": ["active", "terminated"]},
+            "hire_date": {"type": "string", "format": "date"},
             "updated_at": {"type": "string"},
         },
     }
@@ -86,4 +87,4 @@ class ExampleConnector(SourceConnector):
         return [PeopleStream(self.client)]
 
     def close(self) -> None:
-        self.client.http.close()
+        self.client.close()

@@ -29,6 +29,7 @@ def _person(person: Person) -> dict[str, Any]:
         "email": person.email,
         "department": person.department.code,
         "status": "terminated" if person.status == "terminated" else "active",
+        "hire_date": person.hire_date.isoformat(),
         "updated_at": "",
     }
 
@@ -94,6 +95,7 @@ class ExampleSandbox(Sandbox):
                 "status": "active",
                 "email": None,
                 "department": None,
+                "hire_date": clock.today().isoformat(),
                 **args,
             }
             return self._put(person)

@@ -91,6 +91,7 @@ def test_sync_and_lifecycle_dags_run_end_to_end_and_open_tickets(
     from core.airflow.local import run_dag
     from core.config.hub_config import load_hub_config
     from core.hub import Hub
+    from core.sandbox.org import roster
     from core.tickets.query import list_tickets
 
     config = load_hub_config(hub_yaml)
@@ -102,17 +103,19 @@ def test_sync_and_lifecycle_dags_run_end_to_end_and_open_tickets(
     assert sync.returns["people.sync[0]"]["read"] == 30
     assert sync.returns["people.sync[0]"]["inserted"] == 30
 
+    # the example directory lists the shared roster: its terminated people open no onboarding
+    joiners = sum(1 for person in roster(3, 30) if person.status != "terminated")
     lifecycle = run_dag(dags["hub_lifecycle"])
     assert lifecycle.state == "success", lifecycle.tasks
-    assert lifecycle.returns["deliver"]["delivered"] == 30
+    assert lifecycle.returns["deliver"]["delivered"] == joiners
 
     tickets = list_tickets(Hub(config).store)
-    assert len(tickets) == 30 and {t["type"] for t in tickets} == {"onboarding"}
+    assert len(tickets) == joiners and {t["type"] for t in tickets} == {"onboarding"}
 
     again = run_dag(dags["hub_sync_directory"])
     assert again.returns["people.sync[0]"]["read"] == 0  # incremental: nothing changed since the cursor
     run_dag(dags["hub_lifecycle"])
-    assert len(list_tickets(Hub(config).store)) == 30  # a rerun never doubles a ticket
+    assert len(list_tickets(Hub(config).store)) == joiners  # a rerun never doubles a ticket
 
     status = run_dag(dags["hub_ticket_status"])
     assert status.state == "success", status.tasks

@@ -100,4 +100,3 @@ def start_sandbox_scaled(cls: type[SourceConnector], ca: SandboxCA, workdir: Pat
     sandbox_cls = load_object(cls.sandbox or "").for_connector(cls)
     sandbox: Sandbox = sandbox_cls(seed=7, scale=scale, ca=ca, workdir=workdir)
     return sandbox.start()
-

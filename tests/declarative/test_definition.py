@@ -59,7 +59,9 @@ def test_a_good_definition_loads_into_a_typed_connector(write_definition: Callab
 
 def test_an_unknown_key_names_its_line_and_the_likely_one(write_definition: Callable[..., Path]) -> None:
     message = problems(write_definition, GOOD.replace("    records: data", "    recrods: data"))
-    assert "source.yaml:12: streams.people.recrods: unknown key 'recrods' (did you mean 'records'?)" in message
+    assert (
+        "source.yaml:12: streams.people.recrods: unknown key 'recrods' (did you mean 'records'?)" in message
+    )
 
 
 def test_every_problem_is_reported_at_once_with_its_line(write_definition: Callable[..., Path]) -> None:
@@ -69,7 +71,10 @@ def test_every_problem_is_reported_at_once_with_its_line(write_definition: Calla
     message = problems(write_definition, text)
     assert message.startswith("2 errors in source definition source.yaml:")
     assert "source.yaml:4: base_url: {config.tennant} names no setting (did you mean 'tenant'?)" in message
-    assert "source.yaml:11: streams.people.request.path: secret setting 'api_key' may only be used in auth:" in message
+    assert (
+        "source.yaml:11: streams.people.request.path: secret setting 'api_key' may only be used in auth:"
+        in message
+    )
 
 
 def test_a_credential_typed_into_the_file_is_refused(write_definition: Callable[..., Path]) -> None:
@@ -90,7 +95,9 @@ def test_a_basic_auth_needs_one_secret_part(write_definition: Callable[..., Path
 
 
 def test_a_secret_setting_has_no_default(write_definition: Callable[..., Path]) -> None:
-    message = problems(write_definition, GOOD.replace("api_key: {secret: true}", "api_key: {secret: true, default: abc}"))
+    message = problems(
+        write_definition, GOOD.replace("api_key: {secret: true}", "api_key: {secret: true, default: abc}")
+    )
     assert "source.yaml:7: config.api_key: Value error, a secret setting cannot have a default" in message
 
 
@@ -109,7 +116,11 @@ def test_a_missing_key_and_a_wrong_auth_type_name_their_lines(write_definition: 
             "streams.people.detail.path: a detail path needs {id}",
         ),
         (
-            {"request": {"path": "p"}, "primary_key": ["id"], "changes": {"path": "c", "since_param": "s", "records": "x", "cursor_path": "l"}},
+            {
+                "request": {"path": "p"},
+                "primary_key": ["id"],
+                "changes": {"path": "c", "since_param": "s", "records": "x", "cursor_path": "l"},
+            },
             "`changes` names records by id: add `detail`",
         ),
         (
@@ -117,13 +128,21 @@ def test_a_missing_key_and_a_wrong_auth_type_name_their_lines(write_definition: 
             "streams.people.schema: not a JSON Schema",
         ),
         (
-            {"request": {"path": "p"}, "primary_key": ["id"], "since": {"param": "s", "cursor_field": "u"}, "changes": {"path": "c", "since_param": "s", "records": "x", "cursor_path": "l"}, "detail": {"path": "p/{id}"}},
+            {
+                "request": {"path": "p"},
+                "primary_key": ["id"],
+                "since": {"param": "s", "cursor_field": "u"},
+                "changes": {"path": "c", "since_param": "s", "records": "x", "cursor_path": "l"},
+                "detail": {"path": "p/{id}"},
+            },
             "by `since` or by `changes`, not both",
         ),
     ],
     ids=["detail-without-id", "changes-without-detail", "bad-schema", "since-and-changes"],
 )
-def test_stream_problems(write_definition: Callable[..., Path], stream: dict[str, object], expected: str) -> None:
+def test_stream_problems(
+    write_definition: Callable[..., Path], stream: dict[str, object], expected: str
+) -> None:
     document = definition(streams={"people": stream})
     del document["sandbox"]
     assert expected in problems(write_definition, yaml.safe_dump(document))
@@ -145,10 +164,15 @@ def test_invalid_yaml_names_the_line(write_definition: Callable[..., Path]) -> N
 def test_the_cli_validates_a_good_definition(write_definition: Callable[..., Path]) -> None:
     good = write_definition(GOOD)
     result = CliRunner().invoke(app, ["validate", str(good)], env={"COLUMNS": "200"})
-    assert result.exit_code == 0 and "connector type 'people_api'; streams: people (full_snapshot)" in result.output
+    assert (
+        result.exit_code == 0
+        and "connector type 'people_api'; streams: people (full_snapshot)" in result.output
+    )
 
 
-def test_the_cli_names_the_line_and_exits_2_without_a_traceback(write_definition: Callable[..., Path]) -> None:
+def test_the_cli_names_the_line_and_exits_2_without_a_traceback(
+    write_definition: Callable[..., Path],
+) -> None:
     bad = write_definition(GOOD.replace("    records: data", "    recrods: data"))
     done = subprocess.run(
         [str(Path(sys.executable).with_name("hub")), "source", "validate", str(bad)],

@@ -54,7 +54,12 @@ AUTHS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 PAGINATORS: dict[str, dict[str, Any]] = {
     "offset_with_total": {"type": "offset", "limit": 10, "total_path": "meta.total"},
     "offset_without_total": {"type": "offset", "limit": 10},
-    "page_number": {"type": "page_number", "total_pages_path": "meta.pages", "size_param": "per_page", "size": 7},
+    "page_number": {
+        "type": "page_number",
+        "total_pages_path": "meta.pages",
+        "size_param": "per_page",
+        "size": 7,
+    },
     "cursor": {"type": "cursor", "token_path": "meta.next", "param": "cursor"},
     "next_link": {"type": "next_link", "path": "next"},
     "link_header": {"type": "link_header"},
@@ -137,7 +142,9 @@ def test_a_since_read_returns_only_what_changed_and_the_cursor_follows_the_recor
     assert first.snapshots == ["started", "completed"]  # the first listing is complete
     assert first.state == {"cursor": max(r["updated_at"] for r in first.records)}
     served.sandbox.admin("update", {"employee_id": "E10004", "title": "Deputy Director"})
-    served.sandbox.admin("hire", {"employee_id": "E9001", "given_name": "Ana", "family_name": "Ruiz", "org": "IT"})
+    served.sandbox.admin(
+        "hire", {"employee_id": "E9001", "given_name": "Ana", "family_name": "Ruiz", "org": "IT"}
+    )
     second = read(stream, first.state)
     assert second.snapshots == []
     # `since` is inclusive in the fixture (as in many APIs): the record at the cursor comes again
@@ -146,9 +153,13 @@ def test_a_since_read_returns_only_what_changed_and_the_cursor_follows_the_recor
     assert second.state is not None and second.state["cursor"] > first.state["cursor"]
 
 
-def test_a_delta_read_reports_deleted_records(write_definition: Callable[..., Path], serve: Callable[..., Served]) -> None:
+def test_a_delta_read_reports_deleted_records(
+    write_definition: Callable[..., Path], serve: Callable[..., Served]
+) -> None:
     path = people_api(
-        write_definition, deleted={"field": "state", "equals": ["removed", "purged"]}, record={"state": "present"}
+        write_definition,
+        deleted={"field": "state", "equals": ["removed", "purged"]},
+        record={"state": "present"},
     )
     served = serve(path, scale=SCALE)
     stream = served.connector().stream("people")
@@ -200,7 +211,11 @@ def test_an_html_page_instead_of_json_fails_the_run_after_retries(
     served = serve(people_api(write_definition), scale=SCALE)
     connector = served.connector(max_retries=1)
     connector.http._sleep = lambda seconds: None
-    served.sandbox.arm(ServerError(path="/people", status=200, body="<html>Sign in</html>", content_type="text/html", times=5))
+    served.sandbox.arm(
+        ServerError(
+            path="/people", status=200, body="<html>Sign in</html>", content_type="text/html", times=5
+        )
+    )
     with pytest.raises(TransientError, match="undecodable JSON"):
         read(connector.stream("people"))
 
@@ -210,7 +225,9 @@ def test_a_response_without_the_records_path_stops_the_run_instead_of_reading_no
 ) -> None:
     served = serve(people_api(write_definition), scale=SCALE)
     served.sandbox.arm(ServerError(path="/people", status=200, body='{"items": [], "total": 0}', times=1))
-    with pytest.raises(FatalError, match=r"people: GET people: the response has no 'data' \(it has \['items', 'total'\]\)"):
+    with pytest.raises(
+        FatalError, match=r"people: GET people: the response has no 'data' \(it has \['items', 'total'\]\)"
+    ):
         read(served.connector().stream("people"))
 
 
@@ -221,7 +238,12 @@ def test_a_changed_record_gone_before_its_read_is_reported_deleted(
     path = people_api(
         write_definition,
         since=None,
-        changes={"path": "people/changes", "since_param": "since", "records": "changes", "cursor_field": "at"},
+        changes={
+            "path": "people/changes",
+            "since_param": "since",
+            "records": "changes",
+            "cursor_field": "at",
+        },
         detail={"path": "people/{id}"},
     )
     served = serve(path, scale=SCALE)

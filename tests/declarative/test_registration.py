@@ -61,24 +61,32 @@ def test_a_definition_named_in_hub_yaml_syncs_with_the_mapping_beside_it(
     source.write_text(yaml.safe_dump(definition(), sort_keys=False), encoding="utf-8")
     (folder / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
     served = serve(source, scale=12)
-    hub = Hub(load_hub_config(hub_yaml(tmp_path, served.sandbox, store_url, sources=["people_api/source.yaml"])))
+    hub = Hub(
+        load_hub_config(hub_yaml(tmp_path, served.sandbox, store_url, sources=["people_api/source.yaml"]))
+    )
     try:
         assert hub.connector_class("people_api") is served.cls
         (summary,) = sync_stream(hub, "hr", "people")
         assert (summary.status, summary.read, summary.counts.inserted) == ("succeeded", 12, 12)
         with hub.store.engine.connect() as conn:
-            entities = conn.scalars(sa.select(source_records.c.entity).where(source_records.c.instance == "hr")).all()
+            entities = conn.scalars(
+                sa.select(source_records.c.entity).where(source_records.c.instance == "hr")
+            ).all()
         assert entities == ["person"] * 12  # mapped by the packaged mapping.yaml
     finally:
         hub.close()
 
 
-def test_a_missing_or_duplicate_definition_is_an_error_naming_hub_yaml_line(tmp_path: Path, write_definition: Callable[..., Path]) -> None:
+def test_a_missing_or_duplicate_definition_is_an_error_naming_hub_yaml_line(
+    tmp_path: Path, write_definition: Callable[..., Path]
+) -> None:
     first = write_definition(definition(), "one.yaml")
     write_definition(definition(), "two.yaml")
     path = tmp_path / "hub.yaml"
     path.write_text("rest_sources:\n  - one.yaml\n  - missing.yaml\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"hub.yaml:3: rest_sources names .*missing.yaml, which does not exist"):
+    with pytest.raises(
+        ConfigError, match=r"hub.yaml:3: rest_sources names .*missing.yaml, which does not exist"
+    ):
         Hub(load_hub_config(path)).connector_class("people_api")
     path.write_text("rest_sources:\n  - one.yaml\n  - two.yaml\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"hub.yaml:3: a second definition of connector type 'people_api'"):
@@ -96,11 +104,13 @@ def test_an_entry_point_naming_a_package_registers_its_source_yaml() -> None:
 def test_a_package_entry_point_without_a_definition_or_with_another_name_is_refused(tmp_path: Path) -> None:
     empty = types.ModuleType("emptypkg")
     empty.__path__ = [str(tmp_path)]  # type: ignore[attr-defined]
-    with pytest.raises(ConfigError, match="holds no source.yaml"):
+    with pytest.raises(ConfigError, match=r"holds no source\.yaml"):
         package_source(empty, "emptypkg")
     bamboohr = types.ModuleType("connectors.bamboohr")
     bamboohr.__path__ = [str(REPO / "connectors" / "bamboohr")]  # type: ignore[attr-defined]
-    with pytest.raises(ConfigError, match="entry point 'hris' names .* whose definition is called 'bamboohr'"):
+    with pytest.raises(
+        ConfigError, match=r"entry point 'hris' names .* whose definition is called 'bamboohr'"
+    ):
         package_source(bamboohr, "hris")
 
 
@@ -111,7 +121,9 @@ class PeopleWithCode(DeclarativeSource):
 
     def transform(self, stream: str, record: Record) -> Record | RecordRejected | None:
         if record["employee_number"] == "E10003":
-            return RecordRejected(record, "the HR team marked this employee number as reused", field="employee_number")
+            return RecordRejected(
+                record, "the HR team marked this employee number as reused", field="employee_number"
+            )
         return {**record, "display_name": f"{record['first_name']} {record['last_name']}"}
 
 
@@ -125,14 +137,27 @@ def people_with_code_definition() -> Any:
 def test_a_python_subclass_transforms_and_rejects_records_and_syncs(
     serve: Callable[..., Served], tmp_path: Path, store_url: str
 ) -> None:
-    assert PeopleWithCode.type_name == "people_api" and PeopleWithCode.config_model.__name__ == "PeopleApiConfig"
+    assert (
+        PeopleWithCode.type_name == "people_api" and PeopleWithCode.config_model.__name__ == "PeopleApiConfig"
+    )
     served = serve(PeopleWithCode, scale=12)
     overrides = tmp_path / "mappings"
     overrides.mkdir()
-    (overrides / "people_api.yaml").write_text(MAPPING.replace("      given_name", "      display_name: display_name\n      given_name"), encoding="utf-8")
+    (overrides / "people_api.yaml").write_text(
+        MAPPING.replace("      given_name", "      display_name: display_name\n      given_name"),
+        encoding="utf-8",
+    )
     path = tmp_path / "hub.yaml"
     path.write_text(
-        yaml.safe_dump({"store": {"url": store_url}, "mappings": {"override_dirs": ["mappings"]}, "instances": [{"name": "hr", "type": "people_api", "config": served.sandbox.instance_config()}]}),
+        yaml.safe_dump(
+            {
+                "store": {"url": store_url},
+                "mappings": {"override_dirs": ["mappings"]},
+                "instances": [
+                    {"name": "hr", "type": "people_api", "config": served.sandbox.instance_config()}
+                ],
+            }
+        ),
         encoding="utf-8",
     )
     hub = Hub(load_hub_config(path))

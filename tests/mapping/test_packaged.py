@@ -38,7 +38,9 @@ def empty_repo_mappings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     return shipped
 
 
-def test_a_packaged_mapping_is_found_for_a_type_the_hub_runs(tmp_path: Path, empty_repo_mappings: Path) -> None:
+def test_a_packaged_mapping_is_found_for_a_type_the_hub_runs(
+    tmp_path: Path, empty_repo_mappings: Path
+) -> None:
     hub = hub_with(tmp_path, [{"name": "hr", "type": "bamboohr"}])
     mapping = hub.mappings.for_stream("bamboohr", "employees")
     assert mapping is not None and mapping.entity == "person"
@@ -66,20 +68,26 @@ def test_the_repository_mappings_change_it_field_by_field_and_hub_yaml_overrides
     assert mapping is not None and "location" not in {p.name for p in mapping.fields}  # override removed it
 
 
-def test_packaged_mappings_of_types_the_hub_does_not_run_are_not_read(tmp_path: Path, empty_repo_mappings: Path) -> None:
+def test_packaged_mappings_of_types_the_hub_does_not_run_are_not_read(
+    tmp_path: Path, empty_repo_mappings: Path
+) -> None:
     hub = hub_with(tmp_path, [{"name": "hr", "type": "workday"}])
     assert "bamboohr" not in hub.mappings.connectors()
     assert "bamboohr" in hub.load_mappings(also=("bamboohr",)).connectors()  # `hub mapping preview bamboohr`
 
 
-def test_a_packaged_file_mapping_another_connector_is_an_error(tmp_path: Path, empty_repo_mappings: Path) -> None:
+def test_a_packaged_file_mapping_another_connector_is_an_error(
+    tmp_path: Path, empty_repo_mappings: Path
+) -> None:
     folder = tmp_path / "hris"
     folder.mkdir()
     source = (REPO / "connectors" / "bamboohr" / "source.yaml").read_text(encoding="utf-8")
     (folder / "source.yaml").write_text(source.replace("name: bamboohr", "name: hris"), encoding="utf-8")
     (folder / "mapping.yaml").write_text(PACKAGED.read_text(encoding="utf-8"), encoding="utf-8")
     hub = hub_with(tmp_path, [{"name": "hr", "type": "hris"}], rest_sources=["hris/source.yaml"])
-    with pytest.raises(ConfigError, match=r"hris/mapping.yaml:\d+: this file ships with connector 'hris' but maps 'bamboohr'"):
+    with pytest.raises(
+        ConfigError, match=r"hris/mapping.yaml:\d+: this file ships with connector 'hris' but maps 'bamboohr'"
+    ):
         hub.load_mappings()
 
 
@@ -106,5 +114,9 @@ def test_the_hub_finds_playbooks_beside_a_definition(tmp_path: Path) -> None:
     (folder / "playbooks").mkdir(parents=True)
     source = (REPO / "connectors" / "bamboohr" / "source.yaml").read_text(encoding="utf-8")
     (folder / "source.yaml").write_text(source.replace("name: bamboohr", "name: hris"), encoding="utf-8")
-    hub = Hub(HubConfig.model_validate({"rest_sources": [str(folder / "source.yaml")], "instances": [{"name": "hr", "type": "hris"}]}))
+    hub = Hub(
+        HubConfig.model_validate(
+            {"rest_sources": [str(folder / "source.yaml")], "instances": [{"name": "hr", "type": "hris"}]}
+        )
+    )
     assert hub.packaged_playbooks() == [folder.resolve() / "playbooks"]

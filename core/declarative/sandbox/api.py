@@ -77,26 +77,22 @@ class Listing:
         when = moment(given)
         if when is None:
             return bad_request(f"{since.param if since else 'since'}={given!r} is not an ISO 8601 time")
-        rows = [(k, r) for k, r in self.table.rows.items() if self._after(r, when)]
-        if self.spec.deleted is None:
-            rows = [(k, r) for k, r in rows if not r.deleted]
-        return rows  # in key order, as most APIs list: not oldest change first
-
-    def _after(self, row: Row, when: Any) -> bool:
-        return row.changed_at >= when if self.table.fixture.since_inclusive else row.changed_at > when
+        # in key order, as most APIs list: not oldest change first
+        inclusive = self.table.fixture.since_inclusive
+        return self.table.select(when, inclusive=inclusive, deleted=self.spec.deleted is not None)
 
     def __call__(self, request: Request) -> Response:
         selected = self.rows(request)
         if isinstance(selected, Response):
             return selected
-        keys = [k for k, _ in selected]
-        records = [self.table.record(r) for _, r in selected]
-        if self.table.duplicate_next and records and not self.spec.records.endswith(".*"):
+        if self.table.duplicate_next and selected and not self.spec.records.endswith(".*"):
             self.table.duplicate_next = False
-            keys, records = [keys[0], *keys], [records[0], *records]
-        return self.page(request, keys, records)
+            selected = [selected[0], *selected]
+        return self.page(request, selected)
 
-    def page(self, request: Request, keys: list[str], records: list[dict[str, Any]]) -> Response:
+    def page(self, request: Request, selected: list[tuple[str, Row]]) -> Response:
+        """One page of the selected rows; only that page's records are rendered."""
+        records = selected  # counted and sliced as rows, rendered below
         paging = self.spec.paginator
         headers: dict[str, str] = {}
         extra: dict[str, Any] = {}
@@ -145,7 +141,8 @@ class Listing:
                         headers["Link"] = f'<{link}>; rel="next"'
         else:
             start, end = 0, len(records)
-        body = nest(self.spec.records, records[start:end], keys[start:end])
+        chosen = selected[start:end]
+        body = nest(self.spec.records, [self.table.record(r) for _, r in chosen], [k for k, _ in chosen])
         for path, value in extra.items():
             _put(body, path, value)
         return json_response(body, headers=headers)
@@ -164,12 +161,7 @@ class Changes:
         when = moment(given) if given else None
         if when is None:
             return bad_request(f"{changes.since_param} is required, as an ISO 8601 time ({given!r} given)")
-        inclusive = self.table.fixture.since_inclusive
-        rows = [
-            (k, r)
-            for k, r in self.table.rows.items()
-            if (r.changed_at >= when if inclusive else r.changed_at > when)
-        ]
+        rows = self.table.select(when, inclusive=self.table.fixture.since_inclusive, deleted=True)
         entries = [self.entry(k, r) for k, r in rows]
         body = nest(changes.records, entries, [k for k, _ in rows])
         if changes.cursor_path and rows:

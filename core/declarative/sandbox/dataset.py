@@ -176,6 +176,8 @@ class Table:
     last_change: datetime | None = None
     #: the next listing carries its first record twice (the contract kit's duplicate check)
     duplicate_next: bool = False
+    #: selections by filter, valid until the next change (a listing is paged through many requests)
+    _selections: dict[Any, list[tuple[str, Row]]] = field(default_factory=dict)
 
     def record(self, row: Row) -> dict[str, Any]:
         subject = {**row.subject, "changed_at": row.changed_at}
@@ -202,6 +204,7 @@ class Table:
     def put(self, subject: dict[str, Any], *, deleted: bool = False) -> str:
         key = self.key_of(subject)
         self.rows[key] = Row(dict(subject), self.stamp(), deleted)  # keeps its place: listings go by key
+        self._selections.clear()
         return key
 
     def seed(self, seeded: list[dict[str, Any]]) -> None:
@@ -210,7 +213,22 @@ class Table:
         for offset, subject in enumerate(seeded):
             key = self.key_of(subject)
             self.rows[key] = Row(dict(subject), start + timedelta(seconds=offset))
+        self._selections.clear()
         self.last_change = start + timedelta(seconds=max(0, len(seeded) - 1))
 
     def live(self) -> list[tuple[str, Row]]:
-        return [(k, r) for k, r in self.rows.items() if not r.deleted]
+        return self.select(None, inclusive=True, deleted=False)
+
+    def select(self, since: datetime | None, *, inclusive: bool, deleted: bool) -> list[tuple[str, Row]]:
+        """Rows in key order, changed since `since` (all when None), with or without deleted ones."""
+        token = (since, inclusive, deleted)
+        found = self._selections.get(token)
+        if found is None:
+            found = [
+                (k, r)
+                for k, r in self.rows.items()
+                if (deleted or not r.deleted)
+                and (since is None or (r.changed_at >= since if inclusive else r.changed_at > since))
+            ]
+            self._selections[token] = found
+        return found

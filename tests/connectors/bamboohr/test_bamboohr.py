@@ -56,11 +56,25 @@ def test_employees_sync_end_to_end_with_hires_changes_terminations_and_deletions
     engine, fleet = hub
     sandbox = fleet.sandboxes["bamboohr"]
     (first,) = sync_stream(engine, "bamboohr", "employees")
-    assert (first.status, first.read, first.counts.inserted, first.counts.quarantined) == ("succeeded", SCALE, SCALE, 0)
+    assert (first.status, first.read, first.counts.inserted, first.counts.quarantined) == (
+        "succeeded",
+        SCALE,
+        SCALE,
+        0,
+    )
     resolve(engine)
     assert len(people(engine)) == SCALE
 
-    sandbox.admin("hire", {"employee_id": "E9001", "given_name": "Ana", "family_name": "Ruiz", "org": "FIN", "title": "Accountant"})
+    sandbox.admin(
+        "hire",
+        {
+            "employee_id": "E9001",
+            "given_name": "Ana",
+            "family_name": "Ruiz",
+            "org": "FIN",
+            "title": "Accountant",
+        },
+    )
     sandbox.admin("update", {"employee_id": "E10004", "title": "Deputy City Manager"})
     sandbox.admin("terminate", {"employee_id": "E10006", "termination_date": "2020-01-31"})
     sandbox.admin("delete", {"employee_id": "E10009"})
@@ -76,13 +90,21 @@ def test_employees_sync_end_to_end_with_hires_changes_terminations_and_deletions
     assert third.counts.inserted == third.counts.updated == 0  # nothing changed since
 
 
-def test_a_record_the_mapping_refuses_is_quarantined_and_the_sync_goes_on(hub: tuple[Hub, SandboxFleet]) -> None:
+def test_a_record_the_mapping_refuses_is_quarantined_and_the_sync_goes_on(
+    hub: tuple[Hub, SandboxFleet],
+) -> None:
     engine, fleet = hub
     sandbox = fleet.sandboxes["bamboohr"]
     sandbox.admin("update", {"employee_id": "E10003", "family_name": "  "})  # a blank required name
     sandbox.admin("update", {"employee_id": "E10005", "hire_date": None})  # BambooHR's 0000-00-00
     (summary,) = sync_stream(engine, "bamboohr", "employees")
-    assert (summary.status, summary.counts.quarantined, summary.counts.inserted) == ("succeeded", 1, SCALE - 1)
+    assert (summary.status, summary.counts.quarantined, summary.counts.inserted) == (
+        "succeeded",
+        1,
+        SCALE - 1,
+    )
     with engine.store.engine.connect() as conn:
-        (entry,) = conn.execute(sa.select(quarantine.c.record_key, quarantine.c.field, quarantine.c.reason)).all()
+        (entry,) = conn.execute(
+            sa.select(quarantine.c.record_key, quarantine.c.field, quarantine.c.reason)
+        ).all()
     assert (entry.record_key, entry.field) == ("2", "family_name"), entry
