@@ -24,6 +24,9 @@ class DeclarativeConfig(ConnectorConfig):
     """Settings every declarative source has besides its own."""
 
     base_url: str = Field(description="API root; {config.NAME} placeholders are filled from the settings")
+    requests_per_second: float | None = Field(
+        default=None, gt=0, description="client-side request budget; default: the definition's rate_limit"
+    )
 
 
 def config_model(definition: Definition) -> type[DeclarativeConfig]:

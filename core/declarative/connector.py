@@ -101,7 +101,8 @@ class DeclarativeSource(SourceConnector):
             "ca_bundle": config.ca_bundle,
             "read_timeout": config.timeout_seconds,
             "retry": RetryPolicy(max_retries=config.max_retries),
-            "rate_per_second": definition.rate_limit.requests_per_second,
+            "rate_per_second": getattr(config, "requests_per_second", None)
+            or definition.rate_limit.requests_per_second,
             "secrets": secret_values(config),
         }
         self._token_http = RecordingHttpClient(base_url, name=f"{instance} token", **common)

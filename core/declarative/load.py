@@ -25,7 +25,7 @@ from core.errors import ConfigError
 from core.mapping.failures import did_you_mean
 
 #: settings every declarative source has (from ConnectorConfig, plus base_url)
-RESERVED_SETTINGS = ("base_url", "ca_bundle", "timeout_seconds", "max_retries")
+RESERVED_SETTINGS = ("base_url", "requests_per_second", "ca_bundle", "timeout_seconds", "max_retries")
 #: discriminator values pydantic puts into error locations (not keys of the document)
 _TAGS = {"none", "basic", "bearer", "api_key", "oauth2_client_credentials", "offset", "page_number"}
 _TAGS |= {"cursor", "next_link", "link_header"}

@@ -119,4 +119,54 @@ def kit_context(cls: type[SourceConnector], ca: SandboxCA, workdir: Path) -> Ite
         sandbox.stop()
 
 
-__all__ = ["READ_LIMIT", "SOURCE_CHECKS", "KitContext", "NotApplicable", "kit_context", "read_all"]
+__all__ = ["READ_LIMIT", "SOURCE_CHECKS", "KitContext", "NotApplicable", "kit_context", "read_all", "run_kit"]
+
+
+def run_kit(cls: type[SourceConnector], workdir: Path, echo: Callable[[str], None] = print) -> bool:
+    """Every check against one connector's sandbox, one line each; True if none failed."""
+    passed = True
+    for ctx in kit_context(cls, SandboxCA(workdir), workdir / cls.type_name):
+        for check in SOURCE_CHECKS:
+            try:
+                check(ctx)
+            except NotApplicable as reason:
+                echo(f"  n/a     {check.__name__}: {reason}")
+            except AssertionError as failure:
+                passed = False
+                echo(f"  FAILED  {check.__name__}: {failure}")
+            else:
+                echo(f"  ok      {check.__name__}")
+    return passed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m core.testing.contract_kit SOURCE...`: the kit on definitions or installed types."""
+    import argparse
+    import tempfile
+
+    from core.connector.registry import connector_class
+    from core.declarative.connector import file_source
+    from core.errors import HubError
+
+    parser = argparse.ArgumentParser(prog="python -m core.testing.contract_kit", description=main.__doc__)
+    parser.add_argument("sources", nargs="+", help="a source.yaml, or an installed connector type")
+    args = parser.parse_args(argv)
+    passed = True
+    with tempfile.TemporaryDirectory(prefix="hub-kit-") as tmp:
+        for source in args.sources:
+            try:
+                found = file_source(source) if source.endswith((".yaml", ".yml")) else connector_class(source)
+            except HubError as exc:
+                print(f"{source}: {exc}")
+                return 2
+            if not (isinstance(found, type) and issubclass(found, SourceConnector) and found.sandbox):
+                print(f"{source}: not a source connector with a sandbox")
+                return 2
+            print(f"contract kit: {found.type_name}")
+            passed = run_kit(found, Path(tmp) / found.type_name) and passed
+    print("all checks passed" if passed else "some checks FAILED")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

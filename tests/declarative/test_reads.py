@@ -266,3 +266,18 @@ def test_no_secret_reaches_the_logs_at_debug(
         for secret in secrets_of(served):
             assert secret not in caplog.text
         assert "X-API-Key" not in caplog.text
+
+
+def test_the_definitions_request_budget_applies_unless_the_instance_sets_its_own(
+    write_definition: Callable[..., Path], serve: Callable[..., Served]
+) -> None:
+    path = people_api(write_definition)
+    document = path.read_text(encoding="utf-8") + "rate_limit: {requests_per_second: 4}\n"
+    path.write_text(document, encoding="utf-8")
+    served = serve(path, scale=5)
+    assert served.sandbox.instance_config()["requests_per_second"] == 1000.0  # a local sandbox needs none
+    config = {k: v for k, v in served.sandbox.instance_config().items() if k != "requests_per_second"}
+    vendor = served.cls(served.cls.config_model.model_validate(config), instance="people")
+    assert vendor.http._rate == 4
+    assert served.connector(requests_per_second=2.5).http._rate == 2.5
+    vendor.close()

@@ -234,7 +234,14 @@ class FixtureSandbox(Sandbox):
         return table.live()[0][0]
 
     def instance_config(self) -> dict[str, Any]:
-        return {**self.settings, "base_url": self.url + self.base_path + "/", "ca_bundle": self.ca_path}
+        # the vendor's request budget is for the vendor; a local sandbox needs none
+        local = {"requests_per_second": 1000.0} if self.definition.rate_limit.requests_per_second else {}
+        return {
+            **self.settings,
+            "base_url": self.url + self.base_path + "/",
+            "ca_bundle": self.ca_path,
+            **local,
+        }
 
     def bad_credentials(self) -> dict[str, Any]:
         return {name: f"wrong-{name}-value" for name in credential_settings(self.definition)}
