@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from connectors.workday.directory import WorkerDirectory
-from connectors.workday.tenant import WorkerView
-from connectors.workday.tenant_seed import SITES
-from connectors.workday.tenant_xml import COST_CENTERS, EMPLOYEE_TYPES
+from connectors.workday.sandbox.directory import WorkerDirectory
+from connectors.workday.sandbox.tenant import WorkerView
+from connectors.workday.sandbox.tenant_seed import SITES
+from connectors.workday.sandbox.tenant_xml import COST_CENTERS, EMPLOYEE_TYPES
 
 REPORT_NAME = "ITSM_Workers"
 

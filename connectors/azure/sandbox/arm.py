@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from connectors.azure.sandbox_data import AzureEstate, Subscription
+from connectors.azure.sandbox.data import AzureEstate, Subscription
 from core.sandbox.server import Request, Response, Router, json_response
 
 MAX_PAGE = 1000

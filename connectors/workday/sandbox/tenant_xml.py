@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from xml.sax.saxutils import escape, quoteattr
 
-from connectors.workday.tenant import Organization, Transaction, WorkerView, effective_moment
-from connectors.workday.tenant_seed import SITES
+from connectors.workday.sandbox.tenant import Organization, Transaction, WorkerView, effective_moment
+from connectors.workday.sandbox.tenant_seed import SITES
 from core.sandbox.org import DEPARTMENTS
 
 WD_NS = "urn:com.workday/bsvc"

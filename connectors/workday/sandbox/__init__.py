@@ -17,11 +17,11 @@ from urllib.parse import parse_qs
 
 from lxml import etree
 
-from connectors.workday.directory import WorkerDirectory
-from connectors.workday.tenant_admin import TenantAdmin, parse_day
-from connectors.workday.tenant_report import REPORT_NAME, report_entries
-from connectors.workday.tenant_soap import ValidationFault, get_organizations, get_workers
-from connectors.workday.tenant_xml import ENV_NS, fault
+from connectors.workday.sandbox.directory import WorkerDirectory
+from connectors.workday.sandbox.tenant_admin import TenantAdmin, parse_day
+from connectors.workday.sandbox.tenant_report import REPORT_NAME, report_entries
+from connectors.workday.sandbox.tenant_soap import ValidationFault, get_organizations, get_workers
+from connectors.workday.sandbox.tenant_xml import ENV_NS, fault
 from core import clock
 from core.sandbox.base import Sandbox
 from core.sandbox.server import Request, Response, Router, json_response

@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.azure.sandbox_arm import arm_error
-from connectors.azure.sandbox_data import AzureEstate
+from connectors.azure.sandbox.arm import arm_error
+from connectors.azure.sandbox.data import AzureEstate
 from core import clock
 from core.sandbox.server import Request, Response, Router, json_response
 

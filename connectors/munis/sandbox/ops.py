@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connectors.munis.layouts import EMPLOYEES, FIXED_ASSETS
-from connectors.munis.sandbox_data import DEPARTMENT_NUMBERS, MunisData, department_number, employee_number
+from connectors.munis.sandbox.data import DEPARTMENT_NUMBERS, MunisData, department_number, employee_number
 from core import clock
 from core.sandbox.org import DEPARTMENTS, EMAIL_DOMAIN, TITLES, ascii_fold
 

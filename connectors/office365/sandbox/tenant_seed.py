@@ -17,7 +17,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.office365.tenant import Group, Tenant
+from connectors.office365.sandbox.tenant import Group, Tenant
 from core import clock
 from core.sandbox.org import EMAIL_DOMAIN, LOCATIONS, Device, Person, roster
 

@@ -12,8 +12,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from connectors.office365.tenant import Tenant
-from connectors.office365.tenant_seed import device_json, stamp
+from connectors.office365.sandbox.tenant import Tenant
+from connectors.office365.sandbox.tenant_seed import device_json, stamp
 from core import clock
 from core.sandbox.org import EMAIL_DOMAIN, LOCATIONS, person_by_employee_id, roster
 

@@ -17,11 +17,11 @@ from typing import Any, ClassVar, cast
 import paramiko
 
 from connectors.munis.layouts import LAYOUTS
-from connectors.munis.sandbox_data import MunisData, build
-from connectors.munis.sandbox_exports import Completion, ExportJob, render
-from connectors.munis.sandbox_ops import MunisOperations
-from connectors.munis.sandbox_sftp import SandboxSftpServer
-from connectors.munis.sandbox_sql import ASSET_MODIFIED, EMPLOYEE_MODIFIED, SandboxDatabase
+from connectors.munis.sandbox.data import MunisData, build
+from connectors.munis.sandbox.exports import Completion, ExportJob, render
+from connectors.munis.sandbox.ops import MunisOperations
+from connectors.munis.sandbox.sftp import SandboxSftpServer
+from connectors.munis.sandbox.sql import ASSET_MODIFIED, EMPLOYEE_MODIFIED, SandboxDatabase
 from core import clock
 from core.sandbox.base import Sandbox
 from core.sandbox.server import Router

@@ -13,7 +13,7 @@ import time
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
-from connectors.servicenow.sandbox_tables import CHILDREN, SCHEMAS, TableStore
+from connectors.servicenow.sandbox.tables import CHILDREN, SCHEMAS, TableStore
 from core import clock
 from core.sandbox.base import Sandbox
 from core.sandbox.org import DEPARTMENTS, roster

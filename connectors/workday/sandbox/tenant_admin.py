@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from connectors.workday.directory import WorkerDirectory
-from connectors.workday.tenant import (
+from connectors.workday.sandbox.directory import WorkerDirectory
+from connectors.workday.sandbox.tenant import (
     CHANGE_JOB,
     CHANGE_PERSONAL,
     CONTRACT,
@@ -33,7 +33,7 @@ from connectors.workday.tenant import (
     Transaction,
     Worker,
 )
-from connectors.workday.tenant_seed import SITES, job_profile_id
+from connectors.workday.sandbox.tenant_seed import SITES, job_profile_id
 from core import clock
 from core.sandbox.org import DEPARTMENTS, TITLES, email_for
 

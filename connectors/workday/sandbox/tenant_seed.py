@@ -13,7 +13,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-from connectors.workday.tenant import (
+from connectors.workday.sandbox.tenant import (
     CONTRACT,
     END_CONTRACT,
     HIRE,

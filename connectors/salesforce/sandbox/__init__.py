@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from connectors.salesforce.cases import checklist
-from connectors.salesforce.sandbox_cases import ApiError, CaseTable
+from connectors.salesforce.sandbox.cases import ApiError, CaseTable
 from core.sandbox.base import Sandbox
 from core.sandbox.server import Request, Response, Router, json_response
 from core.sandbox.tokens import TokenStore

@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from connectors.jira_sm.sandbox_model import (
+from connectors.jira_sm.sandbox.model import (
     EDITABLE,
     PROJECT,
     PROJECT_ID,

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 
 from lxml import etree
 
-from connectors.workday.directory import Criteria, InvalidReference, WorkerDirectory
-from connectors.workday.tenant_xml import (
+from connectors.workday.sandbox.directory import Criteria, InvalidReference, WorkerDirectory
+from connectors.workday.sandbox.tenant_xml import (
     WD_NS,
     ResponseGroup,
     day,

@@ -14,10 +14,10 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from connectors.office365 import sandbox_admin
-from connectors.office365.sandbox_graph import GraphApi, TokenBucket
-from connectors.office365.sandbox_login import AppRegistration, LoginEndpoints
-from connectors.office365.tenant_seed import build_tenant, guid
+from connectors.office365.sandbox import admin as sandbox_admin
+from connectors.office365.sandbox.graph import GraphApi, TokenBucket
+from connectors.office365.sandbox.login import AppRegistration, LoginEndpoints
+from connectors.office365.sandbox.tenant_seed import build_tenant, guid
 from core.sandbox.base import Sandbox
 from core.sandbox.server import Router
 from core.sandbox.tokens import TokenStore

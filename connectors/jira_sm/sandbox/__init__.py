@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from connectors.jira_sm.sandbox_model import (
+from connectors.jira_sm.sandbox.model import (
     KEY_FIELD,
     PROJECT,
     REQUEST_TYPE_ISSUE,
@@ -22,7 +22,7 @@ from connectors.jira_sm.sandbox_model import (
     SUBTASK_TYPE,
     Issue,
 )
-from connectors.jira_sm.sandbox_platform import PlatformApi
+from connectors.jira_sm.sandbox.platform import PlatformApi
 from core import clock
 from core.sandbox.base import Sandbox
 from core.sandbox.org import roster

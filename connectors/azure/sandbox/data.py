@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from connectors.azure.sandbox_kinds import SLOTS, stable_uuid
+from connectors.azure.sandbox.kinds import SLOTS, stable_uuid
 from core import clock
 from core.sandbox.org import DEPARTMENTS, Department, Person, roster
 

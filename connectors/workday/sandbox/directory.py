@@ -9,8 +9,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from connectors.workday.tenant import Organization, Worker
-from connectors.workday.tenant_seed import organizations, seed_workers
+from connectors.workday.sandbox.tenant import Organization, Worker
+from connectors.workday.sandbox.tenant_seed import organizations, seed_workers
 from core.sandbox.org import roster
 
 Window = tuple[datetime, datetime]

@@ -12,11 +12,11 @@ from __future__ import annotations
 import secrets
 from typing import Any, ClassVar
 
-from connectors.azure.sandbox_arm import ArmApi
-from connectors.azure.sandbox_auth import AppRegistration, EntraTokenIssuer, ManagedIdentity
-from connectors.azure.sandbox_data import DASH, AzureEstate, Subscription
-from connectors.azure.sandbox_graph import ResourceGraphApi, UserQuota
-from connectors.azure.sandbox_kinds import stable_uuid
+from connectors.azure.sandbox.arm import ArmApi
+from connectors.azure.sandbox.auth import AppRegistration, EntraTokenIssuer, ManagedIdentity
+from connectors.azure.sandbox.data import DASH, AzureEstate, Subscription
+from connectors.azure.sandbox.graph import ResourceGraphApi, UserQuota
+from connectors.azure.sandbox.kinds import stable_uuid
 from core import clock
 from core.sandbox.base import Sandbox
 from core.sandbox.org import DEPARTMENTS

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from email.utils import formatdate
 from typing import Any, ClassVar
 
-from connectors.teamdynamix.sandbox_data import (
+from connectors.teamdynamix.sandbox.data import (
     ATTRIBUTES,
     GROUPS,
     KEY_ATTRIBUTE,

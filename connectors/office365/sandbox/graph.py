@@ -19,9 +19,9 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from connectors.office365.sandbox_batch import serve_batch
-from connectors.office365.sandbox_login import token_roles
-from connectors.office365.tenant import NOT_IN_DELTA, USER_PROPERTIES, Tenant
+from connectors.office365.sandbox.batch import serve_batch
+from connectors.office365.sandbox.login import token_roles
+from connectors.office365.sandbox.tenant import NOT_IN_DELTA, USER_PROPERTIES, Tenant
 from core import clock
 from core.sandbox.server import Request, Response, Router, json_response
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.munis.layouts import FIXED_ASSETS, JOB_CLASSES, ORG_UNITS
-from connectors.munis.sandbox_data import MunisData
+from connectors.munis.sandbox.data import MunisData
 from connectors.munis.sql_queries import EMPLOYEE_MASTER_COLUMNS, FAMASTER, PREMPMST, PRJOBCLS
 
 SCHEMAS = ("PayrollReportingServices", "SystemReportingServices", "FixedAssetReportingServices")
