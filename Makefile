@@ -31,7 +31,7 @@ bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.bench
 
 up: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.airflow.up
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.demo.up
 
 sandbox: $(STAMP)
 	$(BIN)/hub sandbox serve

@@ -5,6 +5,8 @@
 - `PayrollReportingServices.db`, `SystemReportingServices.db`, `FixedAssetReportingServices.db`
   are ATTACHed under those names, so `PayrollReportingServices.EmployeeMaster` resolves as in
   SQL Server. JobPay holds a primary job ('Y') per employee and a few secondary jobs ('N').
+  The connector reaches them through an ordinary SQLAlchemy URL naming this module's engine
+  plugin (`?plugin=munis_sandbox`), so its own code has no SQLite-only path.
 
 Text columns are stored space-padded where MUNIS uses CHAR (names, descriptions), costs as
 text with two decimals (SQL Server's decimal(12,2) keeps its scale; SQLite would drop it), and
@@ -18,11 +20,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import CreateEnginePlugin
+
 from connectors.munis.layouts import FIXED_ASSETS, JOB_CLASSES, ORG_UNITS
 from connectors.munis.sandbox.data import MunisData
 from connectors.munis.sql_queries import EMPLOYEE_MASTER_COLUMNS, FAMASTER, PREMPMST, PRJOBCLS
 
 SCHEMAS = ("PayrollReportingServices", "SystemReportingServices", "FixedAssetReportingServices")
+#: the `sqlalchemy.plugins` entry point of AttachReportingDatabases (pyproject.toml)
+PLUGIN = "munis_sandbox"
 EMPLOYEE_MODIFIED, ASSET_MODIFIED = "e_changed_datetime", "fa_changed_datetime"
 PADDED = {
     "a_name_last": 30,
@@ -55,6 +62,31 @@ def _int(value: Any) -> Any:
     return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
+def reporting_files(main: Path) -> dict[str, Path]:
+    """The reporting databases beside `main`, by the schema name they are ATTACHed under."""
+    return {schema: main.with_name(f"{schema}.db") for schema in SCHEMAS}
+
+
+class AttachReportingDatabases(CreateEnginePlugin):
+    """SQLAlchemy engine plugin for `sqlite:///<folder>/mu_live.db?plugin=munis_sandbox`: every
+    new connection ATTACHes the reporting databases lying beside the file."""
+
+    def update_url(self, url: sa.URL) -> sa.URL:
+        return url  # the plugin takes no arguments of its own
+
+    def engine_created(self, engine: sa.Engine) -> None:
+        if engine.dialect.name != "sqlite":
+            raise ValueError(
+                f"the {PLUGIN} plugin serves the sandbox's SQLite files, not {engine.dialect.name}"
+            )
+        attached = reporting_files(Path(engine.url.database or ""))
+
+        @sa.event.listens_for(engine, "connect")
+        def _attach(dbapi_connection: Any, _record: Any) -> None:
+            for schema, path in attached.items():
+                dbapi_connection.execute(f'ATTACH DATABASE ? AS "{schema}"', (str(path),))
+
+
 class SandboxDatabase:
     """Writes MunisData into the SQLite files and keeps them current after each mutation."""
 
@@ -62,14 +94,13 @@ class SandboxDatabase:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.main = folder / "mu_live.db"
-        self.attached = {schema: folder / f"{schema}.db" for schema in SCHEMAS}
+        self.attached = reporting_files(self.main)
 
     def connection_config(self) -> dict[str, Any]:
         """The connector settings that point at these files."""
         return {
             "transport": "sql",
-            "sql_url": f"sqlite:///{self.main}",
-            "sql_attach": {schema: str(path) for schema, path in self.attached.items()},
+            "sql_url": f"sqlite:///{self.main}?plugin={PLUGIN}",
         }
 
     def _connect(self) -> sqlite3.Connection:

@@ -1,4 +1,6 @@
-"""`hub sandbox serve`: start every sandbox tenant and write a hub.yaml pointing at them."""
+"""`hub sandbox serve`: start every sandbox tenant and write a hub.yaml pointing at them.
+
+Reached through the `itsm_hub.cli` entry point: it ships with the sandbox packages."""
 
 from __future__ import annotations
 

@@ -93,7 +93,7 @@ def main() -> int:
         fleet.write_hub_yaml(hub_yaml, store_url=f"sqlite:///{(WORKDIR / 'hub.db').resolve()}")
         print(f"sandbox tenants running: {', '.join(sorted(fleet.sandboxes))}; hub.yaml at {hub_yaml}")
 
-    from core.airflow.local import airflow_environment, prepare
+    from core.demo.local_airflow import airflow_environment, prepare
 
     home = WORKDIR / "airflow"
     prepare(home, hub_yaml)

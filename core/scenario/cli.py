@@ -1,4 +1,6 @@
-"""`hub scenario run`: lifecycle stories against fresh sandboxes and a fresh store."""
+"""`hub scenario run`: lifecycle stories against fresh sandboxes and a fresh store.
+
+Reached through the `itsm_hub.cli` entry point: it ships with the sandbox packages."""
 
 from __future__ import annotations
 
@@ -7,16 +9,14 @@ from typing import Annotated
 
 import typer
 
-from core.cli.app import app
 from core.cli.output import console
 
-scenario_app = typer.Typer(
+app = typer.Typer(
     help="Run lifecycle scenarios (YAML stories) to test policies before going live.", no_args_is_help=True
 )
-app.add_typer(scenario_app, name="scenario")
 
 
-@scenario_app.command("run")
+@app.command("run")
 def run_cmd(
     files: Annotated[list[Path], typer.Argument(help="scenario YAML files")],
     store_url: Annotated[str | None, typer.Option(help="store URL (default: a fresh SQLite file)")] = None,
