@@ -172,7 +172,7 @@ def _register_subcommands(argv: Sequence[str] | None = None) -> None:
     from core.cli.plugins import add_plugin_groups
 
     app.add_typer(quarantine_cmd.app, name="quarantine")
-    add_plugin_groups(app, sys.argv[1:])
+    add_plugin_groups(app, argv)
     try:
         from core.cli import mapping_cmd
     except ImportError:  # the mapping CLI ships with core.mapping

@@ -81,3 +81,13 @@ def test_the_sandbox_group_runs_where_it_is_installed() -> None:
     done = hub("sandbox", "serve", "--help")
     assert done.returncode == 0, done.stderr
     assert "Serve every registered sandbox" in done.stdout
+
+
+def test_tests_driving_the_app_without_a_command_line_get_every_group() -> None:
+    from typer.testing import CliRunner
+
+    from core.cli.app import _register_subcommands, app
+
+    _register_subcommands()
+    result = CliRunner().invoke(app, ["scenario", "run", "--help"])
+    assert result.exit_code == 0 and "scenario YAML files" in result.output
