@@ -67,6 +67,12 @@ def reporting_files(main: Path) -> dict[str, Path]:
     return {schema: main.with_name(f"{schema}.db") for schema in SCHEMAS}
 
 
+def attach(connection: Any, files: dict[str, Path]) -> None:
+    """ATTACH each file under its schema name (a sqlite3 connection, or the DB-API one SQLAlchemy hands over)."""
+    for schema, path in files.items():
+        connection.execute(f'ATTACH DATABASE ? AS "{schema}"', (str(path),))
+
+
 class AttachReportingDatabases(CreateEnginePlugin):
     """SQLAlchemy engine plugin for `sqlite:///<folder>/mu_live.db?plugin=munis_sandbox`: every
     new connection ATTACHes the reporting databases lying beside the file."""
@@ -83,8 +89,7 @@ class AttachReportingDatabases(CreateEnginePlugin):
 
         @sa.event.listens_for(engine, "connect")
         def _attach(dbapi_connection: Any, _record: Any) -> None:
-            for schema, path in attached.items():
-                dbapi_connection.execute(f'ATTACH DATABASE ? AS "{schema}"', (str(path),))
+            attach(dbapi_connection, attached)
 
 
 class SandboxDatabase:
@@ -105,8 +110,7 @@ class SandboxDatabase:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.main)
-        for schema, path in self.attached.items():
-            conn.execute(f'ATTACH DATABASE ? AS "{schema}"', (str(path),))
+        attach(conn, self.attached)
         return conn
 
     def create(self, data: MunisData, stamps: dict[str, str]) -> None:
