@@ -15,10 +15,12 @@ $(BIN)/uv:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q uv
 
-# --compile-bytecode: every import is compiled once here, not again by each `hub` command
+# Bytecode is compiled here (dependencies and the project's own modules), once, not again by each
+# `hub` command: with PYTHONDONTWRITEBYTECODE set nothing would ever cache it otherwise.
 $(STAMP): requirements-dev.lock pyproject.toml | $(BIN)/uv
 	$(BIN)/uv pip sync --python $(BIN)/python -q --compile-bytecode requirements-dev.lock
 	$(BIN)/uv pip install --python $(BIN)/python -q --no-deps -e .
+	$(BIN)/python -m compileall -q core connectors dags
 	touch $(STAMP)
 
 install: $(STAMP)
