@@ -27,9 +27,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from core.connector.contracts import SourceConnector
-from core.connector.registry import discover, load_object
+from core.connector.registry import discover
 from core.sandbox.base import Sandbox
 from core.sandbox.ca import SandboxCA
+from core.sandbox.fleet import sandbox_class
 from core.secrets import Secret
 from core.testing.kit_context import READ_LIMIT, KitContext, NotApplicable, read_all
 from core.testing.kit_cursors import (
@@ -60,7 +61,7 @@ def source_connectors_with_sandbox() -> list[tuple[str, type[SourceConnector]]]:
 
 
 def start_sandbox(cls: type[SourceConnector], ca: SandboxCA, workdir: Path) -> Sandbox:
-    sandbox_cls = load_object(cls.sandbox or "").for_connector(cls)
+    sandbox_cls = sandbox_class(cls)
     sandbox: Sandbox = sandbox_cls(
         seed=7, scale=int(getattr(sandbox_cls, "contract_scale", 30)), ca=ca, workdir=workdir
     )

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from core.bench import Bench
-from core.connector.registry import load_object
+from core.sandbox.fleet import sandbox_class
 from core.declarative.connector import file_source
 from core.sandbox.ca import SandboxCA
 from core.testing.reading import tally
@@ -58,7 +58,7 @@ PEOPLE_API: dict[str, Any] = {
 
 def _served(definition: Path, scale: int, tmp: Path) -> tuple[Any, Any]:
     cls = file_source(definition)
-    sandbox = load_object(cls.sandbox or "").for_connector(cls)(
+    sandbox = sandbox_class(cls)(
         seed=7, scale=scale, ca=SandboxCA(tmp), workdir=tmp / cls.type_name
     )
     sandbox.start()

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from core.connector.contracts import SourceConnector
-from core.connector.registry import load_object
+from core.sandbox.fleet import sandbox_class
 from core.declarative.connector import file_source
 from core.sandbox.base import Sandbox
 from core.sandbox.ca import SandboxCA
@@ -97,6 +97,6 @@ def serve(sandbox_ca: SandboxCA, tmp_path: Path) -> Iterator[Callable[..., Serve
 
 
 def start_sandbox_scaled(cls: type[SourceConnector], ca: SandboxCA, workdir: Path, scale: int) -> Sandbox:
-    sandbox_cls = load_object(cls.sandbox or "").for_connector(cls)
+    sandbox_cls = sandbox_class(cls)
     sandbox: Sandbox = sandbox_cls(seed=7, scale=scale, ca=ca, workdir=workdir)
     return sandbox.start()
