@@ -53,7 +53,7 @@ def serve(
     workdir: WorkdirOption = Path(".hub/sandbox"),
     store_url: Annotated[str, typer.Option(help="store URL written into hub.yaml")] = "sqlite:///.hub/hub.db",
 ) -> None:
-    """Serve the registered sandboxes (or --only some) until interrupted (Ctrl-C)."""
+    """Serve every registered sandbox (or --only some) until interrupted (Ctrl-C)."""
     if background:
         _serve_in_background(workdir)
         return

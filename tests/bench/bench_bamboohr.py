@@ -58,9 +58,7 @@ PEOPLE_API: dict[str, Any] = {
 
 def _served(definition: Path, scale: int, tmp: Path) -> tuple[Any, Any]:
     cls = file_source(definition)
-    sandbox = sandbox_class(cls)(
-        seed=7, scale=scale, ca=SandboxCA(tmp), workdir=tmp / cls.type_name
-    )
+    sandbox = sandbox_class(cls)(seed=7, scale=scale, ca=SandboxCA(tmp), workdir=tmp / cls.type_name)
     sandbox.start()
     connector = cls(cls.config_model.model_validate(sandbox.instance_config()), instance=cls.type_name)
     return sandbox, connector

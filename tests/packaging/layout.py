@@ -1,8 +1,8 @@
 """What is production code and what is not, and the static import graph between them.
 
 Production is every module under core/, connectors/ and dags/ except the fakes and what runs
-against them: each connector's `sandbox/` package, core/sandbox, core/testing, core/demo,
-core/scenario and core/bench. docker/Dockerfile.dockerignore keeps the same packages out of the
+against them: each connector's `sandbox/` package, the declarative sources' fixture sandbox
+(core/declarative/sandbox), core/sandbox, core/testing, core/demo, core/scenario and core/bench. docker/Dockerfile.dockerignore keeps the same packages out of the
 image (tests/deploy/test_docker.py checks the two lists agree).
 """
 
@@ -24,6 +24,7 @@ NON_PRODUCTION = (
     "core/scenario",
     "core/bench",
     "connectors/*/sandbox",
+    "core/declarative/sandbox",
 )
 #: calls that import the module named by their first (string) argument
 _DYNAMIC_IMPORTS = {"import_module", "__import__", "resolve_name"}
