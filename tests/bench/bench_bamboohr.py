@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 
 from core.bench import Bench
-from core.sandbox.fleet import sandbox_class
 from core.declarative.connector import file_source
 from core.sandbox.ca import SandboxCA
+from core.sandbox.fleet import sandbox_class
 from core.testing.reading import tally
 
 REPO = Path(__file__).resolve().parents[2]

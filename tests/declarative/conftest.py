@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from core.connector.contracts import SourceConnector
-from core.sandbox.fleet import sandbox_class
 from core.declarative.connector import file_source
 from core.sandbox.base import Sandbox
 from core.sandbox.ca import SandboxCA
+from core.sandbox.fleet import sandbox_class
 
 PEOPLE_RECORD = {
     "id": "{number:d}",
