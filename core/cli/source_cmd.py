@@ -21,7 +21,7 @@ def validate(path: Path) -> None:
 
     cls = file_source(path)
     definition = cls.definition()
-    streams = ", ".join(f"{name} ({s.mode})" for name, s in ((c.name, c) for c in cls._stream_classes))
+    streams = ", ".join(f"{s.name} ({s.mode})" for s in cls.stream_classes())
     sandbox = "with a fixture sandbox" if definition.sandbox is not None else "no sandbox: section"
     console.print(f"[green]ok[/] {path}: connector type {definition.name!r}; streams: {streams}; {sandbox}")
 

@@ -84,6 +84,11 @@ class DeclarativeSource(SourceConnector):
         return cls.loaded.definition
 
     @classmethod
+    def stream_classes(cls) -> list[type[DeclarativeStream]]:
+        """The stream classes the definition describes (before any instance is configured)."""
+        return list(cls._stream_classes)
+
+    @classmethod
     def package_dir(cls) -> Path:
         """Where the definition lives: its `mapping.yaml` and `playbooks/` are found beside it."""
         return cls.loaded.path.resolve().parent

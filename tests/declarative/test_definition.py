@@ -53,7 +53,7 @@ def test_a_good_definition_loads_into_a_typed_connector(write_definition: Callab
     assert cls.type_name == "people_api" and cls.title == "People API"
     fields = cls.config_model.model_fields
     assert "Secret" in str(fields["api_key"].annotation) and fields["tenant"].annotation is str
-    (stream,) = cls._stream_classes
+    (stream,) = cls.stream_classes()
     assert (stream.name, stream.mode, stream.primary_key) == ("people", "full_snapshot", ("id",))
 
 
