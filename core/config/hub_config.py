@@ -6,6 +6,7 @@ Connector configs are validated against each connector's own model when the inst
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -33,14 +34,46 @@ class DeletionPolicy(_Model):
 
 
 class GuardPolicy(_Model):
-    """Mass-change guard: hold a run that would delete/deactivate more than the larger of these."""
+    """Mass-change guard: a change that would delete or deactivate more than `max_share` of a
+    stream's records, or more than `max_count` records, is held (whichever trips first).
 
-    max_share: float = Field(default=0.05, ge=0, le=1)
-    max_count: int = Field(default=50, ge=0)
+    `null` switches one dimension off; `enabled: false` switches the guard off for the stream. A
+    change of at most `min_count` records is never a mass change, so one leaver of a 15-person
+    stream is not held for approval.
+    """
+
+    max_share: float | None = Field(default=0.05, ge=0, le=1)
+    max_count: int | None = Field(default=50, ge=0)
+    min_count: int = Field(default=1, ge=0)
     enabled: bool = True
 
-    def limit(self, population: int) -> int:
-        return max(int(population * self.max_share), self.max_count)
+    def _limits(self, population: int) -> list[int]:
+        limits = [] if self.max_count is None else [self.max_count]
+        if self.max_share is not None:
+            # the epsilon keeps 5 % of 200 at 10 despite binary floating point
+            limits.append(math.floor(population * self.max_share + 1e-9))
+        return limits
+
+    def limit(self, population: int) -> int | None:
+        """The most records one change may affect without a hold (None: no limit)."""
+        limits = self._limits(population)
+        return max(min(limits), self.min_count) if limits else None
+
+    def trips(self, affected: int, population: int) -> bool:
+        limit = self.limit(population)
+        return self.enabled and limit is not None and affected > limit
+
+    def describe(self, population: int) -> str:
+        """The limit in the operator's terms: `at most 10 (5 % of 200 or 50, whichever is fewer)`."""
+        limit = self.limit(population)
+        if limit is None:
+            return "any number of records"
+        parts = [] if self.max_share is None else [f"{self.max_share * 100:g} % of {population:,}"]
+        parts += [] if self.max_count is None else [f"{self.max_count:,}"]
+        why = " or ".join(parts) + (", whichever is fewer" if len(parts) == 2 else "")
+        if limit > min(self._limits(population)):
+            why += f"; never fewer than min_count {self.min_count}"
+        return f"at most {limit:,} ({why})"
 
 
 class StreamPolicy(_Model):

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core import clock
-from core.config.hub_config import HubConfig
+from core.config.hub_config import GuardPolicy, HubConfig
 from core.errors import ConfigError
 from core.store.schema import ENTITY_TABLES, entity_links, holds, source_records
 
@@ -62,14 +62,13 @@ def held_streams(conn: sa.Connection, config: HubConfig) -> set[tuple[str, str]]
         population = (
             conn.scalar(sa.select(sa.func.count()).where(t.c.instance == instance, t.c.stream == stream)) or 0
         )
-        limit = policy.limit(population)
-        if count <= limit:
+        if not policy.trips(count, population):
             continue
         scope = f"resolve:{instance}/{stream}"
         if _consume_approval(conn, scope):
             continue
         skipped.add((instance, stream))
-        _hold(conn, scope, instance, stream, count, population, limit)
+        _hold(conn, scope, instance, stream, count, population, policy)
     return skipped
 
 
@@ -86,7 +85,13 @@ def _consume_approval(conn: sa.Connection, scope: str) -> bool:
 
 
 def _hold(
-    conn: sa.Connection, scope: str, instance: str, stream: str, count: int, population: int, limit: int
+    conn: sa.Connection,
+    scope: str,
+    instance: str,
+    stream: str,
+    count: int,
+    population: int,
+    policy: GuardPolicy,
 ) -> None:
     if conn.execute(sa.select(holds.c.id).where(holds.c.scope == scope, holds.c.state == "held")).first():
         return
@@ -97,15 +102,15 @@ def _hold(
             scope=scope,
             state="held",
             reason=(
-                f"{instance}/{stream} would delete or deactivate {count} of {population} records; "
-                f"the guard allows {limit}"
+                f"{instance}/{stream} would delete or deactivate {count:,} of {population:,} records; "
+                f"the guard allows {policy.describe(population)}"
             ),
             details={
                 "instance": instance,
                 "stream": stream,
                 "count": count,
                 "population": population,
-                "limit": limit,
+                "limit": policy.limit(population),
             },
             created_at=clock.now(),
         )

@@ -122,13 +122,13 @@ def finish_snapshot(
         missing = _missing_filter(instance, stream, partition, snapshot_id)
         newly = conn.scalar(sa.select(sa.func.count()).where(*missing, t.c.missing_count == 0)) or 0
         would_delete = conn.scalar(sa.select(sa.func.count()).where(*missing, deletable)) or 0
-        limit = policy.guard.limit(live)
         affected = newly + would_delete
-        if policy.guard.enabled and not force and affected > limit:
+        if not force and policy.guard.trips(affected, live):
             reason = (
-                f"snapshot of {instance}/{stream} would mark {newly} of {live} records missing and delete "
-                f"{would_delete}; the guard allows {limit} (max {policy.guard.max_share:.0%} or {policy.guard.max_count})"
+                f"the listing of {instance}/{stream} would mark {newly:,} of {live:,} records missing and "
+                f"delete {would_delete:,}; the guard allows {policy.guard.describe(live)}"
             )
+            limit = policy.guard.limit(live)
             counts = {"live": live, "newly_missing": newly, "would_delete": would_delete, "limit": limit}
             hold_id = _hold(conn, instance, stream, partition, run_id, snapshot_id, reason, counts)
             return SnapshotOutcome(live, newly, 0, True, hold_id, reason)
