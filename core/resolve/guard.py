@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from core import clock
 from core.config.hub_config import GuardPolicy, HubConfig
 from core.errors import ConfigError
+from core.store.holds import supersede_holds
 from core.store.schema import ENTITY_TABLES, entity_links, holds, source_records
 
 DEACTIVATING = {"person": ("status", "terminated"), "account": ("enabled", False)}
@@ -25,8 +26,9 @@ def _is_deactivation(entity: str, fragment: dict[str, Any] | None, current: dict
     return fragment.get(field) == value and current.get(field) != value
 
 
-def held_streams(conn: sa.Connection, config: HubConfig) -> set[tuple[str, str]]:
-    """Streams to skip in this pass; creates holds for streams that trip the guard."""
+def held_streams(conn: sa.Connection, config: HubConfig, pass_id: str = "") -> set[tuple[str, str]]:
+    """Streams to skip in this pass; creates holds for streams that trip the guard and supersedes
+    the holds of streams that no longer do (the source corrected itself)."""
     t = source_records
     pending: dict[tuple[str, str], int] = defaultdict(int)
     rows = conn.execute(
@@ -62,14 +64,27 @@ def held_streams(conn: sa.Connection, config: HubConfig) -> set[tuple[str, str]]
         population = (
             conn.scalar(sa.select(sa.func.count()).where(t.c.instance == instance, t.c.stream == stream)) or 0
         )
+        scope = f"resolve:{instance}/{stream}"
         if not policy.trips(count, population):
             continue
-        scope = f"resolve:{instance}/{stream}"
         if _consume_approval(conn, scope):
             continue
         skipped.add((instance, stream))
         _hold(conn, scope, instance, stream, count, population, policy)
+    _supersede_answered(conn, skipped, pass_id)
     return skipped
+
+
+def _supersede_answered(conn: sa.Connection, skipped: set[tuple[str, str]], pass_id: str) -> None:
+    """Resolution holds of streams this pass does not hold: their pending change is gone."""
+    still_held = {f"resolve:{instance}/{stream}" for instance, stream in skipped}
+    scopes = conn.scalars(
+        sa.select(holds.c.scope)
+        .where(holds.c.state == "held", holds.c.scope.startswith("resolve:"))
+        .distinct()
+    ).all()
+    for scope in set(scopes) - still_held:
+        supersede_holds(conn, scope=scope, by_run=pass_id, now=clock.now(), what="resolution pass")
 
 
 def _consume_approval(conn: sa.Connection, scope: str) -> bool:

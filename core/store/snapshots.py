@@ -9,7 +9,8 @@ missing. Its id is the id of the run that started it.
 Only a *complete* snapshot counts. A record absent from one is marked missing; it is
 deleted after `missing_snapshots` consecutive complete snapshots (or `missing_days`). If one
 snapshot would newly mark or delete more than the guard allows (an empty or truncated export),
-nothing is applied: the run is held until `hub approve RUN_ID`.
+nothing is applied: the run is held until `hub approve RUN_ID`. Any complete listing supersedes
+the holds of earlier listings of the same partition (`core/store/holds.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 from core import clock
 from core.config.hub_config import StreamPolicy
 from core.store.engine import Store
+from core.store.holds import supersede_holds
 from core.store.schema import holds, open_snapshots, snapshot_seen, source_records
 
 
@@ -131,7 +133,9 @@ def finish_snapshot(
             limit = policy.guard.limit(live)
             counts = {"live": live, "newly_missing": newly, "would_delete": would_delete, "limit": limit}
             hold_id = _hold(conn, instance, stream, partition, run_id, snapshot_id, reason, counts)
+            supersede_holds(conn, scope=_hold_scope(instance, stream, partition), by_run=run_id, now=now)
             return SnapshotOutcome(live, newly, 0, True, hold_id, reason)
+        supersede_holds(conn, scope=_hold_scope(instance, stream, partition), by_run=run_id, now=now)
         conn.execute(
             t.update()
             .where(*missing)
@@ -165,6 +169,10 @@ def _deletable(policy: StreamPolicy, now: Any, *, after_increment: bool = False)
     return sa.or_(by_count, t.c.missing_since <= cutoff)
 
 
+def _hold_scope(instance: str, stream: str, partition: str) -> str:
+    return f"{instance}/{stream}/{partition}".rstrip("/")
+
+
 def _hold(
     conn: sa.Connection,
     instance: str,
@@ -180,7 +188,7 @@ def _hold(
         holds.insert().values(
             id=hold_id,
             kind="mass_change",
-            scope=f"{instance}/{stream}/{partition}".rstrip("/"),
+            scope=_hold_scope(instance, stream, partition),
             state="held",
             reason=reason,
             details={
