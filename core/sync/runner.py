@@ -37,7 +37,7 @@ from core.store.records import (
     content_hash,
     load_state,
 )
-from core.store.runs import finish_run, start_run
+from core.store.runs import HEARTBEAT_SECONDS, finish_run, heartbeat, start_run
 from core.store.snapshots import SnapshotOutcome, current_snapshot, finish_snapshot, start_snapshot
 
 if TYPE_CHECKING:
@@ -221,15 +221,19 @@ def _sync_partition(
     )
     whole_run_snapshot = stream.mode == "full_snapshot"
     writer = RecordWriter(store, instance, stream.name, pid, run_id)
-    stager = _Stager(hub, connector, stream, writer)
-    snapshots = _Snapshots(hub, writer, hub.config.instance(instance).stream_policy(stream.name))
     summary = RunSummary(run_id, instance, stream.name, pid, "running")
     started, last_state = time.monotonic(), state
+    stager: _Stager | None = None
+    pulse = _Heartbeat(store, run_id)
     try:
+        # built inside the try: a mapping or policy error must end this run's row, not leave it running
+        stager = _Stager(hub, connector, stream, writer)
+        snapshots = _Snapshots(hub, writer, hub.config.instance(instance).stream_policy(stream.name))
         snapshots.resume()
         if whole_run_snapshot and (full_refresh or writer.snapshot_id is None):
             snapshots.start()
         for item in stream.read(state, partition):
+            pulse()
             if isinstance(item, StateCheckpoint):
                 last_state = item.state
                 stager.flush(item.state)
@@ -254,14 +258,15 @@ def _sync_partition(
             progress(stager.read)
         if whole_run_snapshot:
             snapshots.complete()
-    except Exception as exc:
+    except BaseException as exc:  # interrupted too (Ctrl-C, a task killed with SIGTERM): never "running"
+        read = stager.read if stager is not None else 0
         summary.status, summary.error = "failed", _describe(exc)
-        summary.read, summary.counts, summary.seconds = stager.read, writer.counts, time.monotonic() - started
+        summary.read, summary.counts, summary.seconds = read, writer.counts, time.monotonic() - started
         finish_run(
             store,
             run_id,
             status="failed",
-            read=stager.read,
+            read=read,
             counts=writer.counts,
             state_after=last_state,
             error=summary.error,
@@ -290,7 +295,24 @@ def _sync_partition(
 
 
 def _describe(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, HubError) else f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, HubError):
+        return str(exc)
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        return f"interrupted ({type(exc).__name__}) before the read finished"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _Heartbeat:
+    """Moves the run's heartbeat at most every `HEARTBEAT_SECONDS` while items flow."""
+
+    def __init__(self, store: Any, run_id: str) -> None:
+        self.store, self.run_id, self.last = store, run_id, time.monotonic()
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self.last >= HEARTBEAT_SECONDS:
+            self.last = now
+            heartbeat(self.store, self.run_id)
 
 
 def sync_instance(
