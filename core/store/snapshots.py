@@ -26,7 +26,7 @@ from core import clock
 from core.config.hub_config import StreamPolicy
 from core.store.engine import Store
 from core.store.holds import supersede_holds
-from core.store.schema import holds, open_snapshots, snapshot_seen, source_records
+from core.store.schema import holds, open_snapshots, quarantine, snapshot_seen, source_records, sync_runs
 
 
 @dataclass(frozen=True)
@@ -154,8 +154,34 @@ def finish_snapshot(
             ).rowcount
             or 0
         )
+        _release_absent_keyless(conn, instance, stream, partition, snapshot_id, now)
         conn.execute(snapshot_seen.delete().where(snapshot_seen.c.run_id == snapshot_id))
     return SnapshotOutcome(live, newly, deleted, False)
+
+
+def _release_absent_keyless(
+    conn: sa.Connection, instance: str, stream: str, partition: str, snapshot_id: str, now: Any
+) -> None:
+    """Close quarantine entries of records without a key that this complete listing no longer
+    carries (fixed in the source, or gone): a keyless entry is otherwise never matched again.
+    The listing records the fingerprints it quarantined among its seen keys."""
+    q = quarantine
+    listed = sa.select(snapshot_seen.c.record_key).where(snapshot_seen.c.run_id == snapshot_id)
+    runs_here = sa.select(sync_runs.c.run_id).where(
+        sync_runs.c.instance == instance, sync_runs.c.stream == stream, sync_runs.c.partition == partition
+    )
+    conn.execute(
+        q.update()
+        .where(
+            q.c.instance == instance,
+            q.c.stream == stream,
+            q.c.record_key.is_(None),
+            q.c.released_at.is_(None),
+            q.c.fingerprint.not_in(listed),
+            q.c.run_id.in_(runs_here),
+        )
+        .values(released_at=now)
+    )
 
 
 def _deletable(policy: StreamPolicy, now: Any, *, after_increment: bool = False) -> Any:

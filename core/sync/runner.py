@@ -10,6 +10,7 @@ for the caller (Airflow retries; the CLI prints).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from core.store.records import (
     RecordWriter,
     StagedRecord,
     content_hash,
+    keyless_fingerprint,
     load_state,
 )
 from core.store.runs import HEARTBEAT_SECONDS, finish_run, heartbeat, start_run
@@ -94,6 +96,8 @@ class _Stager:
         self.deletions: list[str] = []
         self.quarantined: list[QuarantinedRecord] = []
         self.read = 0
+        #: how often each keyless content was seen in this run (identical bad rows stay apart)
+        self._keyless: dict[str, int] = {}
         if self.mapping is None:
             log.warning(
                 "no mapping for %s/%s: records are staged without a canonical fragment",
@@ -106,11 +110,9 @@ class _Stager:
         try:
             key = self.stream.record_key(record)
         except KeyError as missing:
-            self.quarantined.append(
-                QuarantinedRecord(
-                    None, str(missing.args[0]), None, f"primary key field {missing} is empty", record
-                )
-            )
+            field = str(missing.args[0])
+            reason = f"primary key field {field!r} is empty"
+            self._quarantine_keyless(QuarantinedRecord(None, field, None, reason, record))
             return
         entity, fields = None, None
         if self.mapping is not None:
@@ -134,7 +136,17 @@ class _Stager:
                 key = self.stream.record_key(item.record)
             except KeyError:
                 key = None
-        self.quarantined.append(QuarantinedRecord(key, item.field, None, item.reason, item.record))
+        found = QuarantinedRecord(key, item.field, None, item.reason, item.record, item.position)
+        if key is None:
+            self._quarantine_keyless(found)
+        else:
+            self.quarantined.append(found)
+
+    def _quarantine_keyless(self, found: QuarantinedRecord) -> None:
+        digest = content_hash(found.payload, None)
+        self._keyless[digest] = occurrence = self._keyless.get(digest, 0) + 1
+        fingerprint = keyless_fingerprint(found.payload, occurrence)
+        self.quarantined.append(dataclasses.replace(found, fingerprint=fingerprint))
 
     def full(self) -> bool:
         return len(self.records) + len(self.deletions) + len(self.quarantined) >= BATCH_SIZE

@@ -85,7 +85,7 @@ def test_a_good_listing_supersedes_the_holds_before_it_and_they_cannot_be_approv
 def test_approving_by_the_held_run_id_is_refused_the_same_way(store_url: str) -> None:
     hub = make_hub(store_url)
     _listing(hub, EVERYONE)
-    empty_run, empty = _listing(hub, {})
+    empty_run, _ = _listing(hub, {})
     good_run, _ = _listing(hub, EVERYONE)
     with pytest.raises(ConfigError, match=f"superseded by run {good_run}"):
         approve(hub.store, hub.config, empty_run)
