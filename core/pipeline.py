@@ -6,12 +6,14 @@ demo call these same functions.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from core.connector.contracts import SourceConnector
 from core.connector.registry import connector_class
 from core.errors import HubError
+from core.http.redaction import redact_text
 from core.lifecycle.engine import evaluate
 from core.resolve.engine import resolve
 from core.sync.runner import sync_instance
@@ -20,6 +22,8 @@ from core.tickets.status_sync import sync_status
 
 if TYPE_CHECKING:
     from core.hub import Hub
+
+log = logging.getLogger("hub.pipeline")
 
 
 def source_instance_names(hub: Hub) -> list[str]:
@@ -59,15 +63,24 @@ def run_all(
     on_sync: Callable[[str, list[Any]], None] | None = None,
     after_remote: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Sync every (or the named) source instance, then the lifecycle. Failures of one source are
-    recorded and the others go on; the lifecycle still runs on what was synced."""
+    """Sync every (or the named) source instance, then the lifecycle.
+
+    Sources are isolated: whatever one raises (a hub error, or a bug's exception) is recorded as
+    `{"error", "kind"}` for that source, the others go on, and the lifecycle runs on what was
+    synced. `failed` lists the sources that failed, so callers can exit non-zero naming them."""
     syncs: dict[str, Any] = {}
     for name in only or source_instance_names(hub):
         try:
             summaries = sync_instance(hub, name)
-            syncs[name] = [s.as_dict() for s in summaries]
-            if on_sync:
-                on_sync(name, summaries)
         except HubError as exc:
-            syncs[name] = {"error": str(exc)}
-    return {"syncs": syncs, **run_lifecycle(hub, after_remote=after_remote)}
+            syncs[name] = {"error": str(exc), "kind": exc.kind}
+            continue
+        except Exception as exc:  # a connector bug must not stop the other sources
+            log.error("%s: unexpected %s", name, type(exc).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+            syncs[name] = {"error": redact_text(f"{type(exc).__name__}: {exc}"), "kind": "fatal"}
+            continue
+        syncs[name] = [s.as_dict() for s in summaries]
+        if on_sync:
+            on_sync(name, summaries)
+    failed = {name: result for name, result in syncs.items() if isinstance(result, dict)}
+    return {"syncs": syncs, "failed": failed, **run_lifecycle(hub, after_remote=after_remote)}

@@ -158,6 +158,14 @@ def main() -> None:
         app()
     except HubError as exc:
         sys.exit(fail(exc))
+    except Exception as exc:  # a bug: one redacted line, the traceback only with -vv
+        logging.getLogger("hub.cli").debug("unexpected error", exc_info=True)
+        from core.errors import FatalError
+        from core.http.redaction import redact_text
+
+        message = redact_text(f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])[:500]
+        hint = "this is a bug in the hub: run again with -vv for the traceback and report it"
+        sys.exit(fail(FatalError(message, hint=hint)))
 
 
 def _register_subcommands() -> None:

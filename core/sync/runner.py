@@ -291,6 +291,7 @@ def _sync_partition(
     summary.missing = sum(o.newly_missing for o in snapshots.outcomes)
     summary.held, summary.hold_id = bool(held), held[-1].hold_id if held else None
     summary.status = "held" if summary.held else "succeeded"
+    summary.error = "; ".join(o.reason or "" for o in held) or None
     finish_run(
         store,
         run_id,
@@ -300,7 +301,7 @@ def _sync_partition(
         missing=summary.missing,
         state_after=last_state,
         snapshot_complete=bool(snapshots.outcomes),
-        error="; ".join(o.reason or "" for o in held) or None,
+        error=summary.error,
     )
     log.info("%s/%s%s: %s", instance, stream.name, f" [{pid}]" if pid else "", summary.as_dict())
     return summary
