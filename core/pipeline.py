@@ -40,10 +40,18 @@ def source_instance_names(hub: Hub) -> list[str]:
     return names
 
 
+def delivery_instance_names(hub: Hub) -> list[str]:
+    """The ticket sink and notifier instances `tickets:` names (none for the built-in desk)."""
+    tickets = hub.config.tickets
+    return [n for n in (tickets.sink, tickets.notifier) if n and n != "builtin"]
+
+
 def run_lifecycle(hub: Hub, *, after_remote: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Resolve, detect events, plan tickets, deliver through the outbox, read status back.
 
-    `after_remote` is passed to `deliver` (scenarios simulate a crash there)."""
+    `after_remote` is passed to `deliver` (scenarios simulate a crash there). The sink and
+    notifier configs are validated first, so a wrong one fails before resolution commits."""
+    hub.validate(delivery_instance_names(hub))
     resolution = resolve(hub)
     lifecycle = evaluate(hub)
     delivery = deliver(hub, after_remote=after_remote)
@@ -68,8 +76,10 @@ def run_all(
     Sources are isolated: whatever one raises (a hub error, or a bug's exception) is recorded as
     `{"error", "kind"}` for that source, the others go on, and the lifecycle runs on what was
     synced. `failed` lists the sources that failed, so callers can exit non-zero naming them."""
+    names = only or source_instance_names(hub)
+    hub.validate([*names, *delivery_instance_names(hub)])  # every config error, before any stage
     syncs: dict[str, Any] = {}
-    for name in only or source_instance_names(hub):
+    for name in names:
         try:
             summaries = sync_instance(hub, name)
         except HubError as exc:

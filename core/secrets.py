@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -27,7 +28,7 @@ MASK = "**********"
 class Secret:
     """A secret config value: `str()`/`repr()` are masked; `reveal()` resolves it when needed."""
 
-    __slots__ = ("_airflow_conn", "_env", "_field", "_literal")
+    __slots__ = ("_airflow_conn", "_env", "_field", "_literal", "owner")
 
     def __init__(
         self,
@@ -43,6 +44,8 @@ class Secret:
         self._env = env
         self._airflow_conn = airflow_conn
         self._field = field
+        #: who needs it, for messages: `instance munis, field sftp_password (hub.yaml:14)`
+        self.owner: str | None = None
 
     @property
     def reference(self) -> dict[str, str] | None:
@@ -61,10 +64,17 @@ class Secret:
             value = os.environ.get(self._env)
             if value is None:
                 raise ConfigError(
-                    f"environment variable {self._env} is not set", hint="export it or change the reference"
+                    f"{self._needed_by()}environment variable {self._env} is not set",
+                    hint="export it in the environment the hub runs in, or change the reference in hub.yaml",
                 )
             return value
-        return _from_airflow_connection(self._airflow_conn or "", self._field)
+        try:
+            return _from_airflow_connection(self._airflow_conn or "", self._field)
+        except ConfigError as exc:
+            raise ConfigError(f"{self._needed_by()}{exc.message}", hint=exc.hint) from None
+
+    def _needed_by(self) -> str:
+        return f"{self.owner} needs a secret, but " if self.owner else ""
 
     def __repr__(self) -> str:
         ref = self.reference
@@ -170,3 +180,16 @@ def secret_values(obj: Any) -> list[str]:
 
     visit(obj)
     return [v for v in found if v]
+
+
+def label_secrets(obj: Any, owner: Callable[[tuple[str, ...]], str], path: tuple[str, ...] = ()) -> None:
+    """Name, on every Secret inside a config model, who needs it: `owner(field path)` says it,
+    e.g. `instance munis, field sftp_password (hub.yaml:14)`."""
+    if not (hasattr(obj, "__dict__") and hasattr(obj, "model_fields")):
+        return
+    for name in type(obj).model_fields:
+        value = getattr(obj, name)
+        if isinstance(value, Secret):
+            value.owner = owner((*path, name))
+        else:
+            label_secrets(value, owner, (*path, name))

@@ -125,7 +125,7 @@ class RecordWriter:
             if self.snapshot_id is not None:
                 # a quarantined version still proves the record is in the source (a keyless one
                 # is listed by its fingerprint, which matches no stored key)
-                listed = set(unique) | {q.key or q.fingerprint for q in quarantined if q.key or q.fingerprint}
+                listed = set(unique) | {name for q in quarantined if (name := q.key or q.fingerprint)}
                 self._mark_seen(conn, self.snapshot_id, listed)
             if deletions:
                 batch.deleted = self._delete(conn, deletions, now)

@@ -207,7 +207,7 @@ def _hold(
     run_id: str,
     snapshot_id: str,
     reason: str,
-    counts: dict[str, int],
+    counts: dict[str, int | None],
 ) -> str:
     hold_id = str(uuid.uuid4())
     conn.execute(

@@ -51,7 +51,7 @@ def _alternatives(words: list[str]) -> list[list[str]]:
     out: list[list[str]] = [[]]
     for word in words:
         choices = re.split(r"[|/]", word) if not word.startswith("-") else [word]
-        out = [prefix + [choice] for prefix in out for choice in choices if choice]
+        out = [[*prefix, choice] for prefix in out for choice in choices if choice]
     return out
 
 
