@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,24 @@ from pydantic_core import core_schema
 from core.errors import ConfigError
 
 MASK = "**********"
+
+#: every secret value this process has revealed (and runtime credentials such as access tokens
+#: registered with `remember_secret`): the log redaction filter masks them wherever they appear
+_revealed: set[str] = set()
+_revealed_lock = threading.Lock()
+
+
+def remember_secret(value: str | None) -> None:
+    """Mask `value` in every log line from now on (too short a value would mask ordinary words)."""
+    if value and len(value) >= 6:
+        with _revealed_lock:
+            _revealed.add(value)
+
+
+def revealed_values() -> tuple[str, ...]:
+    """Longest first, so a secret containing another is masked whole."""
+    with _revealed_lock:
+        return tuple(sorted(_revealed, key=len, reverse=True))
 
 
 class Secret:
@@ -58,6 +77,11 @@ class Secret:
 
     def reveal(self) -> str:
         """The secret value. Raises ConfigError naming the reference (never a value) if unresolvable."""
+        value = self._resolve()
+        remember_secret(value)
+        return value
+
+    def _resolve(self) -> str:
         if self._literal is not None:
             return self._literal
         if self._env is not None:
