@@ -31,11 +31,29 @@ _revealed: set[str] = set()
 _revealed_lock = threading.Lock()
 
 
+_listeners: list[Callable[[str], None]] = []
+
+
 def remember_secret(value: str | None) -> None:
     """Mask `value` in every log line from now on (too short a value would mask ordinary words)."""
     if value and len(value) >= 6:
         with _revealed_lock:
+            new = value not in _revealed
             _revealed.add(value)
+            listeners = list(_listeners)
+        for listener in listeners if new else ():
+            listener(value)
+
+
+def on_reveal(listener: Callable[[str], None]) -> None:
+    """Tell `listener` every secret revealed so far and from now on (Airflow's log masker)."""
+    with _revealed_lock:
+        if listener in _listeners:
+            return
+        _listeners.append(listener)
+        known = list(_revealed)
+    for value in known:
+        listener(value)
 
 
 def revealed_values() -> tuple[str, ...]:
