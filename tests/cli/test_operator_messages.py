@@ -165,3 +165,27 @@ def test_hub_run_reports_a_failed_source_runs_the_rest_and_exits_non_zero(
     assert "synced munis" in out and "None" not in out
     code, status = invoke("status", "--config", config, "--json")
     assert json.loads(status)["entities"]["person"] >= 25, "the lifecycle ran on what synced"
+
+
+def test_an_html_page_from_one_source_fails_that_source_only(
+    munis: Any, sandbox_ca: SandboxCA, tmp_path: Path
+) -> None:
+    """A sign-in page answering for a source's API (a proxy, SSO) used to crash the whole run."""
+    from connectors.example.sandbox import ExampleSandbox
+    from core.sandbox.faults import HtmlPage
+
+    with ExampleSandbox(seed=3, scale=20, ca=sandbox_ca, workdir=tmp_path / "example") as example:
+        example.arm(HtmlPage(path=r"^/api/people$", times=1_000))
+        directory = {**example.instance_config(), "max_retries": 1}
+        config = _hub_yaml(
+            tmp_path,
+            [
+                {"name": "directory", "type": "example", "config": directory},
+                {"name": "munis", "type": "munis", "config": munis.directory_config()},
+            ],
+        )
+        code, out = invoke("run", "--config", config)
+    flat = " ".join(out.split())
+    assert code == 4, f"a transient failure exits 4, not {code}: {out}"
+    assert "failed directory (transient)" in flat and "text/html" in flat and "'Sign in to continue'" in flat
+    assert "synced munis" in flat and "Traceback" not in out
