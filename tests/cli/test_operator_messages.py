@@ -55,21 +55,38 @@ def _alternatives(words: list[str]) -> list[list[str]]:
     return out
 
 
-def _resolve(words: list[str]) -> tuple[Any, list[str], list[str]]:
-    """The (click) command a suggestion names, the path to it, and the options it mentions."""
+def _option(command: Any, name: str) -> Any:
+    for param in command.params:
+        if name in (*param.opts, *param.secondary_opts):
+            return param
+    return None
+
+
+def _resolve(words: list[str]) -> tuple[list[str], list[str]]:
+    """The command path a suggestion names, and the options it mentions that its commands lack."""
     command: Any = typer.main.get_command(app)
     path: list[str] = []
-    options = [w.split("=")[0] for w in words if w.startswith("-")]
-    for word in (w for w in words if not w.startswith("-")):
-        group = getattr(command, "commands", None)  # a group of commands (typer vendors click)
-        if group is not None and word in group:
-            command = group[word]
-            path.append(word)
-        elif group is not None:
-            raise AssertionError(f"`hub {' '.join(path)}` has no command {word!r}")
+    unknown: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word.startswith("-"):
+            name = "-v" if re.fullmatch(r"-v+", word) else word.split("=")[0]
+            param = _option(command, name)
+            if param is None:
+                unknown.append(f"{' '.join(['hub', *path])} {name}")
+            elif not (param.is_flag or getattr(param, "count", False)) and "=" not in word:
+                index += 1  # the option's value
         else:
-            break  # an argument value such as `hub explain person E10001`
-    return command, path, options
+            group = getattr(command, "commands", None)  # a group of commands (typer vendors click)
+            if group is not None and word in group:
+                command = group[word]
+                path.append(word)
+            elif group is not None:
+                raise AssertionError(f"`hub {' '.join(path)}` has no command {word!r}")
+            # else an argument value such as `hub explain person E10001`
+        index += 1
+    return path, unknown
 
 
 def test_every_command_a_message_or_doc_suggests_exists() -> None:
@@ -83,14 +100,12 @@ def test_every_command_a_message_or_doc_suggests_exists() -> None:
         words = [w for w in words if not re.fullmatch(r"[A-Z][A-Z_]*", w)]  # ID, NAME, RUN_ID, KEY
         for alternative in _alternatives(words):
             try:
-                command, path, options = _resolve(alternative)
+                path, unknown = _resolve(alternative)
             except AssertionError as exc:
                 raise AssertionError(f"`hub {suggestion}` ({', '.join(where)}): {exc}") from None
+            assert not unknown, f"`hub {suggestion}` ({', '.join(where)}): no option {unknown}"
             result = runner.invoke(app, [*path, "--help"])
             assert result.exit_code == 0, f"`hub {' '.join(path)} --help` failed: {result.output}"
-            known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
-            for option in options:
-                assert option in known, f"`hub {suggestion}` ({', '.join(where)}): no option {option}"
 
 
 def invoke(*args: str) -> tuple[int, str]:
