@@ -30,6 +30,7 @@ from core.connector.contracts import (
     partition_id,
 )
 from core.errors import ConfigError, HubError, RecordError
+from core.http.redaction import redact_text
 from core.store.records import (
     BatchCounts,
     QuarantinedRecord,
@@ -312,7 +313,7 @@ def _describe(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, (KeyboardInterrupt, SystemExit)):
         return f"interrupted ({type(exc).__name__}) before the read finished"
-    return f"{type(exc).__name__}: {exc}"
+    return redact_text(f"{type(exc).__name__}: {exc}")  # an unexpected error's text is not vetted
 
 
 class _Heartbeat:
