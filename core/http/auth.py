@@ -24,7 +24,7 @@ import requests
 from requests.auth import AuthBase
 
 from core.errors import AuthError
-from core.secrets import Secret
+from core.secrets import Secret, remember_secret
 
 SecretOrText = Secret | str
 
@@ -129,6 +129,7 @@ class ClientCredentialsAuth(AuthBase):
                 hint="check the token URL and that the client is allowed the client_credentials grant",
             )
         expires_in = _seconds(body.get("expires_in"))
+        remember_secret(str(token))  # masked in every log line from now on
         with self._lock:
             self._token = str(token)
             self._expires_at = self._clock() + (expires_in if expires_in is not None else 3600.0)

@@ -22,6 +22,11 @@ class TokenStore:
             self._tokens[token] = time.time() + self.ttl
         return token, self.ttl
 
+    def issued(self) -> list[str]:
+        """Every token handed out (tests grep logs for them)."""
+        with self._lock:
+            return list(self._tokens)
+
     def expire_all(self) -> None:
         with self._lock:
             self._tokens = dict.fromkeys(self._tokens, 0.0)

@@ -18,18 +18,23 @@ and, for the checks that need the sandbox to change its data between reads:
 
 A check without what it needs reports "not applicable" (a skipped test naming why); a check that
 finds a mistake fails naming the stream and the mistake. The generic fixture sandbox of declarative
-sources has every hook, so every declarative source gets every check.
+sources has every hook, so every declarative source gets every check. The kit also feeds each
+stream a success answer with an HTML page or a cut-off body: it must be retried, then fail as one
+readable transient error.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from core.connector.contracts import SourceConnector
 from core.connector.registry import discover
+from core.errors import HubError
 from core.sandbox.base import Sandbox
 from core.sandbox.ca import SandboxCA
+from core.sandbox.faults import CutBody, HtmlPage
 from core.sandbox.fleet import sandbox_class
 from core.secrets import Secret
 from core.testing.kit_context import READ_LIMIT, KitContext, NotApplicable, read_all
@@ -92,6 +97,55 @@ def check_fails_cleanly_with_bad_credentials(ctx: KitContext) -> None:
             assert not secret or secret not in result.message, "a secret value leaked into check()'s message"
 
 
+#: the kit feeds bad bodies to data requests; sign-in requests (OAuth, tokens, discovery) have
+#: their own tests, and a library's sign-in flow is not the connector's to change
+DATA_REQUESTS = r"^(?!.*(oauth|token|login|well-known|/_admin)).*"
+#: as many bad answers as any retry policy could absorb
+ALWAYS = 1_000
+
+
+def _quick_retries(ctx: KitContext) -> dict[str, Any]:
+    return {"max_retries": 1} if "max_retries" in ctx.connector_cls.config_model.model_fields else {}
+
+
+def a_body_not_as_promised_is_retried_then_transient(ctx: KitContext) -> None:
+    """An HTML page or a cut-off body in a success answer is not the API's answer: fed once to each
+    stream it is retried (the same records are read); fed always, the read fails with one
+    transient error that says status, content type and first bytes, and no secret."""
+    if not ctx.sandbox.http_answers:
+        raise NotApplicable(f"{ctx.sandbox.name} reads no HTTP answers")
+    connector = ctx.connector(**_quick_retries(ctx))
+    secrets = [v.reveal() for v in vars(connector.config).values() if isinstance(v, Secret)]
+    for stream in connector.streams():
+        partition = stream.partitions()[0]
+        clean = {stream.record_key(r) for r in read_all(stream, None, partition)[0]}
+        for once in (HtmlPage(path=DATA_REQUESTS, times=1), CutBody(path=DATA_REQUESTS, times=1)):
+            ctx.sandbox.arm(once)
+            again = {stream.record_key(r) for r in read_all(stream, None, partition)[0]}
+            assert once.times == 0, f"{stream.name}: no data request met the {once.kind} fault"
+            assert again == clean, f"{stream.name}: one {once.kind} answer changed what was read"
+        for always in (HtmlPage(path=DATA_REQUESTS, times=ALWAYS), CutBody(path=DATA_REQUESTS, times=ALWAYS)):
+            ctx.sandbox.arm(always)
+            try:
+                read_all(stream, None, partition)
+            except HubError as exc:
+                message = exc.message
+                assert exc.kind == "transient", (
+                    f"{stream.name}: {always.kind} failed as {exc.kind}: {message}"
+                )
+                assert "\n" not in message and "Traceback" not in message, message
+                assert re.search(r"\b200 answer\b", message), f"{stream.name}: no status in: {message}"
+                if always.kind == "html_page":
+                    assert "text/html" in message and "'Sign in to continue'" in message, message
+                assert not any(s and len(s) >= 6 and s in str(exc) for s in secrets), "a secret in the error"
+            else:
+                raise AssertionError(
+                    f"{stream.name}: every answer was a {always.kind}, yet the read succeeded"
+                )
+            finally:
+                ctx.sandbox.faults.clear()
+
+
 Check = Callable[[KitContext], None]
 
 SOURCE_CHECKS: list[Check] = [
@@ -108,6 +162,7 @@ SOURCE_CHECKS: list[Check] = [
     delta_streams_report_deletions,
     duplicates_are_rejected_not_dropped,
     throttling_is_waited_out,
+    a_body_not_as_promised_is_retried_then_transient,
 ]
 
 
