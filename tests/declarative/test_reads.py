@@ -216,7 +216,7 @@ def test_an_html_page_instead_of_json_fails_the_run_after_retries(
             path="/people", status=200, body="<html>Sign in</html>", content_type="text/html", times=5
         )
     )
-    with pytest.raises(TransientError, match="undecodable JSON"):
+    with pytest.raises(TransientError, match=r"200 answer from .* with text/html .* is not JSON"):
         read(connector.stream("people"))
 
 

@@ -21,7 +21,7 @@ from core.store.schema import persons, quarantine
 from core.sync.runner import sync_stream
 
 PACKAGE = Path(__file__).resolve().parents[3] / "connectors" / "bamboohr"
-SCALE = 25
+SCALE = 50  # one termination and one deletion stay under the 5 % mass-change guard
 
 
 def test_the_source_is_one_yaml_under_100_lines_and_a_mapping_and_no_python() -> None:
