@@ -20,6 +20,8 @@ from connectors.teamdynamix.sandbox_data import (
     ATTRIBUTES,
     GROUPS,
     KEY_ATTRIBUTE,
+    OTHER_APP_ATTRIBUTE,
+    OTHER_APP_ID,
     PRIORITIES,
     REQUESTOR_UID,
     STATUSES,
@@ -320,12 +322,27 @@ class TeamDynamixSandbox(Sandbox):
         return json_response([{"AppID": APP_ID, **s} for s in STATUSES.values()])
 
     def _attributes(self, request: Request) -> Response:
-        if request.arg("componentId") != "9":
+        """Ticket attributes belong to one ticketing application: `appId` (default 0, no
+        application) selects them, so a call without it lists none of the app's attributes
+        (https://solutions.teamdynamix.com/TDWebApi/Home/section/Attributes)."""
+        component, app = request.arg("componentId"), request.arg("appId") or "0"
+        if component is None or not component.isdigit() or not app.isdigit():
+            return message(400, "componentId and appId must be integers.")
+        if component != "9":
             return json_response([])
+        owned = {APP_ID: ATTRIBUTES, OTHER_APP_ID: {OTHER_APP_ATTRIBUTE: "Other app reference"}}
         return json_response(
             [
-                {"ID": i, "Name": n, "FieldType": "textbox", "IsActive": True, "Choices": []}
-                for i, n in ATTRIBUTES.items()
+                {
+                    "ID": i,
+                    "Name": n,
+                    "FieldType": "textbox",
+                    "DataType": "String",
+                    "IsActive": True,
+                    "IsRequired": False,
+                    "Choices": [],
+                }
+                for i, n in owned.get(int(app), {}).items()
             ]
         )
 

@@ -86,7 +86,6 @@ def test_an_expired_session_is_renewed_and_the_read_goes_on(
     assert connector.calls.counts["sts:AssumeRole"] == 2, "re-assumed once after ExpiredToken"
 
 
-
 def test_a_listing_resumes_after_its_last_page_when_the_session_expires_mid_way(
     aws: AwsSandbox, connect: ConnectorFactory
 ) -> None:
