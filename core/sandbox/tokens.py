@@ -22,6 +22,12 @@ class TokenStore:
             self._tokens[token] = time.time() + self.ttl
         return token, self.ttl
 
+    @property
+    def issued(self) -> int:
+        """Tokens issued so far (tests count token requests a client made)."""
+        with self._lock:
+            return len(self._tokens)
+
     def expire_all(self) -> None:
         with self._lock:
             self._tokens = dict.fromkeys(self._tokens, 0.0)
