@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,12 +53,77 @@ def postgres_available(url: str = POSTGRES_URL) -> str | None:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
+    """A database of this test session's own on the configured server, dropped at the end.
+
+    Tests reset their schema freely, so two suites sharing one database (two checkouts, or CI
+    beside a developer) would drop each other's tables mid-test.
+    """
     reason = postgres_available()
     if reason is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true but PostgreSQL at {POSTGRES_URL} is unreachable: {reason}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({reason}); set CI=true to require it")
-    yield POSTGRES_URL
+    url = _private_database(POSTGRES_URL)
+    try:
+        yield url
+    finally:
+        if url != POSTGRES_URL:
+            _drop_database(POSTGRES_URL, url)
+
+
+_PRIVATE_SUFFIX = "_session_"
+
+
+def _admin_engine(base_url: str) -> Any:
+    import sqlalchemy as sa
+
+    return sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+
+
+def _private_database(base_url: str) -> str:
+    """Create `<base>_session_<pid>` (after dropping those of sessions no longer running)."""
+    import sqlalchemy as sa
+
+    base = sa.engine.make_url(base_url)
+    prefix = f"{base.database}{_PRIVATE_SUFFIX}"
+    engine = _admin_engine(base_url)
+    try:
+        with engine.connect() as conn:
+            names = conn.scalars(
+                sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"), {"p": prefix}
+            ).all()
+            for name in names:
+                pid = name.removeprefix(prefix)
+                if pid.isdigit() and not _pid_alive(int(pid)):
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            name = f"{prefix}{os.getpid()}"
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.DBAPIError:  # no CREATE DATABASE right: share the configured database
+        return base_url
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(base_url: str, url: str) -> None:
+    import sqlalchemy as sa
+
+    name = sa.engine.make_url(url).database
+    engine = _admin_engine(base_url)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _reset_postgres(url: str) -> None:
