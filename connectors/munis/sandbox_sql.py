@@ -3,8 +3,11 @@
 - `mu_live.db` holds the on-premises base tables (prempmst, prjobcls, famaster), including the
   salary-projection copies (`prem_proj = 1`) a real database carries;
 - `PayrollReportingServices.db`, `SystemReportingServices.db`, `FixedAssetReportingServices.db`
-  are ATTACHed under those names, so `PayrollReportingServices.EmployeeMaster` resolves as in
-  SQL Server. JobPay holds a primary job ('Y') per employee and a few secondary jobs ('N').
+  are ATTACHed under those names and read through the reporting-function front
+  (`sandbox_functions.py`): the connector must call `PayrollReportingServices.EmployeeMaster('munis')`
+  as on SQL Server. EmployeeMaster and JobPay keep salary-projection copies (`a_projection = 1`)
+  beside the live rows (0); JobPay holds a primary job (`primary_job = 'Y'`) per employee and a
+  few secondary jobs ('N'), with the column names public agency SQL reads (`a_position_code`).
 
 Text columns are stored space-padded where MUNIS uses CHAR (names, descriptions), costs as
 text with two decimals (SQL Server's decimal(12,2) keeps its scale; SQLite would drop it), and
@@ -18,9 +21,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from connectors.munis.layouts import FIXED_ASSETS, JOB_CLASSES, ORG_UNITS
+from connectors.munis.layouts import EMPLOYEES, FIXED_ASSETS, JOB_CLASSES, ORG_UNITS
 from connectors.munis.sandbox_data import MunisData
-from connectors.munis.sql_queries import EMPLOYEE_MASTER_COLUMNS, FAMASTER, PREMPMST, PRJOBCLS
+from connectors.munis.sandbox_functions import DRIVER, MUNIS_USER
+from connectors.munis.sql_columns import TABLE_COLUMNS
+
+#: the base tables' columns (on-premises layout)
+PREMPMST = {k: v for k, v in TABLE_COLUMNS["employee_master"].items() if k != "a_projection"}
+PRJOBCLS = {k: v for k, v in TABLE_COLUMNS["job_classes"].items() if k != "a_projection"}
+FAMASTER = TABLE_COLUMNS["fixed_assets"]
+JOB_PAY_FIELDS = ("a_position_number", "a_location", "e_supervisor")
+EMPLOYEE_MASTER_COLUMNS = tuple(c for c in EMPLOYEES.columns if c not in JOB_PAY_FIELDS)
 
 SCHEMAS = ("PayrollReportingServices", "SystemReportingServices", "FixedAssetReportingServices")
 EMPLOYEE_MODIFIED, ASSET_MODIFIED = "e_changed_datetime", "fa_changed_datetime"
@@ -33,10 +44,10 @@ PADDED = {
 }
 
 _DDL = [
-    f"CREATE TABLE PayrollReportingServices.EmployeeMaster ({', '.join(c + (' INTEGER PRIMARY KEY' if c == 'a_employee_number' else ' TEXT') for c in EMPLOYEE_MASTER_COLUMNS)}, {EMPLOYEE_MODIFIED} TEXT)",
-    "CREATE TABLE PayrollReportingServices.JobPay (a_employee_number INTEGER, a_job_number INTEGER, "
-    "e_primary_job TEXT, a_position_number TEXT, a_location TEXT, e_supervisor INTEGER, "
-    "PRIMARY KEY (a_employee_number, a_job_number))",
+    f"CREATE TABLE PayrollReportingServices.EmployeeMaster ({', '.join(c + (' INTEGER' if c == 'a_employee_number' else ' TEXT') for c in EMPLOYEE_MASTER_COLUMNS)}, {EMPLOYEE_MODIFIED} TEXT, a_projection INTEGER, PRIMARY KEY (a_employee_number, a_projection))",
+    "CREATE TABLE PayrollReportingServices.JobPay (a_projection INTEGER, a_employee_number INTEGER, "
+    "a_job_number INTEGER, primary_job TEXT, a_position_code TEXT, a_location TEXT, e_supervisor INTEGER, "
+    "PRIMARY KEY (a_employee_number, a_projection, a_job_number))",
     f"CREATE TABLE PayrollReportingServices.JobClass ({', '.join(c + ' TEXT' for c in JOB_CLASSES.columns)}, PRIMARY KEY (a_job_class_code))",
     f"CREATE TABLE SystemReportingServices.SystemDepartmentCodes ({', '.join(c + ' TEXT' for c in ORG_UNITS.columns)}, PRIMARY KEY (a_department_code))",
     f"CREATE TABLE FixedAssetReportingServices.FixedAssetMaster ({', '.join(c + ' TEXT' for c in FIXED_ASSETS.columns)}, {ASSET_MODIFIED} TEXT, PRIMARY KEY (a_asset_number))",
@@ -68,7 +79,8 @@ class SandboxDatabase:
         """The connector settings that point at these files."""
         return {
             "transport": "sql",
-            "sql_url": f"sqlite:///{self.main}",
+            "sql_url": f"sqlite+{DRIVER}:///{self.main}",
+            "munis_user": MUNIS_USER,
             "sql_attach": {schema: str(path) for schema, path in self.attached.items()},
         }
 
@@ -142,26 +154,37 @@ class SandboxDatabase:
     ) -> None:
         rows = list(rows)
         em_cols = list(EMPLOYEE_MASTER_COLUMNS)
-        conn.executemany(
-            f"INSERT OR REPLACE INTO EmployeeMaster ({', '.join(em_cols)}, {EMPLOYEE_MODIFIED}) "
-            f"VALUES ({', '.join('?' * (len(em_cols) + 1))})",
-            [
-                [_int(r[c]) if c == "a_employee_number" else _pad(c, r[c]) for c in em_cols]
-                + [stamps[f"employees:{r['a_employee_number']}"]]
-                for r in rows
-            ],
-        )
-        jobs = []
+        master, jobs = [], []
         for r in rows:
             number = _int(r["a_employee_number"])
-            jobs.append([number, 1, "Y", r["a_position_number"], r["a_location"], _int(r["e_supervisor"])])
+            live = [number if c == "a_employee_number" else _pad(c, r[c]) for c in em_cols]
+            stamp = stamps[f"employees:{r['a_employee_number']}"]
+            projected_class = data.projections.get(r["a_employee_number"])
+            master.append([*live, stamp, 0])
+            jobs.append([0, number, 1, "Y", r["a_position_number"], r["a_location"], _int(r["e_supervisor"])])
+            if projected_class:  # next year's salary projection: a copy of the employee and the job
+                master.append(
+                    [
+                        projected_class if c == "a_job_class_code" else v
+                        for c, v in zip(em_cols, live, strict=True)
+                    ]
+                    + [stamp, 1]
+                )
+                jobs.append(
+                    [1, number, 1, "Y", r["a_position_number"], r["a_location"], _int(r["e_supervisor"])]
+                )
             second = data.secondary_jobs.get(r["a_employee_number"])
             if second:
-                jobs.append([number, 2, "N", second["a_position_number"], second["a_location"], None])
+                jobs.append([0, number, 2, "N", second["a_position_number"], second["a_location"], None])
         conn.executemany(
-            "DELETE FROM JobPay WHERE a_employee_number = ?", [[j[0]] for j in jobs if j[1] == 1]
+            f"INSERT OR REPLACE INTO EmployeeMaster ({', '.join(em_cols)}, {EMPLOYEE_MODIFIED}, a_projection) "
+            f"VALUES ({', '.join('?' * (len(em_cols) + 2))})",
+            master,
         )
-        conn.executemany("INSERT INTO JobPay VALUES (?, ?, ?, ?, ?, ?)", jobs)
+        conn.executemany(
+            "DELETE FROM JobPay WHERE a_employee_number = ?", [[_int(r["a_employee_number"])] for r in rows]
+        )
+        conn.executemany("INSERT INTO JobPay VALUES (?, ?, ?, ?, ?, ?, ?)", jobs)
         table = list(PREMPMST.values())
         base = []
         for r in rows:

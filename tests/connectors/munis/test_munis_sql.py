@@ -8,13 +8,11 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.dialects import mssql
 
 from connectors.munis.config import MunisConfig
 from connectors.munis.connector import MunisConnector
 from connectors.munis.sandbox import MunisSandbox
 from connectors.munis.sql_client import MunisDatabase
-from connectors.munis.sql_queries import stream_query
 from core.errors import AuthError
 from core.testing.reading import read
 
@@ -107,7 +105,12 @@ def test_a_missing_object_fails_check_naming_it(munis: MunisSandbox, connect: Co
 
 def test_a_rejected_login_is_an_auth_error_without_the_password() -> None:
     config = MunisConfig.model_validate(
-        {"transport": "sql", "sql_url": "mssql+pyodbc://hub@munis/mu_live", "sql_password": "s3cret-pw"}
+        {
+            "transport": "sql",
+            "sql_url": "mssql+pyodbc://hub@munis/mu_live",
+            "sql_password": "s3cret-pw",
+            "munis_user": "munis",
+        }
     )
     error = MunisDatabase(config).translate(
         sa.exc.OperationalError(
@@ -119,25 +122,9 @@ def test_a_rejected_login_is_an_auth_error_without_the_password() -> None:
     assert "s3cret-pw" not in str(error) and "Login failed for user 'hub'" in str(error)
 
 
-def test_table_valued_functions_are_called_with_parentheses() -> None:
-    config = MunisConfig(
-        transport="sql",
-        sql_url="mssql+pyodbc://hub@munis/mu_live",
-        sql_objects={
-            "employee_master": "PayrollReportingServices.EmployeeMaster()",
-            "job_pay": "PayrollReportingServices.JobPay()",
-        },
-    )
-    query, _, _ = stream_query(config, "employees", None)
-    sql = str(query.compile(dialect=mssql.dialect()))
-    assert (
-        "FROM PayrollReportingServices.EmployeeMaster() AS em LEFT OUTER JOIN PayrollReportingServices.JobPay() AS jp"
-        in sql
-    )
-    assert "jp.e_primary_job = " in sql
-
-
 def test_an_unreachable_database_fails_check_cleanly(connect: Connect) -> None:
-    result = connect({"transport": "sql", "sql_url": "sqlite:////nonexistent/folder/mu_live.db"}).check()
+    result = connect(
+        {"transport": "sql", "sql_url": "sqlite:////nonexistent/folder/mu_live.db", "munis_user": "munis"}
+    ).check()
     assert not result.ok and result.details["kind"] == "transient"
     assert "unable to open database file" in result.message and "the next run retries" in result.message

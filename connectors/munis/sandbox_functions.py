@@ -1,0 +1,104 @@
+"""The sandbox's SQL Server front for the MUNIS reporting objects: table-valued functions.
+
+On a real MUNIS, `PayrollReportingServices.EmployeeMaster`, `.JobPay`, ... are table-valued
+functions that take the MUNIS user name: `SELECT ... FROM [PayrollReportingServices].[JobPay]('munis')`.
+SQLite has no such functions, so the sandbox serves its SQLite files through this dialect
+(`sqlite+munisfront://`), which answers as SQL Server does:
+- `Schema.Object(<user>)` reads the object's rows for that user (the sandbox's MUNIS user is
+  `munis`; any other user sees no rows);
+- `Schema.Object` named like a table is refused with SQL Server's Msg 216 ("Parameters were not
+  supplied for the function ..."), a call without the argument with Msg 313 ("An insufficient
+  number of arguments were supplied ..."), two arguments with Msg 8144.
+The rows keep MUNIS's salary-projection copies (`a_projection` other than 0), so a query that
+does not filter them returns duplicate employees, as on a real database.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+REPORTING_SCHEMAS = ("PayrollReportingServices", "SystemReportingServices", "FixedAssetReportingServices")
+MUNIS_USER = "munis"
+DRIVER = "munisfront"
+_OBJECT = re.compile(
+    r'(?<![\w"])"?(?P<schema>' + "|".join(REPORTING_SCHEMAS) + r')"?\s*\.\s*"?(?P<name>\w+)"?(?P<call>\s*\()?'
+)
+
+
+def _closing(statement: str, start: int) -> int:
+    """Index just after the parenthesis that closes the one opened before `start`."""
+    depth, index, quoted = 1, start, False
+    while depth and index < len(statement):
+        char = statement[index]
+        if char == "'":
+            quoted = not quoted
+        elif not quoted:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+        index += 1
+    if depth:
+        raise sqlite3.OperationalError("Incorrect syntax near ')'.")
+    return index
+
+
+def rewrite(statement: str) -> str:
+    """The statement with every reporting function call answered from the sandbox's rows."""
+    parts, position = [], 0
+    for match in _OBJECT.finditer(statement):
+        if match.start() < position:
+            continue
+        function = f"{match['schema']}.{match['name']}"
+        if not match["call"]:
+            raise sqlite3.OperationalError(f"Parameters were not supplied for the function '{function}'.")
+        end = _closing(statement, match.end())
+        argument = statement[match.end() : end - 1].strip()
+        if not argument:
+            raise sqlite3.OperationalError(
+                f"An insufficient number of arguments were supplied for the procedure or function {function}."
+            )
+        if "," in argument.replace("','", ""):
+            raise sqlite3.OperationalError(
+                f"Procedure or function {function} has too many arguments specified."
+            )
+        parts.append(statement[position : match.start()])
+        parts.append(
+            f'(SELECT * FROM "{match["schema"]}"."{match["name"]}" WHERE munis_reporting_user({argument}))'
+        )
+        position = end
+    parts.append(statement[position:])
+    return "".join(parts)
+
+
+class MunisFrontDialect(SQLiteDialect_pysqlite):
+    """SQLite underneath, SQL Server's reporting-function semantics on top (see the module doc)."""
+
+    driver = DRIVER
+    supports_statement_cache = True
+
+    def on_connect(self) -> Any:
+        base = super().on_connect()
+
+        def connect(dbapi_connection: Any) -> None:
+            if base is not None:
+                base(dbapi_connection)
+            dbapi_connection.create_function(
+                "munis_reporting_user", 1, lambda user: int(user == MUNIS_USER), deterministic=True
+            )
+
+        return connect
+
+    def do_execute(self, cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+        super().do_execute(cursor, rewrite(statement), parameters, context)
+
+    def do_execute_no_params(self, cursor: Any, statement: str, context: Any = None) -> None:
+        super().do_execute_no_params(cursor, rewrite(statement), context)
+
+    def do_executemany(self, cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+        super().do_executemany(cursor, rewrite(statement), parameters, context)
+
+
+registry.register(f"sqlite.{DRIVER}", __name__, "MunisFrontDialect")
