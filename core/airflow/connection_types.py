@@ -10,6 +10,7 @@ configuration for the Test button.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any, TypedDict
@@ -191,10 +192,8 @@ def _extras(conn: Any, connection_type: str) -> dict[str, Any]:
         if value in (None, ""):
             continue
         if isinstance(value, str) and value[:1] in "[{":
-            try:
+            with contextlib.suppress(ValueError):
                 value = json.loads(value)
-            except ValueError:
-                pass
         values[key] = value
     return values
 

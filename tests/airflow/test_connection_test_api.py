@@ -15,9 +15,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.request import Request, urlopen
 
 import pytest
+import requests
 
 from core.sandbox.ca import SandboxCA
 
@@ -59,9 +59,9 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and server.poll() is None:
             try:
-                with urlopen(f"{url}/api/v2/monitor/health", timeout=5):
-                    break
-            except OSError:
+                requests.get(f"{url}/api/v2/monitor/health", timeout=5)
+                break
+            except requests.RequestException:
                 time.sleep(2)
         assert server.poll() is None, (tmp_path / "api.log").read_text()[-2000:]
         yield url
@@ -75,16 +75,13 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def call(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    with urlopen(f"{url}/auth/token", timeout=30) as answer:  # all-admins simple auth: a token for anyone
-        token = json.loads(answer.read())["access_token"]
-    request = Request(
-        f"{url}{path}",
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    # simple auth manager with all-admins: the token endpoint hands a token to anyone
+    token = requests.get(f"{url}/auth/token", timeout=30).json()["access_token"]
+    answer = requests.request(
+        method, f"{url}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=120
     )
-    with urlopen(request, timeout=120) as answer:
-        return json.loads(answer.read())
+    answer.raise_for_status()
+    return answer.json()
 
 
 def test_the_connections_test_endpoint_runs_the_teamdynamix_check(
