@@ -91,14 +91,14 @@ def shape(value: Any) -> Any:
 
 def missing_shape(documented: Any, actual: Any, where: str = "$") -> list[str]:
     """Paths of the documented shape that the actual value lacks or holds as another kind
-    (a documented null accepts anything; an empty documented list accepts any list)."""
+    (null on either side accepts the other; an empty list accepts any list)."""
     want, have = shape(documented), shape(actual)
     return _compare(want, have, where)
 
 
 def _compare(want: Any, have: Any, where: str) -> list[str]:
-    if want == "null":
-        return []
+    if want == "null" or have == "null":
+        return []  # null on either side: the field is there, one side has no value for it
     if isinstance(want, dict):
         if not isinstance(have, dict):
             return [f"{where}: object expected, got {have if isinstance(have, str) else type(have).__name__}"]
@@ -115,8 +115,6 @@ def _compare(want: Any, have: Any, where: str) -> list[str]:
         if not want or not have:
             return []
         return _compare(want[0], have[0], f"{where}[0]")
-    if have == "null":
-        return []  # a value the sandbox has no data for: the field is there
     return [] if want == have else [f"{where}: {want} expected, got {have}"]
 
 
