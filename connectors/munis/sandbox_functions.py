@@ -30,6 +30,13 @@ _OBJECT = re.compile(
 )
 
 
+#: what may follow a FROM item that is not its alias
+_CLAUSES = (
+    r"(?:WHERE|JOIN|LEFT|RIGHT|INNER|OUTER|FULL|CROSS|ON|ORDER|GROUP|HAVING|LIMIT|UNION|EXCEPT|INTERSECT)\b"
+)
+_ALIASED = re.compile(r"\s*(?:AS\b|(?!" + _CLAUSES + r')["\[]?[A-Za-z_])', re.IGNORECASE)
+
+
 def _closing(statement: str, start: int) -> int:
     """Index just after the parenthesis that closes the one opened before `start`."""
     depth, index, quoted = 1, start, False
@@ -68,6 +75,8 @@ def rewrite(statement: str) -> str:
         parts.append(
             f'(SELECT * FROM "{match["schema"]}"."{match["name"]}" WHERE munis_reporting_user({argument}))'
         )
+        if not _ALIASED.match(statement, end):  # SQL Server lets the function's name qualify columns
+            parts.append(f' AS "{match["name"]}"')
         position = end
     parts.append(statement[position:])
     return "".join(parts)

@@ -46,7 +46,8 @@ PADDED = {
 _DDL = [
     f"CREATE TABLE PayrollReportingServices.EmployeeMaster ({', '.join(c + (' INTEGER' if c == 'a_employee_number' else ' TEXT') for c in EMPLOYEE_MASTER_COLUMNS)}, {EMPLOYEE_MODIFIED} TEXT, a_projection INTEGER, PRIMARY KEY (a_employee_number, a_projection))",
     "CREATE TABLE PayrollReportingServices.JobPay (a_projection INTEGER, a_employee_number INTEGER, "
-    "a_job_number INTEGER, primary_job TEXT, a_position_code TEXT, a_location TEXT, e_supervisor INTEGER, "
+    "a_job_number INTEGER, primary_job TEXT, a_job_class_code TEXT, a_position_code TEXT, a_location TEXT, "
+    "e_supervisor INTEGER, "
     "PRIMARY KEY (a_employee_number, a_projection, a_job_number))",
     f"CREATE TABLE PayrollReportingServices.JobClass ({', '.join(c + ' TEXT' for c in JOB_CLASSES.columns)}, PRIMARY KEY (a_job_class_code))",
     f"CREATE TABLE SystemReportingServices.SystemDepartmentCodes ({', '.join(c + ' TEXT' for c in ORG_UNITS.columns)}, PRIMARY KEY (a_department_code))",
@@ -161,7 +162,19 @@ class SandboxDatabase:
             stamp = stamps[f"employees:{r['a_employee_number']}"]
             projected_class = data.projections.get(r["a_employee_number"])
             master.append([*live, stamp, 0])
-            jobs.append([0, number, 1, "Y", r["a_position_number"], r["a_location"], _int(r["e_supervisor"])])
+            job_class = r["a_job_class_code"]
+            jobs.append(
+                [
+                    0,
+                    number,
+                    1,
+                    "Y",
+                    job_class,
+                    r["a_position_number"],
+                    r["a_location"],
+                    _int(r["e_supervisor"]),
+                ]
+            )
             if projected_class:  # next year's salary projection: a copy of the employee and the job
                 master.append(
                     [
@@ -171,11 +184,22 @@ class SandboxDatabase:
                     + [stamp, 1]
                 )
                 jobs.append(
-                    [1, number, 1, "Y", r["a_position_number"], r["a_location"], _int(r["e_supervisor"])]
+                    [
+                        1,
+                        number,
+                        1,
+                        "Y",
+                        projected_class,
+                        r["a_position_number"],
+                        r["a_location"],
+                        _int(r["e_supervisor"]),
+                    ]
                 )
             second = data.secondary_jobs.get(r["a_employee_number"])
             if second:
-                jobs.append([0, number, 2, "N", second["a_position_number"], second["a_location"], None])
+                jobs.append(
+                    [0, number, 2, "N", job_class, second["a_position_number"], second["a_location"], None]
+                )
         conn.executemany(
             f"INSERT OR REPLACE INTO EmployeeMaster ({', '.join(em_cols)}, {EMPLOYEE_MODIFIED}, a_projection) "
             f"VALUES ({', '.join('?' * (len(em_cols) + 2))})",
@@ -184,7 +208,7 @@ class SandboxDatabase:
         conn.executemany(
             "DELETE FROM JobPay WHERE a_employee_number = ?", [[_int(r["a_employee_number"])] for r in rows]
         )
-        conn.executemany("INSERT INTO JobPay VALUES (?, ?, ?, ?, ?, ?, ?)", jobs)
+        conn.executemany("INSERT INTO JobPay VALUES (?, ?, ?, ?, ?, ?, ?, ?)", jobs)
         table = list(PREMPMST.values())
         base = []
         for r in rows:
