@@ -1,19 +1,34 @@
 # Two commands set everything up on a fresh machine: `make demo` and `make test`.
+#
+# Two locks: requirements.lock is what production installs (runtime + the munis-sql extra: the
+# Docker image, `make check-runtime`); requirements-dev.lock is everything (the sandbox, munis-sql
+# and dev extras) and is what .venv and every target below use. `make lock` writes both.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK_FLAGS := --generate-hashes --python-version 3.11
 
-.PHONY: install demo test lint bench up sandbox clean
+.PHONY: install lock demo test check-runtime lint bench up sandbox clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(BIN)/uv:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q uv
-	$(BIN)/uv pip sync --python $(BIN)/python -q requirements.lock
+
+# Bytecode is compiled here (dependencies and the project's own modules), once, not again by each
+# `hub` command: with PYTHONDONTWRITEBYTECODE set nothing would ever cache it otherwise.
+$(STAMP): requirements-dev.lock pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip sync --python $(BIN)/python -q --compile-bytecode requirements-dev.lock
 	$(BIN)/uv pip install --python $(BIN)/python -q --no-deps -e .
+	$(BIN)/python -m compileall -q core connectors dags
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The runtime lock first; the dev lock is constrained by it, so both pin the same versions.
+lock: | $(BIN)/uv
+	$(BIN)/uv pip compile -q pyproject.toml --extra munis-sql $(LOCK_FLAGS) -o requirements.lock
+	$(BIN)/uv pip compile -q pyproject.toml --all-extras $(LOCK_FLAGS) -c requirements.lock -o requirements-dev.lock
 
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.demo $(DEMO_ARGS)
@@ -21,6 +36,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+# A fresh virtualenv from requirements.lock alone and the production tree the Docker image gets:
+# every production module and connector imports, `hub connectors` runs, no test tool or fake is there.
+check-runtime: $(STAMP)
+	$(BIN)/python tests/deploy/runtime_check.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check core connectors dags tests
@@ -31,7 +51,7 @@ bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.bench
 
 up: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.airflow.up
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.demo.up
 
 sandbox: $(STAMP)
 	$(BIN)/hub sandbox serve

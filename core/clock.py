@@ -1,45 +1,36 @@
-"""The hub's clock. Production reads the system clock; scenarios and sandboxes move a shared
-fake clock so "today" means the same thing to the hub and to every sandbox tenant."""
+"""The hub's clock: every "now" the engine reads comes from here.
+
+Production reads the system clock, and no environment variable or setting moves it. Sandbox runs
+(scenarios, tests) move time for the hub and every fake tenant together by installing a fake
+clock from `core.sandbox.fake_clock`, in their own process only.
+"""
 
 from __future__ import annotations
 
-import os
-import threading
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 
-_lock = threading.Lock()
-_fixed: datetime | None = None
+#: a source of the current moment (aware, UTC)
+Source = Callable[[], datetime]
+
+
+def system_time() -> datetime:
+    return datetime.now(UTC)
+
+
+_source: Source = system_time
 
 
 def now() -> datetime:
-    """Current moment (aware, UTC). `HUB_FAKE_NOW` (ISO) pins it for a whole process tree."""
-    with _lock:
-        if _fixed is not None:
-            return _fixed
-    env = os.environ.get("HUB_FAKE_NOW")
-    if env:
-        parsed = datetime.fromisoformat(env)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return datetime.now(UTC)
+    """Current moment (aware, UTC)."""
+    return _source()
 
 
 def today() -> date:
     return now().date()
 
 
-def set_now(moment: datetime | date | None) -> None:
-    """Pin the clock (a date means its midnight UTC); None returns to the system clock."""
-    global _fixed
-    if isinstance(moment, date) and not isinstance(moment, datetime):
-        moment = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    with _lock:
-        _fixed = moment
-
-
-def advance(delta: timedelta) -> datetime:
-    """Move a pinned clock forward (pins it at the current moment first)."""
-    moment = now() + delta
-    set_now(moment)
-    return moment
+def install(source: Source | None) -> None:
+    """Make `source` this process's clock; None returns to the system clock."""
+    global _source
+    _source = source or system_time

@@ -154,7 +154,7 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def airflow_metadata_db() -> str:
     """`airflow db migrate` once per session in the isolated AIRFLOW_HOME; returns that home."""
-    from core.airflow.local import migrate_metadata
+    from core.demo.local_airflow import migrate_metadata
 
     migrate_metadata()
     return os.environ["AIRFLOW_HOME"]

@@ -92,9 +92,6 @@ class MunisConfig(ConnectorConfig):
         default_factory=dict,
         description="stream -> last-modified column; such streams read incrementally, others as full snapshots",
     )
-    sql_attach: dict[str, str] = Field(
-        default_factory=dict, description="SQLite only: schema name -> database file to ATTACH (local trials)"
-    )
     sql_fetch_rows: int = Field(
         default=2000, ge=10, le=100_000, description="rows fetched (and checkpointed) at a time"
     )

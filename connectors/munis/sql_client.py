@@ -13,7 +13,6 @@ CSV exports exactly. Driver errors become hub errors that say what to fix, witho
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,7 +27,6 @@ from core.connector.contracts import ReadItem, RecordRejected, StateCheckpoint
 from core.errors import AuthError, ConfigError, FatalError, HubError, TransientError
 
 log = logging.getLogger("hub.munis")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _AUTH_MARKERS = ("login failed", "password authentication failed", "access denied", "18456")
 #: SQL Server Msg 216 / 313 / 8144: a reporting function named like a table or called with the
 #: wrong number of arguments (they take the MUNIS user name)
@@ -112,21 +110,14 @@ class MunisDatabase:
         args: dict[str, Any] = {}
         if url.get_backend_name() == "mssql":
             args["timeout"] = int(self.config.timeout_seconds)
-        engine = sa.create_engine(url, pool_pre_ping=True, connect_args=args)
-        if url.get_backend_name() == "sqlite" and self.config.sql_attach:
-            self._attach_sqlite(engine)
-        return engine
-
-    def _attach_sqlite(self, engine: sa.Engine) -> None:
-        attach = dict(self.config.sql_attach)
-        for schema in attach:
-            if not _IDENTIFIER.match(schema):
-                raise ConfigError(f"munis sql_attach: {schema!r} is not a plain schema name")
-
-        @sa.event.listens_for(engine, "connect")
-        def _attach(dbapi_connection: Any, _record: Any) -> None:
-            for schema, path in attach.items():
-                dbapi_connection.execute(f'ATTACH DATABASE ? AS "{schema}"', (path,))
+        try:
+            return sa.create_engine(url, pool_pre_ping=True, connect_args=args)
+        except (ImportError, sa.exc.NoSuchModuleError) as exc:
+            raise ConfigError(
+                f"MUNIS SQL ({url.render_as_string(hide_password=True)}): its database driver cannot be loaded: {exc}",
+                hint="SQL Server needs the munis-sql extra (pyodbc), unixODBC's libodbc.so.2 and Microsoft's "
+                "ODBC Driver 18 for SQL Server on this host (connectors/munis/README.md, SQL transport, step 2)",
+            ) from None
 
     def close(self) -> None:
         if self._engine is not None:

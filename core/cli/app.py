@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -52,7 +53,7 @@ def _main(
 @app.command()
 def connectors(as_json: JsonOption = False) -> None:
     """List installed connectors (discovered through the itsm_hub.connectors entry points)."""
-    from core.cli.tables import connectors_table
+    from core.cli.tables import connectors_table, sandbox_state
     from core.connector.registry import discover
 
     entries = discover()
@@ -65,6 +66,7 @@ def connectors(as_json: JsonOption = False) -> None:
                     "kind": _kind(e.cls),
                     "title": getattr(e.cls, "title", None),
                     "sandbox": bool(getattr(e.cls, "sandbox", None)),
+                    "sandbox_installed": sandbox_state(e.cls) == "yes",
                     "error": e.error,
                 }
                 for e in entries
@@ -153,24 +155,24 @@ def db_upgrade(config: ConfigOption = Path("hub.yaml")) -> None:
 
 def main() -> None:
     """Console-script entry point: HubErrors become a clear message and an exit code, never a traceback."""
-    _register_subcommands()
+    _register_subcommands(sys.argv[1:])
     try:
         app()
     except HubError as exc:
         sys.exit(fail(exc))
 
 
-def _register_subcommands() -> None:
+def _register_subcommands(argv: Sequence[str] | None = None) -> None:
+    """Every command group; of the plugin groups, only the one `argv` invokes (None: all of them)."""
     from core.cli import (  # noqa: F401 - they register commands
         lifecycle_cmd,
         quarantine_cmd,
-        sandbox_cmd,
-        scenario_cmd,
         tickets_cmd,
     )
+    from core.cli.plugins import add_plugin_groups
 
-    app.add_typer(sandbox_cmd.app, name="sandbox")
     app.add_typer(quarantine_cmd.app, name="quarantine")
+    add_plugin_groups(app, argv)
     try:
         from core.cli import mapping_cmd
     except ImportError:  # the mapping CLI ships with core.mapping

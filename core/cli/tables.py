@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from importlib.util import find_spec
 from typing import Any
 
 from rich.table import Table
 
 from core.connector.registry import ConnectorEntry
+
+
+def sandbox_state(cls: type | None) -> str:
+    """Whether the connector declares a sandbox and whether this installation has it (a
+    production image has none); found without importing the sandbox itself."""
+    target = getattr(cls, "sandbox", None)
+    if not target:
+        return "-"
+    try:
+        return "yes" if find_spec(target.partition(":")[0]) is not None else "not installed"
+    except ImportError:
+        return "not installed"
 
 
 def connectors_table(entries: list[ConnectorEntry], kind_of: Callable[[type | None], str]) -> Table:
@@ -20,7 +33,7 @@ def connectors_table(entries: list[ConnectorEntry], kind_of: Callable[[type | No
             e.name,
             kind_of(e.cls),
             getattr(e.cls, "title", "-"),
-            "yes" if getattr(e.cls, "sandbox", None) else "-",
+            sandbox_state(e.cls),
             note,
         )
     if not entries:

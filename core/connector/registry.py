@@ -5,15 +5,16 @@ A third-party package adds a connector by declaring, in its own pyproject:
     [project.entry-points."itsm_hub.connectors"]
     mysystem = "mypackage.connector:MySystemConnector"
 
-A connector that fails to import is listed with its error instead of breaking the hub.
+Looking one connector up imports that connector only: an Airflow task syncing Workday never
+pays for boto3, the Azure SDKs, msal or simple-salesforce. Listing them all (`hub connectors`)
+imports every one, and a connector that fails to import is listed with its error instead of
+breaking the hub.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
-from importlib.metadata import entry_points
-from typing import Any
+from importlib.metadata import EntryPoint, entry_points
 
 from core.connector.contracts import Connector
 from core.errors import ConfigError
@@ -29,32 +30,35 @@ class ConnectorEntry:
     error: str | None
 
 
+def installed_names() -> list[str]:
+    """Every registered connector type, without importing any of them."""
+    return sorted({ep.name for ep in entry_points(group=GROUP)})
+
+
 def discover() -> list[ConnectorEntry]:
     """Every registered connector, loaded; import failures are reported, not raised."""
-    entries = []
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-        try:
-            cls = ep.load()
-            entries.append(ConnectorEntry(ep.name, ep.value, cls, None))
-        except Exception as exc:
-            entries.append(ConnectorEntry(ep.name, ep.value, None, f"{type(exc).__name__}: {exc}"))
-    return entries
+    return [_load(ep) for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name)]
 
 
 def connector_class(type_name: str) -> type[Connector]:
-    """The connector class registered as `type_name`; ConfigError lists the known ones."""
-    found = {e.name: e for e in discover()}
-    entry = found.get(type_name)
-    if entry is None:
+    """The connector class registered as `type_name` (only its entry point is imported);
+    ConfigError lists the known types when it is not registered."""
+    found = entry_points(group=GROUP, name=type_name)
+    if not found:
         raise ConfigError(
-            f"unknown connector type {type_name!r}", hint=f"installed: {', '.join(sorted(found))}"
+            f"unknown connector type {type_name!r}", hint=f"installed: {', '.join(installed_names())}"
         )
+    entry = _load(next(iter(found)))
     if entry.cls is None:
         raise ConfigError(f"connector {type_name!r} failed to load: {entry.error}")
     return entry.cls
 
 
-def load_object(target: str) -> Any:
-    """Import `module:attribute` (used for sandboxes declared by connectors)."""
-    module, _, attr = target.partition(":")
-    return getattr(import_module(module), attr)
+def _load(ep: EntryPoint) -> ConnectorEntry:
+    try:
+        cls = ep.load()
+    except Exception as exc:
+        return ConnectorEntry(ep.name, ep.value, None, f"{type(exc).__name__}: {exc}")
+    if not (isinstance(cls, type) and issubclass(cls, Connector)):
+        return ConnectorEntry(ep.name, ep.value, None, f"{ep.value} is not a Connector class")
+    return ConnectorEntry(ep.name, ep.value, cls, None)

@@ -33,7 +33,7 @@ def main() -> int:
     hub_yaml = args.workdir / "hub.yaml"
     hub_yaml.write_text("instances: []\n")  # replaced once the sandboxes know their ports
 
-    from core.airflow.local import prepare
+    from core.demo.local_airflow import prepare
 
     console.print("[bold]1/5[/] preparing Airflow (embedded SQLite metadata database)...")
     prepare(args.workdir / "airflow", hub_yaml)

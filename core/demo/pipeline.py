@@ -6,8 +6,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from core.airflow.local import run_dag
 from core.config.hub_config import load_hub_config
+from core.demo.local_airflow import run_dag
 from core.demo.story import hr_changes
 from core.demo.summary import print_summary
 from core.hub import Hub

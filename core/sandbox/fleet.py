@@ -7,19 +7,31 @@ run the same organisation: one seed, one CA, one clock.
 from __future__ import annotations
 
 import logging
+import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from core.connector.contracts import SourceConnector
-from core.connector.registry import discover, load_object
+from core.connector.contracts import Connector, SourceConnector
+from core.connector.registry import discover
 from core.connector.sink import Notifier, TicketSink
 from core.sandbox.base import Sandbox
 from core.sandbox.ca import SandboxCA
 
 log = logging.getLogger("hub.sandbox")
+
+
+def sandbox_class(connector: type[Connector]) -> type[Sandbox]:
+    """The sandbox a connector declares (`sandbox = "module:Class"`), imported only here: a
+    connector names its fake as text so production code never imports it."""
+    if not connector.sandbox:
+        raise LookupError(f"{connector.__name__} declares no sandbox")
+    found = pkgutil.resolve_name(connector.sandbox)
+    if not (isinstance(found, type) and issubclass(found, Sandbox)):
+        raise TypeError(f"{connector.sandbox} is not a Sandbox class")
+    return found
 
 
 @dataclass
@@ -42,7 +54,7 @@ class SandboxFleet:
             if self.only is not None and entry.name not in self.only:
                 continue
             try:
-                sandbox_cls = load_object(cls.sandbox)
+                sandbox_cls = sandbox_class(cls)
                 sandbox = sandbox_cls(
                     seed=self.seed, scale=self.scale, ca=ca, workdir=self.workdir / entry.name
                 )

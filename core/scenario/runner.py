@@ -17,6 +17,7 @@ from core.config.hub_config import HubConfig
 from core.errors import HubError
 from core.hub import Hub
 from core.pipeline import run_all, run_lifecycle
+from core.sandbox import fake_clock
 from core.sandbox.fleet import SandboxFleet
 from core.scenario.expect import check
 from core.scenario.spec import Scenario, Step, load_scenario, parse_duration
@@ -93,7 +94,7 @@ class _Run:
 
     def step(self, step: Step) -> None:
         if step.kind not in ("advance", "expect"):
-            clock.advance(STEP_DURATION)  # real steps take time; windows must see each change
+            fake_clock.advance(STEP_DURATION)  # real steps take time; windows must see each change
         handler = getattr(self, f"do_{step.kind}", None)
         if handler is None:
             self.sandbox_op(step)
@@ -136,9 +137,9 @@ class _Run:
         if "to" in step.args:
             target = step.args["to"]
             day = target if isinstance(target, date) else date.fromisoformat(str(target))
-            clock.set_now(datetime(day.year, day.month, day.day, START_HOUR_UTC, tzinfo=UTC))
+            fake_clock.set_now(datetime(day.year, day.month, day.day, START_HOUR_UTC, tzinfo=UTC))
         else:
-            clock.advance(parse_duration(step.args["value"], f"{self.scenario.path} {step.where}"))
+            fake_clock.advance(parse_duration(step.args["value"], f"{self.scenario.path} {step.where}"))
         self.echo(f"  advance: now {clock.now().isoformat(timespec='minutes')}")
 
     def do_approve(self, step: Step) -> None:
@@ -184,7 +185,7 @@ def _sync_line(outcome: dict[str, Any]) -> str:
 def run_scenario(scenario: Scenario, *, store_url: str | None = None, echo: Echo = print) -> ScenarioResult:
     """Run one scenario; the clock is restored and every sandbox stopped afterwards."""
     echo(f"[bold]{scenario.name}[/] ({scenario.path})")
-    clock.set_now(
+    fake_clock.set_now(
         datetime(scenario.start.year, scenario.start.month, scenario.start.day, START_HOUR_UTC, tzinfo=UTC)
     )
     try:
@@ -204,7 +205,7 @@ def run_scenario(scenario: Scenario, *, store_url: str | None = None, echo: Echo
                         break
                     run.result.steps += 1
     finally:
-        clock.set_now(None)
+        fake_clock.set_now(None)
     result = run.result
     result.passed = not result.failures
     echo(f"  {'[green]passed[/]' if result.passed else '[red]FAILED[/]'}")

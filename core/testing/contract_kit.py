@@ -31,10 +31,11 @@ from core.connector.contracts import (
     SourceConnector,
     Stream,
 )
-from core.connector.registry import discover, load_object
+from core.connector.registry import discover
 from core.sandbox.base import Sandbox
 from core.sandbox.ca import SandboxCA
 from core.sandbox.faults import Throttle
+from core.sandbox.fleet import sandbox_class
 from core.secrets import Secret
 from core.testing.reading import collect
 
@@ -63,7 +64,7 @@ def source_connectors_with_sandbox() -> list[tuple[str, type[SourceConnector]]]:
 
 
 def start_sandbox(cls: type[SourceConnector], ca: SandboxCA, workdir: Path) -> Sandbox:
-    sandbox_cls = load_object(cls.sandbox or "")
+    sandbox_cls = sandbox_class(cls)
     sandbox: Sandbox = sandbox_cls(
         seed=7, scale=int(getattr(sandbox_cls, "contract_scale", 30)), ca=ca, workdir=workdir
     )

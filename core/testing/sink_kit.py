@@ -39,13 +39,14 @@ import sqlalchemy as sa
 
 from core import clock
 from core.config.hub_config import HubConfig
-from core.connector.registry import discover, load_object
+from core.connector.registry import discover
 from core.connector.sink import TaskPayload, TicketPayload, TicketSink
 from core.errors import AuthError, TransientError
 from core.hub import Hub
 from core.sandbox.base import Sandbox
 from core.sandbox.ca import SandboxCA
 from core.sandbox.faults import ServerError, Throttle
+from core.sandbox.fleet import sandbox_class
 from core.secrets import Secret
 from core.store.engine import open_store
 from core.store.schema import outbox, tickets
@@ -83,7 +84,7 @@ def sinks_with_sandbox() -> list[tuple[str, type[TicketSink]]]:
 
 
 def start_sandbox(cls: type[TicketSink], ca: SandboxCA, workdir: Path) -> Sandbox:
-    sandbox_cls = load_object(cls.sandbox or "")
+    sandbox_cls = sandbox_class(cls)
     sandbox: Sandbox = sandbox_cls(
         seed=7, scale=int(getattr(sandbox_cls, "contract_scale", 30)), ca=ca, workdir=workdir
     )

@@ -88,8 +88,8 @@ def test_sync_and_lifecycle_dags_run_end_to_end_and_open_tickets(
     hub_yaml: Path, airflow_metadata_db: str
 ) -> None:
     from core.airflow.factory import build_dags, ensure_pools
-    from core.airflow.local import run_dag
     from core.config.hub_config import load_hub_config
+    from core.demo.local_airflow import run_dag
     from core.hub import Hub
     from core.tickets.query import list_tickets
 

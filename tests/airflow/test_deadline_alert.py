@@ -53,7 +53,7 @@ def sandboxes(sandbox_ca: SandboxCA, tmp_path: Path) -> Iterator[tuple[Any, Any]
 
 @pytest.fixture
 def airflow_env(tmp_path: Path, sandboxes: tuple[Any, Any]) -> dict[str, str]:
-    from core.airflow.local import airflow_environment
+    from core.demo.local_airflow import airflow_environment
 
     source, teams = sandboxes
     hub_yaml = tmp_path / "hub.yaml"
@@ -82,7 +82,7 @@ def airflow_env(tmp_path: Path, sandboxes: tuple[Any, Any]) -> dict[str, str]:
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
     }
     prepare = (
-        "from core.airflow.local import migrate_metadata; migrate_metadata(); "
+        "from core.demo.local_airflow import migrate_metadata; migrate_metadata(); "
         "from core.airflow.factory import ensure_pools; from core.config.hub_config import load_hub_config; "
         f"ensure_pools(load_hub_config({str(hub_yaml)!r}))"
     )
@@ -97,7 +97,7 @@ def airflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 def test_a_sync_run_past_its_deadline_notifies_the_operators(
     airflow_env: dict[str, str], sandboxes: tuple[Any, Any], tmp_path: Path
 ) -> None:
-    from core.airflow.up import wait_healthy
+    from core.demo.up import wait_healthy
 
     _, teams = sandboxes
     log = (tmp_path / "airflow.log").open("wb")

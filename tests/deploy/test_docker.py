@@ -13,8 +13,12 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.deploy.runtime_check import excluded_packages, ignore_rules, in_context
+from tests.packaging.layout import NON_PRODUCTION, is_non_production_path
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
+DOCKERFILE = (DOCKER / "Dockerfile").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +73,7 @@ def test_every_variable_the_compose_file_uses_is_documented_in_env_example() -> 
 
 
 def test_dockerfile_builds_on_airflow_3_3_and_installs_from_the_hashed_lock() -> None:
-    text = (DOCKER / "Dockerfile").read_text()
+    text = DOCKERFILE
     assert re.search(r"apache/airflow:3\.3\.\d+", text)
     assert "--require-hashes -r requirements.lock" in text
     locked = re.search(r"^apache-airflow==(\S+)", (ROOT / "requirements.lock").read_text(), re.M)
@@ -84,3 +88,54 @@ def test_the_deployment_hub_yaml_keeps_secrets_out_of_the_file() -> None:
     for line in text.splitlines():
         if re.search(r"(password|secret|token)\s*:", line, re.I):
             assert "{env:" in line or "{airflow_conn:" in line, line
+
+
+def test_the_image_installs_the_runtime_lock_only() -> None:
+    installs = re.findall(r"pip install [^\n]*", DOCKERFILE)
+    assert installs == [
+        "pip install --no-cache-dir --require-hashes -r requirements.lock",
+        "pip install --no-cache-dir --no-deps -e .",
+    ]
+    assert (
+        "requirements-dev.lock" not in DOCKERFILE
+        and "[dev]" not in DOCKERFILE
+        and "[sandbox]" not in DOCKERFILE
+    )
+
+
+def test_the_image_installs_microsofts_odbc_driver_for_munis_sql_the_documented_way() -> None:
+    """pyodbc (in requirements.lock) links against libodbc.so.2, which msodbcsql18 brings."""
+    assert re.search(r"^pyodbc==", (ROOT / "requirements.lock").read_text(), re.M)
+    assert "packages-microsoft-prod.deb" in DOCKERFILE and "dpkg -i" in DOCKERFILE
+    assert "ACCEPT_EULA=Y apt-get install -y --no-install-recommends msodbcsql18" in DOCKERFILE
+    root, airflow = DOCKERFILE.index("USER root"), DOCKERFILE.rindex("USER airflow")
+    assert (
+        root
+        < DOCKERFILE.index("install -y --no-install-recommends msodbcsql18")
+        < airflow
+        < DOCKERFILE.index("pip install")
+    )
+    assert "rm -rf /var/lib/apt/lists/*" in DOCKERFILE
+
+
+def test_the_build_context_leaves_out_every_fake_and_every_test() -> None:
+    rules = ignore_rules()
+    excluded = [pattern for reinclude, pattern in rules if not reinclude and not pattern.startswith("**")]
+    assert excluded == list(NON_PRODUCTION), (
+        "docker/Dockerfile.dockerignore and tests/packaging/layout.py differ"
+    )
+    for path in ("core/sandbox/fleet.py", "connectors/workday/sandbox/tenant.py", "core/demo/up.py", "tests/conftest.py",
+                 "requirements-dev.lock", ".venv/bin/python", "core/__pycache__/clock.cpython-311.pyc"):  # fmt: skip
+        assert not in_context(path, rules), path
+    shipped = [p for p in ROOT.glob("c*/**/*.py") if in_context(str(p.relative_to(ROOT)), rules)]
+    assert shipped and not [p for p in shipped if is_non_production_path(str(p.relative_to(ROOT)))]
+    assert "connectors.aws.sandbox" in excluded_packages(rules, ROOT)
+
+
+def test_everything_the_dockerfile_copies_is_in_the_build_context() -> None:
+    rules = ignore_rules()
+    for source in re.findall(r"^COPY\s+(?:--\S+\s+)*(\S+)", DOCKERFILE, re.M):
+        files = [source] if (ROOT / source).is_file() else [
+            str(p.relative_to(ROOT)) for p in (ROOT / source).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        ]  # fmt: skip
+        assert files and any(in_context(f, rules) for f in files), f"COPY {source}: excluded from the context"

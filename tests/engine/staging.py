@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from core import clock
 from core.config.hub_config import HubConfig
 from core.hub import Hub
+from core.sandbox import fake_clock
 from core.store.engine import open_store
 from core.store.records import RecordWriter, StagedRecord, content_hash
 from core.store.runs import start_run
@@ -65,4 +66,4 @@ def person(employee_id: str, **fields: Any) -> dict[str, Any]:
 
 
 def set_today(day: str) -> None:
-    clock.set_now(clock.datetime.fromisoformat(day + "T15:00:00+00:00"))
+    fake_clock.set_now(datetime.fromisoformat(day + "T15:00:00+00:00"))

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.azure.client import _hms_seconds
 from connectors.azure.sandbox import AzureSandbox
-from connectors.azure.sandbox_graph import _hms
+from connectors.azure.sandbox.graph import _hms
 from core.errors import TransientError
 from core.sandbox.ca import SandboxCA
 from core.sandbox.faults import ServerError, Throttle

@@ -11,9 +11,9 @@ import pytest
 
 from connectors.jira_sm.sandbox import JiraSandbox
 from connectors.jira_sm.sink import JiraServiceManagementSink
-from core import clock
 from core.connector.sink import TicketPayload
 from core.hub import Hub
+from core.sandbox import fake_clock
 from core.testing.sink_kit import SimulatedCrash, enqueue, hub_ticket, outbox_hub, sample_ticket, unique_key
 from core.tickets.outbox import deliver
 from core.tickets.status_sync import sync_status
@@ -32,7 +32,7 @@ def hub(sandbox: JiraSandbox, tmp_path: Path) -> Iterator[Hub]:
 def real_clock_after() -> Iterator[None]:
     """Tests that move the hub clock hand the system clock back to the next test."""
     yield
-    clock.set_now(None)
+    fake_clock.set_now(None)
 
 
 def crash(_key: str) -> None:
@@ -86,7 +86,7 @@ def test_a_redelivery_inside_the_search_lag_waits_instead_of_opening_a_second_re
     assert sandbox.admin("tickets_with_key", {"key": key}) == 1, "no second request inside the lag"
 
     time.sleep(1.1)  # Jira's index catches up
-    clock.advance(timedelta(seconds=61))  # and the sink's 60 s lag has passed for the hub
+    fake_clock.advance(timedelta(seconds=61))  # and the sink's 60 s lag has passed for the hub
     assert deliver(hub).delivered == 1
     assert sandbox.admin("tickets_with_key", {"key": key}) == 1
     assert hub_ticket(hub, key).external_id is not None, "found, not created again"

@@ -15,7 +15,7 @@ from connectors.munis.config import MunisConfig
 from connectors.munis.exports import ExportReader
 from connectors.munis.file_store import LocalDirectory
 from connectors.munis.layouts import JOB_CLASSES
-from connectors.munis.sandbox_exports import ExportJob
+from connectors.munis.sandbox.exports import ExportJob
 from core.connector.contracts import Stream
 from core.testing.reading import read
 

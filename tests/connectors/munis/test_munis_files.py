@@ -15,7 +15,7 @@ from connectors.munis.connector import MunisConnector
 from connectors.munis.exports import ExportReader, SchemaDriftError
 from connectors.munis.layouts import EMPLOYEES
 from connectors.munis.sandbox import MunisSandbox
-from connectors.munis.sandbox_exports import render
+from connectors.munis.sandbox.exports import render
 from core.testing.reading import read
 
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from connectors.munis.sandbox import MunisSandbox
-from connectors.munis.sandbox_data import build
+from connectors.munis.sandbox.data import build
 from core.sandbox.ca import SandboxCA
 from core.sandbox.org import roster
 

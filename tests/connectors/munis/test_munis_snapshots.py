@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.munis.sandbox import MunisSandbox
-from connectors.munis.sandbox_exports import render
+from connectors.munis.sandbox.exports import render
 from core.config.hub_config import HubConfig
 from core.hub import Hub
 from core.sandbox.ca import SandboxCA

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from connectors.munis.config import MunisConfig
 from connectors.munis.connector import MunisConnector
@@ -128,3 +129,39 @@ def test_an_unreachable_database_fails_check_cleanly(connect: Connect) -> None:
     ).check()
     assert not result.ok and result.details["kind"] == "transient"
     assert "unable to open database file" in result.message and "the next run retries" in result.message
+
+
+def test_the_connector_itself_has_no_sqlite_attachments(munis: MunisSandbox, connect: Connect) -> None:
+    """Without the sandbox's engine plugin in the URL, the reporting objects are not there: the
+    attachments are the sandbox's doing, never a path of the production client."""
+    bare = str(munis.database.main)
+    result = connect({**munis.sql_config(), "sql_url": f"sqlite:///{bare}"}).check()
+    assert not result.ok and result.details["kind"] == "config"
+    assert "ReportingServices." in result.message and "sql_objects" in result.message
+
+
+def test_the_old_sql_attach_setting_is_refused_by_name() -> None:
+    with pytest.raises(ValidationError) as refused:
+        MunisConfig.model_validate(
+            {"transport": "sql", "sql_url": "sqlite:///mu_live.db", "sql_attach": {"dbo": "/tmp/dbo.db"}}
+        )
+    assert "sql_attach" in str(refused.value) and "Extra inputs are not permitted" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "missing"),
+    [
+        ("mssql+pymssql://hub@munis/mu_live", "pymssql"),  # a driver this installation lacks
+        ("sqlite:////tmp/mu_live.db?plugin=no_such_plugin", "no_such_plugin"),  # a plugin nobody provides
+    ],
+)
+def test_a_driver_that_cannot_be_loaded_fails_check_saying_what_to_install(
+    connect: Connect, url: str, missing: str
+) -> None:
+    result = connect(
+        {"transport": "sql", "sql_url": url, "sql_password": "s3cret-pw", "munis_user": "munis"}
+    ).check()
+    assert not result.ok and result.details["kind"] == "config"
+    assert "database driver cannot be loaded" in result.message and missing in result.message
+    assert "munis-sql extra" in result.message and "ODBC Driver 18" in result.message
+    assert "s3cret-pw" not in result.message

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from connectors.office365.auth import first_line, token_claims
 from connectors.office365.client import graph_error
-from connectors.office365.sandbox_graph import decode_token, encode_token
+from connectors.office365.sandbox.graph import decode_token, encode_token
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

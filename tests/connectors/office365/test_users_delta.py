@@ -13,6 +13,7 @@ from connectors.office365.connector import Office365Connector
 from connectors.office365.sandbox import Office365Sandbox
 from connectors.office365.streams import USER_SELECT
 from core import clock
+from core.sandbox import fake_clock
 from core.sandbox.org import roster
 
 Connector = Callable[..., Office365Connector]
@@ -21,7 +22,7 @@ Connector = Callable[..., Office365Connector]
 @pytest.fixture
 def restore_clock() -> Iterator[None]:
     yield
-    clock.set_now(None)
+    fake_clock.set_now(None)
 
 
 def users_stream(make_connector: Connector):
@@ -175,7 +176,7 @@ def test_a_delta_token_older_than_seven_days_resyncs(
 ) -> None:
     _, users = users_stream(make_connector)
     state = read(users).state
-    clock.set_now(clock.now() + timedelta(days=8))
+    fake_clock.set_now(clock.now() + timedelta(days=8))
 
     with caplog.at_level(logging.WARNING, logger="hub.office365"):
         again = read(users, state)

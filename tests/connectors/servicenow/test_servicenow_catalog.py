@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from connectors.servicenow.config import ServiceNowConfig
 from connectors.servicenow.sandbox import ServiceNowSandbox
-from connectors.servicenow.sandbox_catalog import LIFECYCLE_ITEM
+from connectors.servicenow.sandbox.catalog import LIFECYCLE_ITEM
 from connectors.servicenow.sink import ServiceNowSink
 from core.errors import ConfigError, HubError
 from core.testing.sink_kit import sample_ticket, unique_key

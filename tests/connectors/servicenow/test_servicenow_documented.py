@@ -12,7 +12,7 @@ import requests
 
 from connectors.servicenow.config import ServiceNowConfig
 from connectors.servicenow.sandbox import ServiceNowSandbox
-from connectors.servicenow.sandbox_catalog import LIFECYCLE_ITEM
+from connectors.servicenow.sandbox.catalog import LIFECYCLE_ITEM
 from connectors.servicenow.sink import ServiceNowSink
 from core.errors import FatalError
 from core.sandbox.ca import SandboxCA

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from connectors.teamdynamix.sandbox import APP_ID, TeamDynamixSandbox
-from connectors.teamdynamix.sandbox_data import KEY_ATTRIBUTE, OTHER_APP_ATTRIBUTE, REQUESTOR_UID
+from connectors.teamdynamix.sandbox.data import KEY_ATTRIBUTE, OTHER_APP_ATTRIBUTE, REQUESTOR_UID
 from connectors.teamdynamix.sink import TeamDynamixSink
 from core.connector.sink import TicketPayload
 from core.errors import AuthError, ConfigError, TransientError

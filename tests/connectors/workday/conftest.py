@@ -11,8 +11,8 @@ import pytest
 from connectors.workday.config import WorkdayConfig
 from connectors.workday.connector import WorkdayConnector
 from connectors.workday.sandbox import WorkdaySandbox
-from core import clock
 from core.connector.contracts import Stream
+from core.sandbox import fake_clock
 from core.sandbox.ca import SandboxCA
 from core.testing.reading import Read
 from core.testing.reading import read as read_stream
@@ -24,9 +24,9 @@ START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 @pytest.fixture
 def now() -> Iterator[datetime]:
     """The hub clock pinned at START (sandbox entry moments and connector windows both read it)."""
-    clock.set_now(START)
+    fake_clock.set_now(START)
     yield START
-    clock.set_now(None)
+    fake_clock.set_now(None)
 
 
 @pytest.fixture
@@ -63,4 +63,4 @@ def read(stream: Stream, state: dict[str, Any] | None = None) -> Read:
 
 def later(**delta: float) -> datetime:
     """Move the pinned hub clock forward."""
-    return clock.advance(timedelta(**delta))
+    return fake_clock.advance(timedelta(**delta))

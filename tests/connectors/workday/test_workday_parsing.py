@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from connectors.workday.client import field_of
 from connectors.workday.parse import normalize_date, report_record
 from connectors.workday.sandbox import WorkdaySandbox
+from connectors.workday.sandbox.tenant_soap import parse_moment
 from connectors.workday.soap import moment
-from connectors.workday.tenant_soap import parse_moment
 from core.sandbox.ca import SandboxCA
 
 offsets = st.sampled_from(["", "Z", "-08:00", "-07:00", "+00:00", "+05:30", "-00:00"])

@@ -1,0 +1,248 @@
+"""Admin operations of the sandbox tenant: what an identity or endpoint administrator does in the
+Entra and Intune portals, for scenarios, tests, benchmarks and the demo.
+
+Users are referred to by object ID, UPN (any case) or employee ID; licences by skuId or
+skuPartNumber; devices by ID, serial number or device name. Every operation validates its
+arguments and raises ValueError with what to fix.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from connectors.office365.sandbox.tenant import Tenant
+from connectors.office365.sandbox.tenant_seed import device_json, stamp
+from core import clock
+from core.sandbox.org import EMAIL_DOMAIN, LOCATIONS, person_by_employee_id, roster
+
+AdminOp = Callable[[Tenant, dict[str, Any]], Any]
+
+
+def _arg(args: dict[str, Any], name: str) -> Any:
+    if args.get(name) in (None, ""):
+        raise ValueError(f"missing argument {name!r}")
+    return args[name]
+
+
+def create_user(tenant: Tenant, args: dict[str, Any], *, seed: int = 7, scale: int = 50) -> dict[str, Any]:
+    """New account; with `employee_id` of a roster person, names and department come from HR."""
+    fields: dict[str, Any] = {}
+    employee_id = args.get("employee_id")
+    if employee_id:
+        try:
+            person = person_by_employee_id(roster(seed, scale), str(employee_id))
+        except ValueError:
+            person = None
+        if person is not None:
+            fields = {
+                "userPrincipalName": person.email,
+                "mail": person.email,
+                "displayName": person.display_name,
+                "givenName": person.preferred_name or person.given_name,
+                "surname": person.family_name,
+                "department": person.department.name,
+                "jobTitle": person.title,
+                "officeLocation": LOCATIONS[person.location][0],
+            }
+    upn = args.get("user_principal_name") or fields.get("userPrincipalName")
+    if not upn:
+        raise ValueError("create_user needs user_principal_name (or employee_id of a roster person)")
+    if tenant.find_user_or_none(str(upn)) is not None:
+        raise ValueError(
+            f"another object with the same value for property userPrincipalName already exists: {upn}"
+        )
+    user = {
+        "id": str(uuid.uuid4()),
+        "userPrincipalName": upn,
+        "mail": args.get("mail", fields.get("mail", upn if str(upn).endswith(EMAIL_DOMAIN) else None)),
+        "displayName": args.get("display_name", fields.get("displayName", str(upn).split("@")[0])),
+        "givenName": args.get("given_name", fields.get("givenName")),
+        "surname": args.get("surname", fields.get("surname")),
+        "employeeId": employee_id,
+        "employeeType": args.get("employee_type", "Employee" if employee_id else None),
+        "accountEnabled": bool(args.get("account_enabled", True)),
+        "department": args.get("department", fields.get("department")),
+        "jobTitle": args.get("job_title", fields.get("jobTitle")),
+        "officeLocation": args.get("office_location", fields.get("officeLocation")),
+        "companyName": "Agency",
+        "onPremisesImmutableId": None,
+        "createdDateTime": stamp(clock.now()),
+        "assignedLicenses": [
+            {"disabledPlans": [], "skuId": tenant.sku_id(str(s))} for s in args.get("licences", [])
+        ],
+        "usageLocation": "US",
+        "userType": "Member",
+        "mobilePhone": None,
+        "businessPhones": [],
+        "signInActivity": None,
+    }
+    user_id = tenant.add_user(user)
+    return {"id": user_id, "userPrincipalName": upn}
+
+
+def update_user(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+    user_id = tenant.find_user(str(_arg(args, "user")))
+    changes = _arg(args, "changes")
+    if not isinstance(changes, dict):
+        raise ValueError("changes must be an object of Graph user properties, e.g. {jobTitle: Accountant}")
+    return {"id": user_id, "changed": tenant.update_user(user_id, changes)}
+
+
+def set_enabled(enabled: bool) -> AdminOp:
+    def op(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = tenant.find_user(str(_arg(args, "user")))
+        tenant.update_user(user_id, {"accountEnabled": enabled})
+        return {"id": user_id, "accountEnabled": enabled}
+
+    return op
+
+
+def delete_user(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+    """Soft delete (restorable for 30 days) unless `permanent: true`; a soft-deleted user can be
+    permanently deleted by ID."""
+    ref = str(_arg(args, "user"))
+    permanent = bool(args.get("permanent", False))
+    user_id = ref if tenant.user_state.get(ref) == "soft_deleted" else tenant.find_user(ref)
+    tenant.delete_user(user_id, permanent=permanent)
+    return {"id": user_id, "permanent": permanent}
+
+
+def restore_user(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+    user_id = str(_arg(args, "user"))
+    tenant.restore_user(user_id)
+    return {"id": user_id}
+
+
+def _licences(tenant: Tenant, args: dict[str, Any]) -> tuple[str, str, list[dict[str, Any]]]:
+    user_id = tenant.find_user(str(_arg(args, "user")))
+    sku_id = tenant.sku_id(str(_arg(args, "sku")))
+    current = [dict(lic) for lic in tenant.users[user_id].get("assignedLicenses") or []]
+    return user_id, sku_id, current
+
+
+def assign_licence(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+    user_id, sku_id, current = _licences(tenant, args)
+    sku = tenant.skus[sku_id]
+    if sku["capabilityStatus"] in ("Suspended", "LockedOut", "Deleted"):
+        raise ValueError(
+            f"subscription {sku['skuPartNumber']} is {sku['capabilityStatus']}; licences cannot be assigned"
+        )
+    if tenant.consumed_units()[sku_id] >= sku["prepaidUnits"]["enabled"] + sku["prepaidUnits"]["warning"]:
+        raise ValueError(
+            f"License assignment failed because no available licenses for {sku['skuPartNumber']}"
+        )
+    if all(lic["skuId"] != sku_id for lic in current):
+        current.append({"disabledPlans": [], "skuId": sku_id})
+        tenant.update_user(user_id, {"assignedLicenses": current})
+    return {"id": user_id, "assignedLicenses": [lic["skuId"] for lic in current]}
+
+
+def remove_licence(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+    user_id, sku_id, current = _licences(tenant, args)
+    kept = [lic for lic in current if lic["skuId"] != sku_id]
+    tenant.update_user(user_id, {"assignedLicenses": kept})
+    return {"id": user_id, "assignedLicenses": [lic["skuId"] for lic in kept]}
+
+
+def group_member(add: bool) -> AdminOp:
+    def op(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = tenant.find_user(str(_arg(args, "user")))
+        group = tenant.find_group(str(_arg(args, "group")))
+        (group.members.add if add else group.members.discard)(user_id)
+        return {"id": user_id, "group": group.displayName}
+
+    return op
+
+
+def sign_in(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+    user_id = tenant.find_user(str(_arg(args, "user")))
+    at = str(args.get("at") or stamp(clock.now()))
+    activity = {
+        "lastSignInDateTime": at,
+        "lastSignInRequestId": str(uuid.uuid4()),
+        "lastNonInteractiveSignInDateTime": at,
+        "lastNonInteractiveSignInRequestId": str(uuid.uuid4()),
+        "lastSuccessfulSignInDateTime": at,
+        "lastSuccessfulSignInRequestId": str(uuid.uuid4()),
+    }
+    tenant.update_user(user_id, {"signInActivity": activity})
+    return {"id": user_id, "lastSignInDateTime": at}
+
+
+def enroll_device(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+    """Enrol a company device for a user (Autopilot / Apple business enrolment)."""
+    user_id = tenant.find_user(str(_arg(args, "user")))
+    user = tenant.users[user_id]
+    os_name = str(args.get("operating_system", "Windows"))
+    now = clock.now()
+    device_id = str(uuid.uuid4())
+    tenant.devices[device_id] = device_json(
+        device_id,
+        name=str(args.get("device_name") or f"AGY-LT-{str(args.get('serial_number', ''))[-6:]}"),
+        user=user,
+        owner=str(args.get("owner", "company")),
+        os=(
+            os_name,
+            str(args.get("os_version", "10.0.22631.4037")),
+            str(args.get("enrollment", "windowsAzureADJoin")),
+        ),
+        maker=str(args.get("manufacturer", "Dell Inc.")),
+        model=str(args.get("model", "Latitude 5450")),
+        serial=str(args.get("serial_number", "")),
+        compliance=str(args.get("compliance", "inGracePeriod")),
+        enrolled=now,
+        synced=now,
+        azure_ad_device_id=str(uuid.uuid4()),
+        imei="",
+    )
+    return {"id": device_id}
+
+
+def update_device(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+    device_id = tenant.find_device(str(_arg(args, "device")))
+    changes = dict(args.get("changes") or {})
+    unknown = set(changes) - set(tenant.devices[device_id])
+    if unknown:
+        raise ValueError(f"unknown managedDevice properties {sorted(unknown)}")
+    tenant.devices[device_id].update(changes)
+    if args.get("sync", True):
+        tenant.devices[device_id]["lastSyncDateTime"] = stamp(clock.now())
+    return {"id": device_id}
+
+
+def remove_device(action: str) -> AdminOp:
+    """Retire (company data removed) or wipe (factory reset): the device leaves Intune."""
+
+    def op(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+        device_id = tenant.find_device(str(_arg(args, "device")))
+        device = tenant.devices.pop(device_id)
+        return {"id": device_id, "serialNumber": device.get("serialNumber"), "action": action}
+
+    return op
+
+
+def expire_delta_tokens(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+    """Every outstanding delta and skip token now answers 410 resyncRequired."""
+    tenant.generation += 1
+    return {"generation": tenant.generation}
+
+
+OPS: dict[str, AdminOp] = {
+    "update_user": update_user,
+    "disable_user": set_enabled(False),
+    "enable_user": set_enabled(True),
+    "delete_user": delete_user,
+    "restore_user": restore_user,
+    "assign_licence": assign_licence,
+    "remove_licence": remove_licence,
+    "add_group_member": group_member(True),
+    "remove_group_member": group_member(False),
+    "sign_in": sign_in,
+    "enroll_device": enroll_device,
+    "update_device": update_device,
+    "retire_device": remove_device("retire"),
+    "wipe_device": remove_device("wipe"),
+    "expire_delta_tokens": expire_delta_tokens,
+}
