@@ -15,12 +15,32 @@ from core.store.snapshots import finish_snapshot
 
 
 def find_hold(store: Store, ident: str) -> dict[str, Any]:
-    """A held hold by its id or by the id of the sync run it holds."""
+    """A held hold by its id or by the id of the sync run it holds.
+
+    A hold that is no longer held is refused with what happened to it (superseded by a later
+    listing, already approved or applied), never silently re-applied."""
     with store.engine.connect() as conn:
-        for row in conn.execute(sa.select(holds).where(holds.c.state == "held")):
-            if row.id == ident or (row.details or {}).get("run_id") == ident:
-                return dict(row._mapping)
-    raise ConfigError(f"nothing is held under {ident!r}", hint="`hub status` lists held runs with their ids")
+        rows = conn.execute(sa.select(holds).order_by(holds.c.created_at.desc())).all()
+    matching = [dict(r._mapping) for r in rows if r.id == ident or (r.details or {}).get("run_id") == ident]
+    for hold in matching:
+        if hold["state"] == "held":
+            return hold
+    if matching:
+        raise ConfigError(_not_held(matching[0]), hint="`hub approve --list` shows what is still held")
+    raise ConfigError(
+        f"nothing is held under {ident!r}", hint="`hub approve --list` lists held runs with their ids"
+    )
+
+
+def _not_held(hold: dict[str, Any]) -> str:
+    when = f" at {hold['decided_at']:%Y-%m-%d %H:%M} UTC" if hold["decided_at"] else ""
+    by = hold["decided_by"] or "an earlier decision"
+    if hold["state"] == "superseded":
+        return (
+            f"hold {hold['id']} of {hold['scope']} was superseded by {by}{when}: a later complete "
+            "listing of the same stream replaced the one it held, so there is nothing to approve"
+        )
+    return f"hold {hold['id']} of {hold['scope']} was already {hold['state']} by {by}{when}"
 
 
 def approve(store: Store, config: HubConfig, ident: str, *, by: str = "operator") -> dict[str, Any]:

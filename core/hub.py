@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from core.config.hub_config import HubConfig, format_validation_error, load_hub_config
+from core.config.hub_config import HubConfig, load_hub_config
+from core.config.problems import format_validation_error, problem
+from core.config.yaml_lines import line_of
 from core.connector.contracts import Connector
 from core.connector.registry import connector_class
 from core.errors import ConfigError
+from core.secrets import label_secrets
 from core.store.engine import Store, open_store
 
 if TYPE_CHECKING:
@@ -52,20 +55,45 @@ class Hub:
     def connector(self, name: str) -> Connector:
         """The connector of instance `name`, with its config validated (errors name the line)."""
         if name not in self._connectors:
-            instance = self.config.instance(name)
-            cls = connector_class(instance.type)
-            try:
-                config = cls.config_model.model_validate(instance.config)
-            except ValidationError as exc:
-                lines: dict[Any, int] = self.config.__dict__.get("_lines", {})
-                index = self.config.instances.index(instance)
-                raise ConfigError(
-                    format_validation_error(
-                        exc, self.config.source_file, lines, ("instances", index, "config")
-                    )
-                ) from None
+            cls, config = self._connector_config(name)
             self._connectors[name] = cls(config, instance=name)
         return self._connectors[name]
+
+    def validate(self, names: list[str]) -> None:
+        """Validate the connector configs of these instances before any stage runs; one
+        ConfigError lists every problem (file:line each)."""
+        problems = []
+        for name in names:
+            try:
+                self._connector_config(name)
+            except ConfigError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise ConfigError("\n".join(problems))
+
+    def _connector_config(self, name: str) -> tuple[type[Connector], Any]:
+        instance = self.config.instance(name)
+        index = self.config.instances.index(instance)
+        lines: dict[Any, int] = self.config.__dict__.get("_lines", {})
+        try:
+            cls = connector_class(instance.type)
+        except ConfigError as exc:
+            where = problem(self.config.source_file, lines, ("instances", index, "type"), exc.message)
+            raise ConfigError(where, hint=exc.hint) from None
+        try:
+            config = cls.config_model.model_validate(instance.config)
+        except ValidationError as exc:
+            prefix = ("instances", index, "config")
+            text = format_validation_error(exc, self.config.source_file, lines, prefix, cls.config_model)
+            raise ConfigError(text) from None
+        filename = self.config.source_file
+
+        def owner(field: tuple[str, ...]) -> str:
+            line = line_of(lines, ("instances", index, "config", *field)) or "?"
+            return f"instance {name}, field {'.'.join(field)} ({filename}:{line})"
+
+        label_secrets(config, owner)
+        return cls, config
 
     def close(self) -> None:
         for connector in self._connectors.values():

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -23,11 +25,47 @@ from core.errors import ConfigError
 
 MASK = "**********"
 
+#: every secret value this process has revealed (and runtime credentials such as access tokens
+#: registered with `remember_secret`): the log redaction filter masks them wherever they appear
+_revealed: set[str] = set()
+_revealed_lock = threading.Lock()
+
+
+_listeners: list[Callable[[str], None]] = []
+
+
+def remember_secret(value: str | None) -> None:
+    """Mask `value` in every log line from now on (too short a value would mask ordinary words)."""
+    if value and len(value) >= 6:
+        with _revealed_lock:
+            new = value not in _revealed
+            _revealed.add(value)
+            listeners = list(_listeners)
+        for listener in listeners if new else ():
+            listener(value)
+
+
+def on_reveal(listener: Callable[[str], None]) -> None:
+    """Tell `listener` every secret revealed so far and from now on (Airflow's log masker)."""
+    with _revealed_lock:
+        if listener in _listeners:
+            return
+        _listeners.append(listener)
+        known = list(_revealed)
+    for value in known:
+        listener(value)
+
+
+def revealed_values() -> tuple[str, ...]:
+    """Longest first, so a secret containing another is masked whole."""
+    with _revealed_lock:
+        return tuple(sorted(_revealed, key=len, reverse=True))
+
 
 class Secret:
     """A secret config value: `str()`/`repr()` are masked; `reveal()` resolves it when needed."""
 
-    __slots__ = ("_airflow_conn", "_env", "_field", "_literal")
+    __slots__ = ("_airflow_conn", "_env", "_field", "_literal", "owner")
 
     def __init__(
         self,
@@ -43,6 +81,8 @@ class Secret:
         self._env = env
         self._airflow_conn = airflow_conn
         self._field = field
+        #: who needs it, for messages: `instance munis, field sftp_password (hub.yaml:14)`
+        self.owner: str | None = None
 
     @property
     def reference(self) -> dict[str, str] | None:
@@ -55,16 +95,28 @@ class Secret:
 
     def reveal(self) -> str:
         """The secret value. Raises ConfigError naming the reference (never a value) if unresolvable."""
+        value = self._resolve()
+        remember_secret(value)
+        return value
+
+    def _resolve(self) -> str:
         if self._literal is not None:
             return self._literal
         if self._env is not None:
             value = os.environ.get(self._env)
             if value is None:
                 raise ConfigError(
-                    f"environment variable {self._env} is not set", hint="export it or change the reference"
+                    f"{self._needed_by()}environment variable {self._env} is not set",
+                    hint="export it in the environment the hub runs in, or change the reference in hub.yaml",
                 )
             return value
-        return _from_airflow_connection(self._airflow_conn or "", self._field)
+        try:
+            return _from_airflow_connection(self._airflow_conn or "", self._field)
+        except ConfigError as exc:
+            raise ConfigError(f"{self._needed_by()}{exc.message}", hint=exc.hint) from None
+
+    def _needed_by(self) -> str:
+        return f"{self.owner} needs a secret, but " if self.owner else ""
 
     def __repr__(self) -> str:
         ref = self.reference
@@ -170,3 +222,16 @@ def secret_values(obj: Any) -> list[str]:
 
     visit(obj)
     return [v for v in found if v]
+
+
+def label_secrets(obj: Any, owner: Callable[[tuple[str, ...]], str], path: tuple[str, ...] = ()) -> None:
+    """Name, on every Secret inside a config model, who needs it: `owner(field path)` says it,
+    e.g. `instance munis, field sftp_password (hub.yaml:14)`."""
+    if not (hasattr(obj, "__dict__") and hasattr(obj, "model_fields")):
+        return
+    for name in type(obj).model_fields:
+        value = getattr(obj, name)
+        if isinstance(value, Secret):
+            value.owner = owner((*path, name))
+        else:
+            label_secrets(value, owner, (*path, name))

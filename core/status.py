@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.store.engine import Store
-from core.store.runs import last_runs
+from core.store.runs import last_runs, reconcile_runs
 from core.store.schema import (
     ENTITY_TABLES,
     holds,
@@ -101,6 +101,7 @@ def hub_status(store: Store) -> dict[str, Any]:
     """The document `hub status --json` prints (extended by lifecycle deadline reporting)."""
     from core.lifecycle.deadlines import deadline_report
 
+    reconcile_runs(store)  # a run whose process is gone shows as abandoned, not running forever
     return {
         "streams": stream_status(store),
         "entities": entity_counts(store),

@@ -19,11 +19,11 @@ TaskState = Literal["open", "closed", "cancelled"]
 Priority = Literal["normal", "urgent"]
 OutboxAction = Literal["create", "update", "cancel"]
 OutboxState = Literal["pending", "delivered", "failed"]
-RunStatus = Literal["running", "succeeded", "failed", "held", "partial"]
+RunStatus = Literal["running", "succeeded", "failed", "held", "partial", "abandoned"]
 ReadMode = Literal["incremental", "full_snapshot", "delta"]
 ErrorKind = Literal["config", "auth", "transient", "record", "fatal"]
 HoldKind = Literal["mass_change", "ticket_storm"]
-HoldState = Literal["held", "approved", "rejected", "applied"]
+HoldState = Literal["held", "approved", "rejected", "applied", "superseded"]
 FindingKind = Literal[
     "orphan_account",
     "enabled_after_termination",

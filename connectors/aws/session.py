@@ -19,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.paginate import PageIterator, TokenEncoder
 
+from connectors.aws.bodies import BodyCheck
 from connectors.aws.config import AwsConfig
 from connectors.aws.errors import EXPIRED_CODES, error_code, translate
 from core.errors import HubError
@@ -122,6 +123,8 @@ class AwsSessions:
                 **credentials,
             )
         client.meta.events.register("before-send", self.calls.handler(service))
+        attempts = int(self.config.max_retries) + 1
+        BodyCheck(service, region, attempts).register(client.meta.events)  # an HTML page is no answer
         return client
 
     @property

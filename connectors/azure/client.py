@@ -15,6 +15,7 @@ to the host waits for the advertised reset instead of collecting 429s.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -43,6 +44,7 @@ from connectors.azure.credentials import (
     transport_options,
 )
 from core.errors import AuthError, ConfigError, FatalError, HubError, TransientError
+from core.http.body import unexpected_body
 from core.http.budget import gate_for
 from core.http.retry import parse_retry_after
 
@@ -57,6 +59,8 @@ GRAPH_QUERY = (
 )
 #: ARM's read bucket refills 25 tokens a second; below LOW_READS left, wait for the refill
 LOW_READS = 10
+#: methods azure-core may retry for these read-only clients (Resource Graph queries are POSTs)
+READ_METHODS = frozenset({"HEAD", "GET", "POST", "OPTIONS"})
 READ_REFILL_PER_SECOND = 25.0
 READER_HINT = (
     "assign the built-in Reader role to the service principal at the management group or "
@@ -100,6 +104,7 @@ class AzureClient:
         self._gate.acquire()
 
     def _after_response(self, response: PipelineResponse[Any, Any]) -> None:
+        _check_body(response)
         headers = response.http_response.headers
         remaining = headers.get("x-ms-user-quota-remaining")
         if remaining is not None and int(remaining) <= 0:
@@ -155,7 +160,8 @@ class AzureClient:
                         top=self.config.page_size, skip_token=skip_token, result_format="objectArray"
                     ),
                 )
-                response = self.graph_client.resources(query)
+                # the query is a read sent as POST: let azure-core retry it like a GET
+                response = self.graph_client.resources(query, retry_on_methods=READ_METHODS)
                 yield cast(list[dict[str, Any]], response.data or [])
                 skip_token = response.skip_token
                 if not skip_token:
@@ -166,6 +172,32 @@ class AzureClient:
     def close(self) -> None:
         self._transport.close()
         self.credential.close()
+
+
+class UnexpectedAzureBody(ServiceResponseError):
+    """A success answer that is not ARM's JSON (an HTML page, a cut-off body). A
+    ServiceResponseError, so azure-core's retry policy retries it like a dropped connection."""
+
+
+def _check_body(response: PipelineResponse[Any, Any]) -> None:
+    """Raise UnexpectedAzureBody for a 2xx answer whose body does not decode as JSON."""
+    http = response.http_response
+    if not 200 <= http.status_code < 300 or response.http_request.method == "HEAD":
+        return
+    body = http.body()
+    if not body:
+        return
+    try:
+        json.loads(body)
+    except ValueError:
+        error = unexpected_body(
+            status=http.status_code,
+            content_type=http.headers.get("Content-Type"),
+            body=body,
+            expected="JSON",
+            where=urlsplit(response.http_request.url).path,
+        )
+        raise UnexpectedAzureBody(error.message) from None
 
 
 def plain(value: Any) -> Any:
@@ -214,6 +246,11 @@ def translated(action: str, config: AzureConfig) -> Iterator[None]:
         ) from None
     except HttpResponseError as exc:
         raise _from_status(action, exc) from None
+    except UnexpectedAzureBody as exc:
+        raise TransientError(
+            f"Azure answered while {action} with a body that is not ARM's JSON: {exc.message}",
+            hint="retried like an outage; if it persists, a proxy or firewall may be answering for ARM",
+        ) from None
     except (ServiceRequestError, ServiceResponseError) as exc:
         raise TransientError(
             f"Azure could not be reached while {action}: {_first_line(exc)}",

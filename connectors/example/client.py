@@ -10,6 +10,7 @@ from requests.auth import AuthBase
 
 from connectors.example.config import ExampleConfig
 from core.http import CursorTokenPaginator, HttpClient, RetryPolicy
+from core.secrets import remember_secret
 
 
 class ClientCredentialsAuth(AuthBase):
@@ -37,6 +38,7 @@ class ClientCredentialsAuth(AuthBase):
             },
         )
         self._token = str(body["access_token"])
+        remember_secret(self._token)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if self._token is None:

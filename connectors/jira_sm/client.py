@@ -14,6 +14,7 @@ from requests.auth import HTTPBasicAuth
 from connectors.jira_sm.config import JiraServiceManagementConfig
 from core.errors import FatalError
 from core.http import HttpClient, RetryPolicy
+from core.http.body import json_of
 
 
 def to_adf(text: str) -> dict[str, Any]:
@@ -75,7 +76,7 @@ class JiraClient:
                 f"jira_sm: issue {issue_id} not found",
                 hint="it was deleted or moved out of reach of the integration user's permissions",
             )
-        issue: dict[str, Any] = response.json()
+        issue: dict[str, Any] = json_of(response, require=("fields",), secrets=self.http.secrets)
         return issue
 
     def edit(self, issue_id: str, fields: dict[str, Any]) -> None:

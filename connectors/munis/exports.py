@@ -227,24 +227,30 @@ class ExportReader:
                 line = reader.line_num
                 replay = consumed <= skip  # read before a resume: already staged or rejected
                 record = self._record(row, header, layout)
+                position = f"{file.name} line {line}"
                 if isinstance(record, str):  # a ragged row: why it cannot be read
                     report.skipped.append((line, record))
                     if not replay:
-                        reason = f"{file.name} line {line}: {record}; the row was not loaded"
-                        cells = {"file": file.name, "line": line, "cells": row}
-                        yield RecordRejected(cells, reason, key=_probable_key(row, header, layout))
+                        reason = f"{position}: {record}; the row was not loaded"
+                        key = _probable_key(row, header, layout)
+                        yield RecordRejected({"cells": row}, reason, key=key, position=position)
                     continue
                 if record is None:
                     continue
                 key = record.get(layout.key)
-                if key is not None and key in seen:
+                if key is None:  # the row cannot be told apart from any other by its key
+                    report.skipped.append((line, f"{layout.key} is empty"))
+                    if not replay:
+                        reason = f"{position}: {layout.key} is empty; the row was not loaded"
+                        yield RecordRejected(record, reason, field=layout.key, position=position)
+                    continue
+                if key in seen:
                     report.duplicates.append((key, seen[key], line))
                     if not replay:
                         reason = f"{file.name} line {line}: {layout.key} {key} repeats line {seen[key]}; the first row was loaded"
                         yield RecordRejected(record, reason, field=layout.key, key=key)
                     continue
-                if key is not None:
-                    seen[key] = line
+                seen[key] = line
                 if replay:
                     continue
                 report.rows += 1

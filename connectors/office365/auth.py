@@ -27,6 +27,7 @@ from requests.auth import AuthBase
 from connectors.office365.config import Office365Config
 from core.errors import AuthError, ConfigError, TransientError
 from core.http.redaction import redact_text
+from core.secrets import remember_secret
 
 log = logging.getLogger("hub.office365")
 
@@ -145,6 +146,7 @@ class GraphAuth(AuthBase):
                 hint="client_certificate must be the PEM RSA private key of the certificate uploaded to the app",
             ) from None
         if result and "access_token" in result:
+            remember_secret(str(result["access_token"]))
             return str(result["access_token"])
         raise self._error(result or {})
 

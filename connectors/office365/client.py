@@ -16,6 +16,7 @@ from connectors.office365.auth import GraphAuth
 from connectors.office365.config import Office365Config
 from core.errors import TransientError
 from core.http import HttpClient, NextLinkPaginator, RetryPolicy, parse_retry_after
+from core.http.body import json_of
 from core.http.client import HttpStatusError
 
 log = logging.getLogger("hub.office365")
@@ -70,8 +71,8 @@ class GraphClient:
     def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         """Each page (`value` + `@odata.nextLink`) of a collection until the last one."""
         paginator = NextLinkPaginator("@odata.nextLink")
-        for response in self.http.paginate(paginator, path, params=params):
-            yield response.json()
+        for response in self.http.paginate(paginator, path, params=params, require=("value",)):
+            yield json_of(response)
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.http.get_json(path, params=params)
@@ -79,13 +80,15 @@ class GraphClient:
     # -- delta rounds -----------------------------------------------------------------------
     def delta_page(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """One page of a delta round; raises DeltaExpired when Graph asks for a full resync."""
-        response = self.http.request("GET", url, params=params, accept_statuses=(400, 404, 410))
+        response = self.http.request_decoded(
+            "GET", url, params=params, accept_statuses=(400, 404, 410), require=("value",)
+        )
         if response.status_code < 400:
-            body: dict[str, Any] = response.json()
+            body: dict[str, Any] = json_of(response)
             return body
         try:
             code, _ = graph_error(response.json())
-        except ValueError:
+        except ValueError:  # an error page that is not Graph's JSON: judged by its status alone
             code = ""
         if response.status_code == 410 or code.lower() in RESYNC_CODES:
             raise DeltaExpired(response.status_code, code or "Gone")
@@ -119,7 +122,7 @@ class GraphClient:
 
     def _one_batch(self, chunk: dict[str, str]) -> Iterator[tuple[BatchAnswer, float | None]]:
         payload = {"requests": [{"id": i, "method": "GET", "url": url} for i, url in chunk.items()]}
-        body = self.http.request_json("POST", "$batch", json=payload)
+        body = self.http.request_json("POST", "$batch", json=payload, require=("responses",))
         seen = set()
         for item in body.get("responses", []):
             item_id = str(item.get("id"))

@@ -25,7 +25,9 @@ from connectors.salesforce.config import SalesforceConfig
 from connectors.salesforce.session import HubSession
 from core.errors import AuthError, ConfigError, FatalError, HubError, RecordError, TransientError
 from core.http import HttpClient, RetryPolicy
+from core.http.body import json_of
 from core.http.redaction import redact_text
+from core.secrets import remember_secret
 
 T = TypeVar("T")
 
@@ -90,6 +92,13 @@ class SalesforceClient:
             },
             accept_statuses=(400, 401),
         )
+        if response.status_code < 400:  # a success must be the token document, not a login page
+            json_of(
+                response,
+                require=("access_token",),
+                where="/services/oauth2/token",
+                secrets=self._token_http.secrets,
+            )
         body = _json(response)
         if response.status_code >= 400 or "access_token" not in body:
             error = body.get("error", response.status_code)
@@ -100,6 +109,7 @@ class SalesforceClient:
                 hint="check client_id/client_secret; in the External Client App enable the client "
                 "credentials flow and set its Run As user (README step 4)",
             )
+        remember_secret(str(body["access_token"]))
         self.instance_url = str(body.get("instance_url") or self.config.login_url).rstrip("/")
         self._sf = Salesforce(
             instance_url=self.instance_url,

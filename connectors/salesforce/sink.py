@@ -21,6 +21,7 @@ from connectors.salesforce.config import SalesforceConfig
 from core.connector.contracts import CheckResult
 from core.connector.sink import RemoteTicket, TicketPayload, TicketSink
 from core.errors import ConfigError, HubError
+from core.http.body import json_of
 from core.vocabulary import TicketState
 
 _STATUS_FIELDS = "Id,CaseNumber,Status,IsClosed"
@@ -69,7 +70,7 @@ class SalesforceSink(TicketSink):
             lambda case: case.upsert(path, fields, raw_response=True, headers=self._assign_headers(fields)),
             record=ticket["key"],
         )
-        body = response.json() if response.content else {}
+        body = json_of(response, where="upsert Case") if response.content else {}
         if body.get("created", response.status_code == 201):
             return self._remote({"Id": body["id"]}, state="open")
         # the key already had a Case (a crash after the remote create): report its real state

@@ -15,7 +15,8 @@ from requests.auth import AuthBase, HTTPBasicAuth
 from connectors.servicenow.config import ServiceNowConfig
 from core.errors import AuthError, ConfigError, FatalError
 from core.http import HttpClient, RetryPolicy
-from core.secrets import secret_values
+from core.http.body import json_of
+from core.secrets import remember_secret, secret_values
 
 
 class OAuthTokenAuth(AuthBase):
@@ -50,8 +51,11 @@ class OAuthTokenAuth(AuthBase):
                 hint="check client_id/client_secret in System OAuth > Application Registry "
                 "and the integration user's password",
             )
-        body = response.json()
+        body = json_of(
+            response, require=("access_token",), where="/oauth_token.do", secrets=self._http.secrets
+        )
         self._token = str(body["access_token"])
+        remember_secret(self._token)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if self._token is None:
@@ -94,7 +98,8 @@ class ServiceNowClient:
             "sysparm_limit": str(limit),
             "sysparm_exclude_reference_link": "true",
         }
-        result: list[dict[str, Any]] = self.http.get_json(f"/api/now/table/{table}", params=params)["result"]
+        path = f"/api/now/table/{table}"
+        result: list[dict[str, Any]] = self.http.get_json(path, params=params, require=("result",))["result"]
         return result
 
     def get(self, table: str, sys_id: str, fields: list[str]) -> dict[str, Any]:
@@ -107,19 +112,25 @@ class ServiceNowClient:
                 f"servicenow: {table} record {sys_id} not found",
                 hint="it was deleted, or an ACL hides it from the integration user",
             )
-        record: dict[str, Any] = response.json()["result"]
+        record: dict[str, Any] = json_of(response, require=("result",), secrets=self.http.secrets)["result"]
         return record
 
     def insert(self, table: str, values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
         params = {"sysparm_fields": ",".join(fields), "sysparm_exclude_reference_link": "true"}
-        body = self.http.request_json("POST", f"/api/now/table/{table}", params=params, json=values)
+        body = self.http.request_json(
+            "POST", f"/api/now/table/{table}", params=params, json=values, require=("result",)
+        )
         record: dict[str, Any] = body["result"]
         return record
 
     def patch(self, table: str, sys_id: str, values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
         params = {"sysparm_fields": ",".join(fields), "sysparm_exclude_reference_link": "true"}
         body = self.http.request_json(
-            "PATCH", f"/api/now/table/{table}/{quote(sys_id)}", params=params, json=values
+            "PATCH",
+            f"/api/now/table/{table}/{quote(sys_id)}",
+            params=params,
+            json=values,
+            require=("result",),
         )
         record: dict[str, Any] = body["result"]
         return record

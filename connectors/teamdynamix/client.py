@@ -21,6 +21,8 @@ from requests.auth import AuthBase
 from connectors.teamdynamix.config import TeamDynamixConfig
 from core.errors import AuthError, FatalError, TransientError
 from core.http import HttpClient, RetryPolicy, parse_retry_after
+from core.http.body import json_of, unexpected_body
+from core.secrets import remember_secret
 
 #: longest rate-limit wait done in-process; beyond it the delivery fails transiently and resumes
 MAX_WAIT_SECONDS = 120.0
@@ -51,7 +53,18 @@ class AdminTokenAuth(AuthBase):
                 f"{self._http.excerpt(response, 120)})",
                 hint="copy both from TDAdmin > Organization Details; check the key is enabled",
             )
-        self._token = response.text.strip().strip('"')
+        token = response.text.strip().strip('"')
+        if not token or any(c.isspace() or c in "<>{}" for c in token):  # an HTML page, not a token
+            raise unexpected_body(
+                status=response.status_code,
+                content_type=response.headers.get("Content-Type"),
+                body=response.content,
+                expected="a bearer token",
+                where="/api/auth/loginadmin",
+                secrets=self._http.secrets,
+            )
+        self._token = token
+        remember_secret(token)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if self._token is None:
@@ -96,7 +109,7 @@ class TeamDynamixClient:
                     f"teamdynamix: {method} {path} not found", hint="the ticket was deleted or moved"
                 )
             if response.status_code != 429:
-                return response.json() if response.content else None
+                return json_of(response, where=route, secrets=self.http.secrets) if response.content else None
             wait = self._wait_after_429(response)
             if attempt == self.config.max_retries or wait > MAX_WAIT_SECONDS:
                 raise TransientError(

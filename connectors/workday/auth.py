@@ -11,6 +11,7 @@ from connectors.workday.config import WorkdayConfig
 from core.errors import AuthError
 from core.http import HttpClient, RetryPolicy
 from core.http.client import HttpStatusError
+from core.secrets import remember_secret
 
 
 class RefreshTokenAuth(AuthBase):
@@ -50,6 +51,7 @@ class RefreshTokenAuth(AuthBase):
                 f"Workday tenant {config.tenant} answered the token request without an access_token"
             )
         self._token = str(token)
+        remember_secret(self._token)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if self._token is None:

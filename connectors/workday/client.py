@@ -34,6 +34,7 @@ from connectors.workday.soap import (
 )
 from core.errors import AuthError, FatalError, TransientError
 from core.http import HttpClient, RetryPolicy
+from core.http.body import unexpected_body
 from core.http.retry import RETRY_STATUSES
 
 log = logging.getLogger("hub.workday")
@@ -92,8 +93,8 @@ class WorkdayClient:
             )
             try:
                 root = parse(response.content)
-            except etree.XMLSyntaxError:
-                problem = f"{response.status_code} with an unreadable body from {operation}"
+            except etree.XMLSyntaxError:  # an HTML page, a body cut off mid-way
+                problem = self._unexpected(response, operation, "not SOAP XML")
             else:
                 fault = fault_of(root)
                 if fault is not None:
@@ -102,8 +103,24 @@ class WorkdayClient:
                 elif response.status_code >= 400:
                     problem = f"{operation} answered {response.status_code} without a SOAP fault (throttled?)"
                 else:
-                    return response_of(root, operation)
+                    try:
+                        return response_of(root, operation)
+                    except ValueError:  # well-formed, but not Workday's answer (an XHTML page)
+                        problem = self._unexpected(
+                            response, operation, f"XML without wd:{operation}_Response"
+                        )
             self._backoff(attempt, problem)
+
+    def _unexpected(self, response: Any, operation: str, problem: str) -> str:
+        return unexpected_body(
+            status=response.status_code,
+            content_type=response.headers.get("Content-Type"),
+            body=response.content,
+            expected="SOAP XML",
+            where=operation,
+            secrets=self.http.secrets,
+            problem=problem,
+        ).message
 
     def _raise_client_fault(self, fault: SoapFault, operation: str) -> None:
         kind = fault.kind

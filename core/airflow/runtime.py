@@ -21,12 +21,30 @@ def config_path() -> Path:
 
 
 def hub_from_env() -> Hub:
+    _mask_in_task_logs()
     path = config_path()
     if not path.exists():
         raise ConfigError(
             f"hub config {path} not found", hint="set HUB_CONFIG to the hub.yaml the DAGs should run"
         )
     return Hub.load(path)
+
+
+def _mask_in_task_logs() -> None:
+    """Secrets the hub reveals (an `{env: ...}` one is unknown to Airflow) are masked by Airflow's
+    task-log masker too, and the hub's redaction filter sits on the task process's handlers.
+
+    Only where Airflow already set its logging up: importing `airflow.sdk.log` configures the
+    root logger, which must not happen to a process (a test, the CLI) that owns its logging."""
+    import sys
+
+    from core.logs import redact_handlers
+    from core.secrets import on_reveal
+
+    airflow_log = sys.modules.get("airflow.sdk.log")
+    if airflow_log is not None:
+        on_reveal(airflow_log.mask_secret)
+    redact_handlers()
 
 
 def stream_partitions(instance: str, stream: str) -> list[Partition]:

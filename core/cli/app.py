@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from core.cli.output import console, fail, print_json
 from core.errors import HubError
@@ -43,11 +44,30 @@ def _hub(config: Path):
 
 @app.callback()
 def _main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log HTTP calls and engine steps")] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="-v: the hub's runs and retries; -vv: every HTTP call and step",
+        ),
+    ] = 0,
+    debug_logger: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--debug-logger",
+            help="also log this library at DEBUG (botocore, urllib3, msal, azure...); secrets stay masked",
+        ),
+    ] = None,
+    log_file: Annotated[
+        Path | None,
+        typer.Option("--log-file", help="also write the log to this file (redacted the same way)"),
+    ] = None,
 ) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    from core.logs import configure
+
+    configure(verbose, debug_logger or (), log_file)
 
 
 @app.command()
@@ -90,14 +110,27 @@ def _kind(cls: type | None) -> str:
 
 
 @app.command()
-def check(name: str, config: ConfigOption = Path("hub.yaml")) -> None:
-    """Prove the credentials and reachability of connector instance NAME."""
+def check(
+    name: Annotated[str | None, typer.Argument(help="instance to check (default: every enabled one)")] = None,
+    config: ConfigOption = Path("hub.yaml"),
+) -> None:
+    """Prove the credentials and reachability of connector instance NAME (or of every instance)."""
     hub = _hub(config)
-    result = hub.connector(name).check()
-    colour = "green" if result.ok else "red"
-    console.print(f"[{colour}]{'ok' if result.ok else 'failed'}[/] {name}: {result.message}", highlight=False)
+    names = [name] if name else [i.name for i in hub.config.instances if i.enabled]
+    failed = 0
+    for each in names:
+        try:
+            result = hub.connector(each).check()
+            ok, message = result.ok, result.message
+        except HubError as exc:
+            if name:  # one instance: its error is the command's error
+                raise
+            ok, message = False, str(exc)
+        failed += not ok
+        colour = "green" if ok else "red"
+        console.print(f"[{colour}]{'ok' if ok else 'failed'}[/] {each}: {escape(message)}", highlight=False)
     hub.close()
-    raise typer.Exit(0 if result.ok else 3)
+    raise typer.Exit(0 if not failed else 3)
 
 
 @app.command()
@@ -160,6 +193,14 @@ def main() -> None:
         app()
     except HubError as exc:
         sys.exit(fail(exc))
+    except Exception as exc:  # a bug: one redacted line, the traceback only with -vv
+        logging.getLogger("hub.cli").debug("unexpected error", exc_info=True)
+        from core.errors import FatalError
+        from core.http.redaction import redact_text
+
+        message = redact_text(f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])[:500]
+        hint = "this is a bug in the hub: run again with -vv for the traceback and report it"
+        sys.exit(fail(FatalError(message, hint=hint)))
 
 
 def _register_subcommands(argv: Sequence[str] | None = None) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from core.cli.app import ConfigOption, JsonOption, _hub, app
-from core.cli.output import console, print_json
+from core.cli.output import EXIT_CODES, console, print_json
 
 review_app = typer.Typer(
     help="Records that matched more than one entity, waiting for a decision.", no_args_is_help=True
@@ -60,18 +62,53 @@ def run(
     as_json: JsonOption = False,
     only: Annotated[list[str] | None, typer.Option(help="only these source instances")] = None,
 ) -> None:
-    """The whole pipeline once: sync every source, then resolve, plan and deliver."""
+    """The whole pipeline once: sync every source, then resolve, plan and deliver.
+
+    A source that fails is reported and the others go on; the lifecycle runs on what synced.
+    Exits non-zero when anything failed (the code of the first failure's kind) or was held (6)."""
     from core.pipeline import run_all
 
     hub = _hub(config)
     result = run_all(hub, only=only)
+    hub.close()
     if as_json:
         print_json(result)
     else:
-        for name, runs in result["syncs"].items():
-            console.print(f"sync {name}: {runs if isinstance(runs, dict) else len(runs)} runs")
+        _print_syncs(result["syncs"])
         _print_lifecycle(result["lifecycle"], False, "did")
-    hub.close()
+        delivery = result["delivery"]
+        console.print(f"delivered {delivery['delivered']}, failed {delivery['failed']}")
+    raise typer.Exit(_run_exit_code(result))
+
+
+def _print_syncs(syncs: dict[str, Any]) -> None:
+    for name, runs in syncs.items():
+        if isinstance(runs, dict):
+            console.print(f"[red]failed[/] {name} ({runs['kind']}): {escape(runs['error'])}", highlight=False)
+            continue
+        states = Counter(r["status"] for r in runs)
+        console.print(f"synced {name}: {', '.join(f'{n} {s}' for s, n in sorted(states.items()))}")
+        for r in runs:
+            if r["held"]:
+                console.print(
+                    f"  [yellow]held[/] {name}/{r['stream']}: {escape(r['error'] or 'the guard tripped')} "
+                    f"(approve with `hub approve {r['run_id']}`)",
+                    highlight=False,
+                )
+    failed = [name for name, runs in syncs.items() if isinstance(runs, dict)]
+    if failed:
+        console.print(
+            f"[red]{len(failed)} of {len(syncs)} sources failed[/]: {', '.join(failed)}; the others "
+            "synced and the lifecycle ran on what they brought"
+        )
+
+
+def _run_exit_code(result: dict[str, Any]) -> int:
+    """The first failed source's kind (see the runbook's exit codes); 6 when only holds remain."""
+    for failure in result["failed"].values():
+        return EXIT_CODES.get(failure["kind"], 1)
+    held = any(r["held"] for runs in result["syncs"].values() for r in runs)
+    return 6 if held or result["lifecycle"]["held"] else 0
 
 
 def _print_lifecycle(summary: dict[str, Any], as_json: bool, verb: str) -> None:
@@ -92,16 +129,51 @@ def _print_lifecycle(summary: dict[str, Any], as_json: bool, verb: str) -> None:
 
 @app.command()
 def approve(
-    ident: Annotated[str, typer.Argument(help="run ID or hold ID from `hub status`")],
+    ident: Annotated[str | None, typer.Argument(help="hold ID or held run ID (see --list)")] = None,
+    list_holds: Annotated[bool, typer.Option("--list", help="list what is held, with the ids")] = False,
     config: ConfigOption = Path("hub.yaml"),
+    as_json: JsonOption = False,
 ) -> None:
-    """Release a run held by the mass-change or ticket-storm guard."""
+    """Release a run held by the mass-change or ticket-storm guard (`--list` shows what is held)."""
     from core.approvals import approve as do_approve
+    from core.status import open_holds
 
     hub = _hub(config)
+    if list_holds or ident is None:
+        held = open_holds(hub.store)
+        hub.close()
+        if as_json:
+            print_json(held)
+            return
+        _print_holds(held)
+        if ident is None and not list_holds and held:
+            console.print("approve one with `hub approve ID`")
+        return
     result = do_approve(hub.store, hub.config, ident)
-    console.print(f"approved {result['scope']}: {result}")
     hub.close()
+    if as_json:
+        print_json(result)
+        return
+    if result["state"] == "applied":
+        console.print(
+            f"applied hold {result['hold']} of {result['scope']}: {result['newly_missing']:,} records marked "
+            f"missing, {result['deleted']:,} deleted"
+        )
+    else:
+        console.print(f"approved hold {result['hold']} of {result['scope']}: the next pass lets it through")
+
+
+def _print_holds(held: list[dict[str, Any]]) -> None:
+    """One entry per hold, wrapped rather than folded, so ids copy whole at any width."""
+    console.print(f"[bold]Held ({len(held)})[/]" if held else "nothing is held")
+    for h in held:
+        details = h.get("details") or {}
+        since = str(h["created_at"])[:16].replace("T", " ")
+        run = f"  run {details['run_id']}" if details.get("run_id") else ""
+        console.print(
+            f"[bold]{h['id']}[/]  {h['kind']}  {h['scope']}  since {since}{run}\n    {escape(h['reason'])}",
+            highlight=False,
+        )
 
 
 @app.command()

@@ -17,9 +17,19 @@ from core.errors import ConfigError
 GROUP = "itsm_hub.cli"
 
 
+#: options of `hub` itself that take a value: the word after one is its value, not a subcommand
+VALUE_OPTIONS = frozenset({"--debug-logger", "--log-file"})
+
+
 def invoked_command(argv: Sequence[str]) -> str | None:
     """The subcommand named on the command line (None: no subcommand, so help lists them all)."""
-    return next((arg for arg in argv if not arg.startswith("-")), None)
+    words = iter(argv)
+    for arg in words:
+        if not arg.startswith("-"):
+            return arg
+        if arg in VALUE_OPTIONS:
+            next(words, None)
+    return None
 
 
 def add_plugin_groups(app: typer.Typer, argv: Sequence[str] | None) -> None:

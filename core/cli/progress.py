@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from core.cli.output import console
@@ -42,6 +43,9 @@ def sync_with_progress(
         )
         if s.held:
             console.print(
-                f"  [yellow]held[/]: {s.error}. Approve with `hub approve {s.run_id}`", highlight=False
+                f"  [yellow]held[/]: {escape(s.error or 'the mass-change guard tripped')}.\n"
+                f"  If the change is real, approve it with `hub approve {s.run_id}`; otherwise fix the "
+                "source and the next complete listing supersedes the hold.",
+                highlight=False,
             )
     return summaries

@@ -35,7 +35,7 @@ def list_cmd(
         console.print(f"[bold]Quarantined records, open ({len(rows)})[/]")
         for r in rows:
             console.print(
-                f"[bold]{r['id']}[/]  {r['instance']}/{r['stream']}  record {r['record_key'] or '(no key)'}"
+                f"[bold]{r['id']}[/]  {r['instance']}/{r['stream']}  record {_which(r)}"
                 f"  field {r['field'] or '-'}  since {str(r['created_at'])[:16].replace('T', ' ')}\n"
                 f"    {r['reason']}"
             )
@@ -61,9 +61,16 @@ def show_cmd(entry_id: int, config: ConfigOption = Path("hub.yaml"), as_json: Js
     else:
         state = f"released {found['released_at'][:19]}" if found["released_at"] else "open"
         console.print(
-            f"[bold]{found['instance']}/{found['stream']} record {found['record_key'] or '(no key)'}[/]  {state}\n"
+            f"[bold]{found['instance']}/{found['stream']} record {_which(found)}[/]  {state}\n"
             f"field: {found['field'] or '-'}   expression: {found['expression'] or '-'}\n"
             f"reason: {found['reason']}\nrun: {found['run_id']}  at {found['created_at'][:19]}"
         )
         console.print_json(json.dumps(found["payload"], default=str))
     hub.close()
+
+
+def _which(entry: dict[str, object]) -> str:
+    """The record's key, or where the source has a record that has none."""
+    if entry.get("record_key"):
+        return str(entry["record_key"])
+    return f"without a key at {entry['position']}" if entry.get("position") else "without a key"

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from importlib.util import find_spec
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from core.connector.registry import ConnectorEntry
@@ -59,7 +60,9 @@ def status_tables(document: dict[str, Any]) -> Iterator[Table | str]:
     for s in document["streams"]:
         run, c = s["last_run"], s["counts"]
         name = f"{s['instance']}/{s['stream']}" + (f" {s['partition']}" if s["partition"] else "")
-        colour = {"succeeded": "green", "failed": "red", "held": "yellow"}.get(run["status"], "white")
+        colour = {"succeeded": "green", "failed": "red", "held": "yellow", "abandoned": "magenta"}.get(
+            run["status"], "white"
+        )
         streams.add_row(
             name,
             f"[{colour}]{run['status']}[/]",
@@ -72,6 +75,11 @@ def status_tables(document: dict[str, Any]) -> Iterator[Table | str]:
     if not document["streams"]:
         streams.caption = "no sync has run yet: try `hub sync NAME` (or `make demo`)"
     yield streams
+    for s in document["streams"]:
+        run = s["last_run"]
+        if run["status"] in ("failed", "abandoned") and run["error"]:
+            name = f"{s['instance']}/{s['stream']}" + (f" {s['partition']}" if s["partition"] else "")
+            yield f"[red]{name} {run['status']}[/]: {escape(run['error'])}"
     entities = Table(title="Canonical entities", title_justify="left")
     entities.add_column("entity")
     entities.add_column("rows", justify="right")

@@ -1,19 +1,24 @@
 """The deployment's `hub.yaml`, as typed pydantic models.
 
-Connector configs are validated against each connector's own model when the instance is used
-(`InstanceConfig.connector_config()`), with errors pointing at the line in `hub.yaml`.
+Everything but the connectors' own settings is validated when the file is loaded (a DAG file
+parses it in every task process, so connector classes are not imported here); connector configs
+are validated against each connector's model by `Hub.validate()`/`Hub.connector()`, with errors
+pointing at the line in `hub.yaml`.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.config.problems import format_validation_error, problem, unknown_key
 from core.config.yaml_lines import Location, line_of, load_yaml_with_lines, read_text
 from core.errors import ConfigError
+from core.lifecycle.config import LifecycleConfig, zone
 
 
 class _Model(BaseModel):
@@ -33,14 +38,46 @@ class DeletionPolicy(_Model):
 
 
 class GuardPolicy(_Model):
-    """Mass-change guard: hold a run that would delete/deactivate more than the larger of these."""
+    """Mass-change guard: a change that would delete or deactivate more than `max_share` of a
+    stream's records, or more than `max_count` records, is held (whichever trips first).
 
-    max_share: float = Field(default=0.05, ge=0, le=1)
-    max_count: int = Field(default=50, ge=0)
+    `null` switches one dimension off; `enabled: false` switches the guard off for the stream. A
+    change of at most `min_count` records is never a mass change, so one leaver of a 15-person
+    stream is not held for approval.
+    """
+
+    max_share: float | None = Field(default=0.05, ge=0, le=1)
+    max_count: int | None = Field(default=50, ge=0)
+    min_count: int = Field(default=1, ge=0)
     enabled: bool = True
 
-    def limit(self, population: int) -> int:
-        return max(int(population * self.max_share), self.max_count)
+    def _limits(self, population: int) -> list[int]:
+        limits = [] if self.max_count is None else [self.max_count]
+        if self.max_share is not None:
+            # the epsilon keeps 5 % of 200 at 10 despite binary floating point
+            limits.append(math.floor(population * self.max_share + 1e-9))
+        return limits
+
+    def limit(self, population: int) -> int | None:
+        """The most records one change may affect without a hold (None: no limit)."""
+        limits = self._limits(population)
+        return max(min(limits), self.min_count) if limits else None
+
+    def trips(self, affected: int, population: int) -> bool:
+        limit = self.limit(population)
+        return self.enabled and limit is not None and affected > limit
+
+    def describe(self, population: int) -> str:
+        """The limit in the operator's terms: `at most 10 (5 % of 200 or 50, whichever is fewer)`."""
+        limit = self.limit(population)
+        if limit is None:
+            return "any number of records"
+        parts = [] if self.max_share is None else [f"{self.max_share * 100:g} % of {population:,}"]
+        parts += [] if self.max_count is None else [f"{self.max_count:,}"]
+        why = " or ".join(parts) + (", whichever is fewer" if len(parts) == 2 else "")
+        if limit > min(self._limits(population)):
+            why += f"; never fewer than min_count {self.min_count}"
+        return f"at most {limit:,} ({why})"
 
 
 class StreamPolicy(_Model):
@@ -87,13 +124,22 @@ class HubConfig(_Model):
     mappings: MappingsConfig = Field(default_factory=MappingsConfig)
     instances: list[InstanceConfig] = Field(default_factory=list)
     resolution: dict[str, Any] = Field(default_factory=dict)
-    lifecycle: dict[str, Any] = Field(default_factory=dict)
+    lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
     tickets: TicketsConfig = Field(default_factory=TicketsConfig)
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     #: directory of hub.yaml: relative paths in the config are relative to it
     base_dir: Path = Field(default=Path("."), exclude=True)
     source_file: str = Field(default="hub.yaml", exclude=True)
     kind: Literal["hub"] = Field(default="hub", exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zone(value)
+        except ConfigError as exc:
+            raise ValueError(f"{exc.message}; {exc.hint}") from None
+        return value
 
     @field_validator("instances")
     @classmethod
@@ -129,30 +175,55 @@ class HubConfig(_Model):
         return path if path.is_absolute() else self.base_dir / path
 
 
-def format_validation_error(
-    exc: ValidationError, filename: str, lines: dict[Location, int], prefix: Location
-) -> str:
-    """One line per problem: `file:line: field.path: message`."""
-    out = []
-    for err in exc.errors():
-        loc = (*prefix, *err["loc"])
-        line = line_of(lines, loc)
-        dotted = ".".join(str(p) for p in loc)
-        out.append(f"{filename}:{line or '?'}: {dotted}: {err['msg']}")
-    return "\n".join(out)
-
-
 def load_hub_config(path: Path | str = "hub.yaml") -> HubConfig:
-    """Load and validate `hub.yaml`; ConfigError lists every problem with its line."""
+    """Load and validate `hub.yaml` whole (policies, lifecycle, resolution and the references
+    between sections); ConfigError lists every problem with its file and line."""
     path = Path(path)
     data, lines = load_yaml_with_lines(read_text(path), str(path))
     try:
         config = HubConfig.model_validate(data or {})
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, str(path), lines, ())) from None
+        raise ConfigError(format_validation_error(exc, str(path), lines, (), HubConfig)) from None
+    problems = section_problems(config, str(path), lines)
+    if problems:
+        raise ConfigError("\n".join(problems))
     config.base_dir = path.resolve().parent
     config.source_file = str(path)
     for index, inst in enumerate(config.instances):
         inst.origin = f"{path}:{line_of(lines, ('instances', index)) or '?'}"
     config.__dict__["_lines"] = lines
     return config
+
+
+def section_problems(config: HubConfig, filename: str, lines: dict[Location, int]) -> list[str]:
+    """What the models cannot see alone: the resolution rules (owned by `core.resolve`, imported
+    here lazily) and the instances the tickets section names."""
+    from core.resolve.config import DEFAULTS, EntityRules
+
+    found: list[str] = []
+    for entity, spec in config.resolution.items():
+        if entity not in DEFAULTS:
+            found.append(
+                problem(filename, lines, ("resolution", entity), unknown_key(entity, list(DEFAULTS)))
+            )
+            continue
+        try:
+            EntityRules.model_validate({**DEFAULTS[entity].model_dump(), **(spec or {})})
+        except ValidationError as exc:
+            found.append(format_validation_error(exc, filename, lines, ("resolution", entity), EntityRules))
+        except (TypeError, ValueError):
+            found.append(
+                problem(filename, lines, ("resolution", entity), "must be a mapping of match/precedence")
+            )
+    names = [i.name for i in config.instances]
+    for key in ("sink", "notifier"):
+        value = getattr(config.tickets, key)
+        if value and value != "builtin" and value not in names:
+            known = ", ".join(["builtin", *names] if key == "sink" else names) or "none"
+            found.append(
+                problem(filename, lines, ("tickets", key), f"no instance named {value!r}; known: {known}")
+            )
+    return found
+
+
+__all__ = ["HubConfig", "InstanceConfig", "format_validation_error", "load_hub_config"]

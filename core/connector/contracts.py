@@ -65,6 +65,8 @@ class RecordRejected:
     reason: str
     field: str | None = None
     key: str | None = None
+    #: where the source has it (`employees_20260301.csv line 7`), shown with the quarantine entry
+    position: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 Promises:
 - TLS verification is always on; `ca_bundle` adds trusted CAs (the sandbox CA, a corporate CA).
 - Every request has connect and read timeouts.
-- 429, 5xx, connection errors, timeouts and truncated bodies are retried with exponential
-  backoff and jitter; `Retry-After` (seconds or HTTP date) is honoured and shared by every client
+- 429, 5xx, connection errors, timeouts, truncated bodies and success answers whose body is not
+  the JSON promised (an HTML page, a cut-off document: `core.http.body`) are retried with
+  exponential backoff and jitter; `Retry-After` (seconds or HTTP date) is honoured and shared by every client
   of the same host in the process.
 - Failures raise the hub's taxonomy (`AuthError`, `TransientError`, `FatalError`) with messages
   that say what happened and what to do, and never contain credentials.
@@ -22,6 +23,7 @@ import requests
 from requests.auth import AuthBase
 
 from core.errors import AuthError, FatalError, HubError, TransientError
+from core.http.body import UnexpectedBody, json_of
 from core.http.budget import HostGate, gate_for
 from core.http.pagination import BasePaginator
 from core.http.redaction import redact_text, redact_url
@@ -183,18 +185,30 @@ class HttpClient:
         """GET and decode JSON; a truncated or undecodable body is retried like a transient error."""
         return self.request_json("GET", path_or_url, **kwargs)
 
-    def request_json(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
+    def request_json(
+        self, method: str, path_or_url: str, *, require: Iterable[str] = (), **kwargs: Any
+    ) -> Any:
+        """Send and decode JSON; a success whose body is not JSON (or lacks a `require`d member)
+        is retried like a 503 (`core.http.body`)."""
+        response = self.request_decoded(method, path_or_url, require=require, **kwargs)
+        return json_of(response)
+
+    def request_decoded(
+        self, method: str, path_or_url: str, *, require: Iterable[str] = (), **kwargs: Any
+    ) -> requests.Response:
+        """`request`, and a 2xx answer's JSON decoded (cached on the response for `json_of`)."""
         attempt = 0
         while True:
             attempt += 1
             response = self.request(method, path_or_url, **kwargs)
+            if response.status_code >= 300:  # an accepted error status: the caller reads its body
+                return response
             try:
-                return response.json()
-            except ValueError:
-                url = self.url(path_or_url)
-                self._retry_or_raise(
-                    attempt, f"undecodable JSON body from {redact_url(url)}", None, self.gate(url)
-                )
+                json_of(response, require=require, where=redact_url(response.url), secrets=self.secrets)
+            except UnexpectedBody as exc:
+                self._retry_or_raise(attempt, exc.message, None, self.gate(response.url))
+                continue
+            return response
 
     def paginate(
         self,
@@ -211,7 +225,7 @@ class HttpClient:
             url = paginator.request_url(first_url)
             merged = dict(params or {}) if url == first_url else {}
             merged.update(paginator.request_params())
-            response = self.request(method, url, params=merged or None, **kwargs)
+            response = self.request_decoded(method, url, params=merged or None, **kwargs)
             yield response
             paginator.advance(response)
 

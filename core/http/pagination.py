@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 import requests
 
 from core.errors import FatalError
+from core.http.body import json_of
 
 TPageToken = TypeVar("TPageToken")
 
@@ -97,7 +98,7 @@ class OffsetPaginator(BasePaginator[int]):
         return {self.offset_param: self.current_value, self.limit_param: self.limit}
 
     def get_next(self, response: requests.Response) -> int | None:
-        body = response.json()
+        body = json_of(response)
         records = json_path(body, self.records_path) or []
         next_offset = self.current_value + len(records)
         total = json_path(body, self.total_path) if self.total_path else None
@@ -120,7 +121,7 @@ class PageNumberPaginator(BasePaginator[int]):
         return {self.page_param: self.current_value}
 
     def get_next(self, response: requests.Response) -> int | None:
-        total = json_path(response.json(), self.total_pages_path)
+        total = json_path(json_of(response), self.total_pages_path)
         if total is None or self.current_value >= int(total):
             return None
         return self.current_value + 1
@@ -134,7 +135,7 @@ class NextLinkPaginator(BasePaginator[str | None]):
         self.next_path = next_path
 
     def get_next(self, response: requests.Response) -> str | None:
-        body = response.json()
+        body = json_of(response)
         link = body.get(self.next_path) if isinstance(body, dict) else None
         return str(link) if link else None
 
@@ -151,7 +152,7 @@ class CursorTokenPaginator(BasePaginator[str | None]):
         self.param_name = param_name
 
     def get_next(self, response: requests.Response) -> str | None:
-        token = json_path(response.json(), self.token_path)
+        token = json_path(json_of(response), self.token_path)
         return str(token) if token else None
 
     def request_params(self) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import ConfigError
 
@@ -35,8 +35,23 @@ class LifecycleConfig(BaseModel):
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
         if value is not None:
-            zone(value)
+            _check_zone(value)
         return value
+
+    @field_validator("location_timezones")
+    @classmethod
+    def _known_zones(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value.values():
+            _check_zone(name)
+        return value
+
+
+def _check_zone(name: str) -> None:
+    """A ValueError pydantic reports at the field's line (ConfigError would escape validation)."""
+    try:
+        zone(name)
+    except ConfigError as exc:
+        raise ValueError(f"{exc.message}; {exc.hint}") from None
 
 
 def zone(name: str) -> ZoneInfo:
@@ -48,11 +63,19 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
-def load_lifecycle_config(section: dict[str, Any], default_timezone: str) -> LifecycleConfig:
-    try:
-        config = LifecycleConfig.model_validate(section or {})
-    except Exception as exc:
-        raise ConfigError(f"hub.yaml lifecycle: {exc}") from None
+def load_lifecycle_config(
+    section: LifecycleConfig | dict[str, Any], default_timezone: str
+) -> LifecycleConfig:
+    """The lifecycle policy with the hub's time zone filled in. `hub.yaml` is validated when it is
+    loaded (errors name file and line); a dict is accepted for tests and scenarios."""
+    if isinstance(section, LifecycleConfig):
+        config = section.model_copy()
+    else:
+        try:
+            config = LifecycleConfig.model_validate(section or {})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"lifecycle: {problems}") from None
     if config.timezone is None:
         config.timezone = default_timezone
     return config

@@ -395,7 +395,7 @@ def resolve(hub: Hub) -> ResolveSummary:
     summary = ResolveSummary(run_id=str(uuid.uuid4()))
     rules = load_rules(hub.config.resolution)
     with hub.store.engine.begin() as conn:
-        skip = held_streams(conn, hub.config)
+        skip = held_streams(conn, hub.config, summary.run_id)
     summary.held = [f"{i}/{s}" for i, s in sorted(skip)]
     looked_up = [
         match_keys.name,

@@ -10,8 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from core import clock
-from core.config.hub_config import HubConfig
+from core.config.hub_config import GuardPolicy, HubConfig
 from core.errors import ConfigError
+from core.store.holds import supersede_holds
 from core.store.schema import ENTITY_TABLES, entity_links, holds, source_records
 
 DEACTIVATING = {"person": ("status", "terminated"), "account": ("enabled", False)}
@@ -25,8 +26,9 @@ def _is_deactivation(entity: str, fragment: dict[str, Any] | None, current: dict
     return fragment.get(field) == value and current.get(field) != value
 
 
-def held_streams(conn: sa.Connection, config: HubConfig) -> set[tuple[str, str]]:
-    """Streams to skip in this pass; creates holds for streams that trip the guard."""
+def held_streams(conn: sa.Connection, config: HubConfig, pass_id: str = "") -> set[tuple[str, str]]:
+    """Streams to skip in this pass; creates holds for streams that trip the guard and supersedes
+    the holds of streams that no longer do (the source corrected itself)."""
     t = source_records
     pending: dict[tuple[str, str], int] = defaultdict(int)
     rows = conn.execute(
@@ -62,15 +64,27 @@ def held_streams(conn: sa.Connection, config: HubConfig) -> set[tuple[str, str]]
         population = (
             conn.scalar(sa.select(sa.func.count()).where(t.c.instance == instance, t.c.stream == stream)) or 0
         )
-        limit = policy.limit(population)
-        if count <= limit:
-            continue
         scope = f"resolve:{instance}/{stream}"
+        if not policy.trips(count, population):
+            continue
         if _consume_approval(conn, scope):
             continue
         skipped.add((instance, stream))
-        _hold(conn, scope, instance, stream, count, population, limit)
+        _hold(conn, scope, instance, stream, count, population, policy)
+    _supersede_answered(conn, skipped, pass_id)
     return skipped
+
+
+def _supersede_answered(conn: sa.Connection, skipped: set[tuple[str, str]], pass_id: str) -> None:
+    """Resolution holds of streams this pass does not hold: their pending change is gone."""
+    still_held = {f"resolve:{instance}/{stream}" for instance, stream in skipped}
+    scopes = conn.scalars(
+        sa.select(holds.c.scope)
+        .where(holds.c.state == "held", holds.c.scope.startswith("resolve:"))
+        .distinct()
+    ).all()
+    for scope in set(scopes) - still_held:
+        supersede_holds(conn, scope=scope, by_run=pass_id, now=clock.now(), what="resolution pass")
 
 
 def _consume_approval(conn: sa.Connection, scope: str) -> bool:
@@ -86,7 +100,13 @@ def _consume_approval(conn: sa.Connection, scope: str) -> bool:
 
 
 def _hold(
-    conn: sa.Connection, scope: str, instance: str, stream: str, count: int, population: int, limit: int
+    conn: sa.Connection,
+    scope: str,
+    instance: str,
+    stream: str,
+    count: int,
+    population: int,
+    policy: GuardPolicy,
 ) -> None:
     if conn.execute(sa.select(holds.c.id).where(holds.c.scope == scope, holds.c.state == "held")).first():
         return
@@ -97,15 +117,15 @@ def _hold(
             scope=scope,
             state="held",
             reason=(
-                f"{instance}/{stream} would delete or deactivate {count} of {population} records; "
-                f"the guard allows {limit}"
+                f"{instance}/{stream} would delete or deactivate {count:,} of {population:,} records; "
+                f"the guard allows {policy.describe(population)}"
             ),
             details={
                 "instance": instance,
                 "stream": stream,
                 "count": count,
                 "population": population,
-                "limit": limit,
+                "limit": policy.limit(population),
             },
             created_at=clock.now(),
         )

@@ -26,6 +26,8 @@ class Sandbox(ABC):
 
     #: the connector type this sandbox fakes (also the prefix of scenario steps: `workday.hire`)
     name: ClassVar[str]
+    #: whether the connector reads answers over HTTP (the contract kit feeds those bad bodies)
+    http_answers: ClassVar[bool] = True
 
     def __init__(
         self, *, seed: int = 7, scale: int = 50, ca: SandboxCA | None = None, workdir: Path | None = None

@@ -110,6 +110,39 @@ class Truncate(Fault):
 
 
 @dataclass
+class HtmlPage(Fault):
+    """A success status with an HTML page instead of the API's document: a proxy, a load balancer
+    or a single-sign-on portal answering for the API. Well-formed (XHTML), so an XML client
+    parses it and must notice that it is not the answer it asked for."""
+
+    kind = "html_page"
+    status: int = 200
+    body: str = (
+        '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head>'
+        '<meta charset="utf-8"/><title>Sign in to continue</title></head><body><h1>Sign in</h1>'
+        '<form method="post" action="/adfs/ls/"><input name="UserName"/></form></body></html>'
+    )
+
+    def before(self, request: Request) -> Response | None:
+        from core.sandbox.server import Response
+
+        return Response(self.status, self.body.encode(), {"Content-Type": "text/html; charset=utf-8"})
+
+
+@dataclass
+class CutBody(Fault):
+    """The API's own answer cut off after `keep_fraction` of its body, delivered as complete (the
+    length matches what is sent): a gateway that lost the upstream mid-body after the headers."""
+
+    kind = "cut_body"
+    keep_fraction: float = 0.6
+
+    def after_response(self, response: Response) -> Response:
+        response.body = response.body[: max(1, int(len(response.body) * self.keep_fraction))]
+        return response
+
+
+@dataclass
 class ExpireTokens(Fault):
     """Marks every issued token expired (the sandbox's token store answers 401 on next use)."""
 
@@ -122,7 +155,7 @@ class ExpireTokens(Fault):
 
 
 FAULT_KINDS: dict[str, type[Fault]] = {
-    cls.kind: cls for cls in (Throttle, ServerError, Slow, Truncate, ExpireTokens)
+    cls.kind: cls for cls in (Throttle, ServerError, Slow, Truncate, HtmlPage, CutBody, ExpireTokens)
 }
 
 

@@ -22,11 +22,10 @@ class TokenStore:
             self._tokens[token] = time.time() + self.ttl
         return token, self.ttl
 
-    @property
-    def issued(self) -> int:
-        """Tokens issued so far (tests count token requests a client made)."""
+    def issued(self) -> list[str]:
+        """Every token handed out (tests grep logs for them)."""
         with self._lock:
-            return len(self._tokens)
+            return list(self._tokens)
 
     def expire_all(self) -> None:
         with self._lock:

@@ -7,7 +7,9 @@ Promises:
   never skips or doubles it;
 - a changed, new, reappearing or deleted record is marked `resolved = false` for resolution;
 - a quarantine entry stays open only while its record is unusable: it is released when the
-  record next stages cleanly, or superseded when the record is quarantined again.
+  record next stages cleanly, or superseded when the record is quarantined again; a record
+  without a key is known by its content (`keyless_fingerprint`), and its entry also closes when
+  a complete listing no longer carries it (`core/store/snapshots.py`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,18 @@ class QuarantinedRecord:
     expression: str | None
     reason: str
     payload: dict[str, Any] | None
+    #: where the source has the record (file and line), when the connector says
+    position: str | None = None
+    #: the identity of a record without a key (`keyless_fingerprint`); None when `key` is known
+    fingerprint: str | None = None
+
+
+def keyless_fingerprint(payload: Any, occurrence: int) -> str:
+    """Identity of a record that has no key: its content, and which of identical rows it is.
+
+    A bad row that every export repeats keeps its identity wherever it moves in the file, so it
+    stays one open quarantine entry; two identical rows stay two."""
+    return f"{content_hash(payload, None)[:40]}#{occurrence}"
 
 
 @dataclass
@@ -109,13 +123,16 @@ class RecordWriter:
                 conn.execute(self._update_stmt(), updates)
             batch.inserted, batch.updated = len(inserts), len(updates)
             if self.snapshot_id is not None:
-                # a quarantined version still proves the record is in the source
-                listed = set(unique) | {q.key for q in quarantined if q.key}
+                # a quarantined version still proves the record is in the source (a keyless one
+                # is listed by its fingerprint, which matches no stored key)
+                listed = set(unique) | {name for q in quarantined if (name := q.key or q.fingerprint)}
                 self._mark_seen(conn, self.snapshot_id, listed)
             if deletions:
                 batch.deleted = self._delete(conn, deletions, now)
             fixed = set(unique) | {q.key for q in quarantined if q.key}
             self._release_quarantine(conn, fixed, now)
+            fingerprints = {q.fingerprint for q in quarantined if q.key is None and q.fingerprint}
+            self._release_quarantine(conn, fingerprints, now, column="fingerprint")
             if quarantined:
                 conn.execute(quarantine.insert(), [self._quarantine_row(q, now) for q in quarantined])
                 batch.quarantined = len(quarantined)
@@ -128,8 +145,11 @@ class RecordWriter:
         self._statistics.grew(batch.inserted)
         return batch
 
-    def _release_quarantine(self, conn: sa.Connection, keys: set[str], now: datetime) -> None:
-        """Close open entries of these keys: staged cleanly now, or about to be quarantined anew."""
+    def _release_quarantine(
+        self, conn: sa.Connection, keys: set[str], now: datetime, column: str = "record_key"
+    ) -> None:
+        """Close open entries of these keys (or keyless fingerprints): staged cleanly now, or about
+        to be quarantined anew."""
         q = quarantine
         mine = [q.c.instance == self.instance, q.c.stream == self.stream, q.c.released_at.is_(None)]
         if self._open_quarantine is None:
@@ -139,9 +159,7 @@ class RecordWriter:
         ordered = sorted(keys)
         for start in range(0, len(ordered), 900):
             conn.execute(
-                q.update()
-                .where(*mine, q.c.record_key.in_(ordered[start : start + 900]))
-                .values(released_at=now)
+                q.update().where(*mine, q.c[column].in_(ordered[start : start + 900])).values(released_at=now)
             )
 
     @staticmethod
@@ -227,6 +245,8 @@ class RecordWriter:
             "instance": self.instance,
             "stream": self.stream,
             "record_key": q.key,
+            "fingerprint": q.fingerprint if q.key is None else None,
+            "position": q.position,
             "field": q.field,
             "expression": q.expression,
             "reason": q.reason,

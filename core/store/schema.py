@@ -72,7 +72,13 @@ sync_runs = sa.Table(
     sa.Column("state_after", JSON),
     sa.Column("error", sa.Text),
     sa.Column("error_kind", sa.String(20)),
+    #: where the run's process lives and when it last showed life: a `running` row whose process
+    #: is gone is reconciled to `abandoned` (core/store/runs.py)
+    sa.Column("host", sa.String(255)),
+    sa.Column("pid", sa.Integer),
+    _ts("heartbeat_at"),
     sa.Index("ix_sync_runs_stream", "instance", "stream", "started_at"),
+    sa.Index("ix_sync_runs_status", "status"),
 )
 
 stream_state = sa.Table(
@@ -136,6 +142,11 @@ quarantine = sa.Table(
     sa.Column("instance", sa.String(100), nullable=False),
     sa.Column("stream", sa.String(100), nullable=False),
     sa.Column("record_key", sa.String(500)),
+    #: identity of a record without a key: its content hash (and occurrence), so a bad row that
+    #: every export repeats stays one open entry
+    sa.Column("fingerprint", sa.String(80)),
+    #: where the source had the record (`employees_20260301.csv line 7`), when the connector says
+    sa.Column("position", sa.String(300)),
     sa.Column("field", sa.String(100)),
     sa.Column("expression", sa.Text),
     sa.Column("reason", sa.Text, nullable=False),

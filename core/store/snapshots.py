@@ -9,7 +9,8 @@ missing. Its id is the id of the run that started it.
 Only a *complete* snapshot counts. A record absent from one is marked missing; it is
 deleted after `missing_snapshots` consecutive complete snapshots (or `missing_days`). If one
 snapshot would newly mark or delete more than the guard allows (an empty or truncated export),
-nothing is applied: the run is held until `hub approve RUN_ID`.
+nothing is applied: the run is held until `hub approve RUN_ID`. Any complete listing supersedes
+the holds of earlier listings of the same partition (`core/store/holds.py`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import sqlalchemy as sa
 from core import clock
 from core.config.hub_config import StreamPolicy
 from core.store.engine import Store
-from core.store.schema import holds, open_snapshots, snapshot_seen, source_records
+from core.store.holds import supersede_holds
+from core.store.schema import holds, open_snapshots, quarantine, snapshot_seen, source_records, sync_runs
 
 
 @dataclass(frozen=True)
@@ -122,16 +124,18 @@ def finish_snapshot(
         missing = _missing_filter(instance, stream, partition, snapshot_id)
         newly = conn.scalar(sa.select(sa.func.count()).where(*missing, t.c.missing_count == 0)) or 0
         would_delete = conn.scalar(sa.select(sa.func.count()).where(*missing, deletable)) or 0
-        limit = policy.guard.limit(live)
         affected = newly + would_delete
-        if policy.guard.enabled and not force and affected > limit:
+        if not force and policy.guard.trips(affected, live):
             reason = (
-                f"snapshot of {instance}/{stream} would mark {newly} of {live} records missing and delete "
-                f"{would_delete}; the guard allows {limit} (max {policy.guard.max_share:.0%} or {policy.guard.max_count})"
+                f"the listing of {instance}/{stream} would mark {newly:,} of {live:,} records missing and "
+                f"delete {would_delete:,}; the guard allows {policy.guard.describe(live)}"
             )
+            limit = policy.guard.limit(live)
             counts = {"live": live, "newly_missing": newly, "would_delete": would_delete, "limit": limit}
             hold_id = _hold(conn, instance, stream, partition, run_id, snapshot_id, reason, counts)
+            supersede_holds(conn, scope=_hold_scope(instance, stream, partition), by_run=run_id, now=now)
             return SnapshotOutcome(live, newly, 0, True, hold_id, reason)
+        supersede_holds(conn, scope=_hold_scope(instance, stream, partition), by_run=run_id, now=now)
         conn.execute(
             t.update()
             .where(*missing)
@@ -150,8 +154,34 @@ def finish_snapshot(
             ).rowcount
             or 0
         )
+        _release_absent_keyless(conn, instance, stream, partition, snapshot_id, now)
         conn.execute(snapshot_seen.delete().where(snapshot_seen.c.run_id == snapshot_id))
     return SnapshotOutcome(live, newly, deleted, False)
+
+
+def _release_absent_keyless(
+    conn: sa.Connection, instance: str, stream: str, partition: str, snapshot_id: str, now: Any
+) -> None:
+    """Close quarantine entries of records without a key that this complete listing no longer
+    carries (fixed in the source, or gone): a keyless entry is otherwise never matched again.
+    The listing records the fingerprints it quarantined among its seen keys."""
+    q = quarantine
+    listed = sa.select(snapshot_seen.c.record_key).where(snapshot_seen.c.run_id == snapshot_id)
+    runs_here = sa.select(sync_runs.c.run_id).where(
+        sync_runs.c.instance == instance, sync_runs.c.stream == stream, sync_runs.c.partition == partition
+    )
+    conn.execute(
+        q.update()
+        .where(
+            q.c.instance == instance,
+            q.c.stream == stream,
+            q.c.record_key.is_(None),
+            q.c.released_at.is_(None),
+            q.c.fingerprint.not_in(listed),
+            q.c.run_id.in_(runs_here),
+        )
+        .values(released_at=now)
+    )
 
 
 def _deletable(policy: StreamPolicy, now: Any, *, after_increment: bool = False) -> Any:
@@ -165,6 +195,10 @@ def _deletable(policy: StreamPolicy, now: Any, *, after_increment: bool = False)
     return sa.or_(by_count, t.c.missing_since <= cutoff)
 
 
+def _hold_scope(instance: str, stream: str, partition: str) -> str:
+    return f"{instance}/{stream}/{partition}".rstrip("/")
+
+
 def _hold(
     conn: sa.Connection,
     instance: str,
@@ -173,14 +207,14 @@ def _hold(
     run_id: str,
     snapshot_id: str,
     reason: str,
-    counts: dict[str, int],
+    counts: dict[str, int | None],
 ) -> str:
     hold_id = str(uuid.uuid4())
     conn.execute(
         holds.insert().values(
             id=hold_id,
             kind="mass_change",
-            scope=f"{instance}/{stream}/{partition}".rstrip("/"),
+            scope=_hold_scope(instance, stream, partition),
             state="held",
             reason=reason,
             details={

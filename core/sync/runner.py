@@ -10,6 +10,7 @@ for the caller (Airflow retries; the CLI prints).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -29,15 +30,17 @@ from core.connector.contracts import (
     partition_id,
 )
 from core.errors import ConfigError, HubError, RecordError
+from core.http.redaction import redact_text
 from core.store.records import (
     BatchCounts,
     QuarantinedRecord,
     RecordWriter,
     StagedRecord,
     content_hash,
+    keyless_fingerprint,
     load_state,
 )
-from core.store.runs import finish_run, start_run
+from core.store.runs import HEARTBEAT_SECONDS, finish_run, heartbeat, start_run
 from core.store.snapshots import SnapshotOutcome, current_snapshot, finish_snapshot, start_snapshot
 
 if TYPE_CHECKING:
@@ -94,6 +97,8 @@ class _Stager:
         self.deletions: list[str] = []
         self.quarantined: list[QuarantinedRecord] = []
         self.read = 0
+        #: how often each keyless content was seen in this run (identical bad rows stay apart)
+        self._keyless: dict[str, int] = {}
         if self.mapping is None:
             log.warning(
                 "no mapping for %s/%s: records are staged without a canonical fragment",
@@ -106,11 +111,9 @@ class _Stager:
         try:
             key = self.stream.record_key(record)
         except KeyError as missing:
-            self.quarantined.append(
-                QuarantinedRecord(
-                    None, str(missing.args[0]), None, f"primary key field {missing} is empty", record
-                )
-            )
+            field = str(missing.args[0])
+            reason = f"primary key field {field!r} is empty"
+            self._quarantine_keyless(QuarantinedRecord(None, field, None, reason, record))
             return
         entity, fields = None, None
         if self.mapping is not None:
@@ -134,7 +137,17 @@ class _Stager:
                 key = self.stream.record_key(item.record)
             except KeyError:
                 key = None
-        self.quarantined.append(QuarantinedRecord(key, item.field, None, item.reason, item.record))
+        found = QuarantinedRecord(key, item.field, None, item.reason, item.record, item.position)
+        if key is None:
+            self._quarantine_keyless(found)
+        else:
+            self.quarantined.append(found)
+
+    def _quarantine_keyless(self, found: QuarantinedRecord) -> None:
+        digest = content_hash(found.payload, None)
+        self._keyless[digest] = occurrence = self._keyless.get(digest, 0) + 1
+        fingerprint = keyless_fingerprint(found.payload, occurrence)
+        self.quarantined.append(dataclasses.replace(found, fingerprint=fingerprint))
 
     def full(self) -> bool:
         return len(self.records) + len(self.deletions) + len(self.quarantined) >= BATCH_SIZE
@@ -221,15 +234,19 @@ def _sync_partition(
     )
     whole_run_snapshot = stream.mode == "full_snapshot"
     writer = RecordWriter(store, instance, stream.name, pid, run_id)
-    stager = _Stager(hub, connector, stream, writer)
-    snapshots = _Snapshots(hub, writer, hub.config.instance(instance).stream_policy(stream.name))
     summary = RunSummary(run_id, instance, stream.name, pid, "running")
     started, last_state = time.monotonic(), state
+    stager: _Stager | None = None
+    pulse = _Heartbeat(store, run_id)
     try:
+        # built inside the try: a mapping or policy error must end this run's row, not leave it running
+        stager = _Stager(hub, connector, stream, writer)
+        snapshots = _Snapshots(hub, writer, hub.config.instance(instance).stream_policy(stream.name))
         snapshots.resume()
         if whole_run_snapshot and (full_refresh or writer.snapshot_id is None):
             snapshots.start()
         for item in stream.read(state, partition):
+            pulse()
             if isinstance(item, StateCheckpoint):
                 last_state = item.state
                 stager.flush(item.state)
@@ -254,14 +271,15 @@ def _sync_partition(
             progress(stager.read)
         if whole_run_snapshot:
             snapshots.complete()
-    except Exception as exc:
+    except BaseException as exc:  # interrupted too (Ctrl-C, a task killed with SIGTERM): never "running"
+        read = stager.read if stager is not None else 0
         summary.status, summary.error = "failed", _describe(exc)
-        summary.read, summary.counts, summary.seconds = stager.read, writer.counts, time.monotonic() - started
+        summary.read, summary.counts, summary.seconds = read, writer.counts, time.monotonic() - started
         finish_run(
             store,
             run_id,
             status="failed",
-            read=stager.read,
+            read=read,
             counts=writer.counts,
             state_after=last_state,
             error=summary.error,
@@ -274,6 +292,7 @@ def _sync_partition(
     summary.missing = sum(o.newly_missing for o in snapshots.outcomes)
     summary.held, summary.hold_id = bool(held), held[-1].hold_id if held else None
     summary.status = "held" if summary.held else "succeeded"
+    summary.error = "; ".join(o.reason or "" for o in held) or None
     finish_run(
         store,
         run_id,
@@ -283,14 +302,31 @@ def _sync_partition(
         missing=summary.missing,
         state_after=last_state,
         snapshot_complete=bool(snapshots.outcomes),
-        error="; ".join(o.reason or "" for o in held) or None,
+        error=summary.error,
     )
     log.info("%s/%s%s: %s", instance, stream.name, f" [{pid}]" if pid else "", summary.as_dict())
     return summary
 
 
 def _describe(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, HubError) else f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, HubError):
+        return str(exc)
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        return f"interrupted ({type(exc).__name__}) before the read finished"
+    return redact_text(f"{type(exc).__name__}: {exc}")  # an unexpected error's text is not vetted
+
+
+class _Heartbeat:
+    """Moves the run's heartbeat at most every `HEARTBEAT_SECONDS` while items flow."""
+
+    def __init__(self, store: Any, run_id: str) -> None:
+        self.store, self.run_id, self.last = store, run_id, time.monotonic()
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self.last >= HEARTBEAT_SECONDS:
+            self.last = now
+            heartbeat(self.store, self.run_id)
 
 
 def sync_instance(

@@ -13,12 +13,14 @@ and the kit proves: secrets are marked in the config schema; `check()` passes, a
 (no exception, no secret in the message) with bad credentials; records match each stream's
 declared schema; two incremental reads in a row produce no duplicates and a monotonic cursor;
 an interrupted read resumes from the last checkpoint without losing records; a 429 with
-Retry-After is waited out.
+Retry-After is waited out; a success answer with an HTML page or a cut-off body is retried, then
+fails as one readable transient error.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +34,18 @@ from core.connector.contracts import (
     Stream,
 )
 from core.connector.registry import discover
+from core.errors import HubError
 from core.sandbox.base import Sandbox
 from core.sandbox.ca import SandboxCA
-from core.sandbox.faults import Throttle
+from core.sandbox.faults import CutBody, HtmlPage, Throttle
 from core.sandbox.fleet import sandbox_class
 from core.secrets import Secret
 from core.testing.reading import collect
+
+
+class NotApplicable(Exception):
+    """A check that does not apply to this connector (the test runner reports it skipped)."""
+
 
 #: records read per stream by the kit (sandboxes are small at contract scale)
 READ_LIMIT = 5_000
@@ -175,6 +183,55 @@ def throttling_is_waited_out(ctx: KitContext) -> None:
     assert records, "no records after the 429 was waited out"
 
 
+#: the kit feeds bad bodies to data requests; sign-in requests (OAuth, tokens, discovery) have
+#: their own tests, and a library's sign-in flow is not the connector's to change
+DATA_REQUESTS = r"^(?!.*(oauth|token|login|well-known|/_admin)).*"
+#: as many bad answers as any retry policy could absorb
+ALWAYS = 1_000
+
+
+def _quick_retries(ctx: KitContext) -> dict[str, Any]:
+    return {"max_retries": 1} if "max_retries" in ctx.connector_cls.config_model.model_fields else {}
+
+
+def a_body_not_as_promised_is_retried_then_transient(ctx: KitContext) -> None:
+    """An HTML page or a cut-off body in a success answer is not the API's answer: fed once to each
+    stream it is retried (the same records are read); fed always, the read fails with one
+    transient error that says status, content type and first bytes, and no secret."""
+    if not ctx.sandbox.http_answers:
+        raise NotApplicable(f"{ctx.sandbox.name} reads no HTTP answers")
+    connector = ctx.connector(**_quick_retries(ctx))
+    secrets = [v.reveal() for v in vars(connector.config).values() if isinstance(v, Secret)]
+    for stream in connector.streams():
+        partition = stream.partitions()[0]
+        clean = {stream.record_key(r) for r in read_all(stream, None, partition)[0]}
+        for once in (HtmlPage(path=DATA_REQUESTS, times=1), CutBody(path=DATA_REQUESTS, times=1)):
+            ctx.sandbox.arm(once)
+            again = {stream.record_key(r) for r in read_all(stream, None, partition)[0]}
+            assert once.times == 0, f"{stream.name}: no data request met the {once.kind} fault"
+            assert again == clean, f"{stream.name}: one {once.kind} answer changed what was read"
+        for always in (HtmlPage(path=DATA_REQUESTS, times=ALWAYS), CutBody(path=DATA_REQUESTS, times=ALWAYS)):
+            ctx.sandbox.arm(always)
+            try:
+                read_all(stream, None, partition)
+            except HubError as exc:
+                message = exc.message
+                assert exc.kind == "transient", (
+                    f"{stream.name}: {always.kind} failed as {exc.kind}: {message}"
+                )
+                assert "\n" not in message and "Traceback" not in message, message
+                assert re.search(r"\b200 answer\b", message), f"{stream.name}: no status in: {message}"
+                if always.kind == "html_page":
+                    assert "text/html" in message and "'Sign in to continue'" in message, message
+                assert not any(s and len(s) >= 6 and s in str(exc) for s in secrets), "a secret in the error"
+            else:
+                raise AssertionError(
+                    f"{stream.name}: every answer was a {always.kind}, yet the read succeeded"
+                )
+            finally:
+                ctx.sandbox.faults.clear()
+
+
 SOURCE_CHECKS: list[Callable[[KitContext], None]] = [
     config_schema_marks_secrets,
     check_passes_against_sandbox,
@@ -183,6 +240,7 @@ SOURCE_CHECKS: list[Callable[[KitContext], None]] = [
     incremental_reads_twice_without_duplicates,
     interrupted_read_resumes,
     throttling_is_waited_out,
+    a_body_not_as_promised_is_retried_then_transient,
 ]
 
 

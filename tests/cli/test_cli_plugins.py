@@ -91,3 +91,24 @@ def test_tests_driving_the_app_without_a_command_line_get_every_group() -> None:
     _register_subcommands()
     result = CliRunner().invoke(app, ["scenario", "run", "--help"])
     assert result.exit_code == 0 and "scenario YAML files" in result.output
+
+
+def test_the_value_of_a_global_option_is_not_taken_for_the_command() -> None:
+    argv = ["-vv", "--debug-logger", "botocore", "--log-file", "hub.log", "sandbox", "serve"]
+    assert invoked_command(argv) == "sandbox"
+
+
+def test_every_global_option_that_takes_a_value_is_known_to_the_command_finder() -> None:
+    import typer
+
+    from core.cli.app import app
+    from core.cli.plugins import VALUE_OPTIONS
+
+    takes_value = {
+        opt
+        for param in typer.main.get_command(app).params
+        if not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+        for opt in param.opts
+        if opt.startswith("-")
+    }
+    assert takes_value == set(VALUE_OPTIONS)

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 from core.errors import AuthError, TransientError
 from core.http import HttpClient, NextLinkPaginator, OffsetPaginator, RetryPolicy
+from core.http.body import json_of, unexpected_body
 from core.http.client import HttpStatusError
 from core.http.retry import parse_retry_after
 from core.sandbox.ca import SandboxCA
-from core.sandbox.faults import FaultPlan, ServerError, Throttle
+from core.sandbox.faults import CutBody, FaultPlan, HtmlPage, ServerError, Throttle
 from core.sandbox.server import Request, Response, Router, SandboxServer, json_response
 
 SECRET = "s3cr3t-token-value"
@@ -202,3 +203,47 @@ def test_retry_after_parsing_never_raises_and_is_never_negative(value: str | Non
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("7") == 7
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0  # in the past: no wait
+
+
+@pytest.mark.parametrize("fault", [HtmlPage(path=r"^/feed$"), CutBody(path=r"^/feed$")], ids=["html", "cut"])
+def test_a_page_that_is_not_json_is_retried_inside_paging(
+    client: HttpClient, served: Any, fault: Any
+) -> None:
+    _, _, faults = served
+    faults.arm(fault)
+    pages = [json_of(r) for r in client.paginate(NextLinkPaginator("@odata.nextLink"), "/feed")]
+    assert [p["value"][0]["n"] for p in pages] == [0, 1, 2, 3]
+    assert client.retry_count == 1
+
+
+def test_a_body_that_stays_wrong_is_one_transient_line_with_status_type_and_first_bytes(
+    client: HttpClient, served: Any
+) -> None:
+    _, _, faults = served
+    faults.arm(HtmlPage(path=r"^/items$", times=10))
+    with pytest.raises(TransientError) as caught:
+        client.get_json("/items")
+    message = caught.value.message
+    assert "\n" not in message and "gave up after 4 attempts" in message
+    assert "200 answer from" in message and "text/html" in message
+    assert "HTML page titled 'Sign in to continue'" in message
+    faults.clear()
+    faults.arm(CutBody(path=r"^/items$", times=10, keep_fraction=0.5))
+    with pytest.raises(TransientError, match=r"application/json \(\d+ bytes\) is not JSON: '\{\"items\""):
+        client.get_json("/items")
+
+
+def test_a_json_document_without_the_promised_member_is_not_an_answer(client: HttpClient) -> None:
+    with pytest.raises(TransientError, match="is JSON without 'value'"):
+        client.request_json("GET", "/items", require=("value",))
+
+
+def test_the_first_bytes_of_an_unexpected_body_are_redacted() -> None:
+    error = unexpected_body(
+        status=200,
+        content_type="text/plain",
+        body=f"token={SECRET} and more",
+        expected="JSON",
+        secrets=[SECRET],
+    )
+    assert SECRET not in str(error) and error.kind == "transient"

@@ -178,7 +178,7 @@ def test_ragged_rows_are_reported_and_skipped(munis: MunisSandbox, folder: Any) 
     assert len(second.records) == len(munis.data.employees) - 1
     assert stream.source.reports[-1].skipped == [(3, "16 fields where the header has 15")]
     (rejected,) = second.rejected
-    assert rejected.record["line"] == 3 and rejected.record["cells"][-1] == "unexpected"
+    assert rejected.position.endswith(" line 3") and rejected.record["cells"][-1] == "unexpected"
     assert rejected.key == sandbox_rows(munis)[1]["a_employee_number"], "the key where the header puts it"
 
 

@@ -131,3 +131,37 @@ def test_duplicate_and_ragged_rows_are_quarantined_with_file_and_line(
     assert ragged.record_key == rows[1]["a_employee_number"], "the key read where the header puts it"
     assert run.missing == 0, "a row quarantined by key still proves its record is in the extract"
     assert live_keys(hub, "employees") == loaded
+
+
+def _open_entries(hub: Hub) -> list[Any]:
+    with hub.store.engine.connect() as conn:
+        return conn.execute(
+            sa.select(quarantine).where(
+                quarantine.c.released_at.is_(None), quarantine.c.stream == "employees"
+            )
+        ).all()
+
+
+def test_a_row_without_an_employee_number_is_one_open_entry_until_fixed(
+    munis: MunisSandbox, tmp_path: Path
+) -> None:
+    """Every export repeats the bad row (at a moving line); the operator sees it once, with its
+    file and line, and the entry closes when an export no longer carries it."""
+    hub = make_hub(munis.directory_config(), tmp_path, "employees")
+    rows = [munis.data.employees[k] for k in sorted(munis.data.employees)]
+    keyless = {**rows[4], "a_employee_number": ""}
+    names = []
+    for export in range(3):
+        extra = [{**rows[0], "a_employee_number": f"E9900{i}"} for i in range(export)]  # shifts the line
+        names.append(munis.exports.write("employees", [*extra, *rows[:4], keyless, *rows[5:]]))
+        (run,) = sync_stream(hub, "munis", "employees")
+        assert run.status == "succeeded"
+        without_key = [q for q in _open_entries(hub) if q.record_key is None]
+        assert len(without_key) == 1, f"export {export + 1}: {len(without_key)} open entries for one bad row"
+        (entry,) = without_key
+        assert entry.position == f"{names[-1]} line {6 + export}"
+        assert "a_employee_number" in entry.reason and entry.field == "a_employee_number"
+    munis.exports.write("employees", [*extra, *rows])  # the row got its employee number back
+    (fixed,) = sync_stream(hub, "munis", "employees")
+    assert fixed.status == "succeeded"
+    assert [q for q in _open_entries(hub) if q.record_key is None] == [], "fixed: the entry closes"
