@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.paginate import PageIterator, TokenEncoder
 
 from connectors.aws.bodies import BodyCheck
 from connectors.aws.config import AwsConfig
@@ -277,7 +278,9 @@ class AccountApi:
     def pages(
         self, service: str, operation: str, region: str | None = None, **params: Any
     ) -> Iterator[dict[str, Any]]:
-        """Every page of a paginated operation, resuming where it stopped if the session expires."""
+        """Every page of a paginated operation, once each: when the assumed-role session expires
+        mid-listing, the listing resumes after the last page yielded (its NextToken/Marker), never
+        from page 1 (botocore's `resume_token` is only set when MaxItems is reached)."""
         token: str | None = None
         renewed = False
         while True:
@@ -294,7 +297,7 @@ class AccountApi:
                     .paginate(**params, PaginationConfig=pagination)
                 )
                 for page in iterator:
-                    token = iterator.resume_token
+                    token = _starting_token_after(iterator, page)
                     yield page
                 return
             except ClientError as exc:
@@ -326,3 +329,15 @@ class AccountApi:
             principal=self.principal,
             secrets=self.sessions.secrets,
         )
+
+
+def _starting_token_after(iterator: PageIterator, page: dict[str, Any]) -> str | None:
+    """The `PaginationConfig.StartingToken` that continues after `page`: the page's own output
+    token(s) (`NextToken`, `Marker`, ...), encoded the way botocore decodes a starting token;
+    None after the last page."""
+    # botocore's own reading of a page's output tokens (it honours `more_results` such as IAM's
+    # IsTruncated); not part of its typed surface, hence getattr
+    next_token: dict[str, Any] = getattr(iterator, "_get_next_token")(page)  # noqa: B009
+    if all(value is None for value in next_token.values()):
+        return None
+    return str(TokenEncoder().encode(next_token))

@@ -1,10 +1,11 @@
 """Config of the Tyler MUNIS connector: one of two transports, SQL or CSV export files.
 
 ```yaml
-# SQL: read-only access to the MUNIS reporting objects (SaaS ODBC or on-premises SQL Server)
+# SQL: read-only access to the MUNIS reporting functions (SaaS ODBC or on-premises SQL Server)
 transport: sql
 sql_url: mssql+pyodbc://munis_hub_reader@munis-sql.agency.local/mu_live?driver=ODBC+Driver+18+for+SQL+Server
 sql_password: {env: MUNIS_SQL_PASSWORD}
+munis_user: munis        # the MUNIS user the reporting functions take: [JobPay]('munis')
 
 # Files: scheduled CSV exports dropped on an SFTP server (or a local/mounted directory)
 transport: sftp
@@ -22,13 +23,15 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from connectors.munis.sql_columns import REPORTING_COLUMNS, TABLE_COLUMNS, unknown_columns
 from core.connector.contracts import ConnectorConfig
 from core.secrets import Secret
 
 Transport = Literal["sql", "sftp", "directory"]
 SqlLayout = Literal["reporting", "tables"]
 
-#: default MUNIS object names per layout (override any of them with `sql_objects`)
+#: default MUNIS object names per layout (override any of them with `sql_objects`); in the
+#: reporting layout every object is a table-valued function taking the MUNIS user name
 REPORTING_OBJECTS: dict[str, str] = {
     "employee_master": "PayrollReportingServices.EmployeeMaster",
     "job_pay": "PayrollReportingServices.JobPay",
@@ -50,6 +53,13 @@ DEFAULT_PATTERNS: dict[str, str] = {
 }
 
 
+def is_reporting_function(name: str) -> bool:
+    """Objects of the MUNIS reporting services (`…ReportingServices.Object`) are table-valued
+    functions that take the MUNIS user name; anything else is a table or view."""
+    schema, _, _ = name.rpartition(".")
+    return schema.strip("[]").endswith("ReportingServices")
+
+
 class MunisConfig(ConnectorConfig):
     transport: Transport = Field(description="sql (reporting objects), sftp or directory (CSV exports)")
 
@@ -63,10 +73,20 @@ class MunisConfig(ConnectorConfig):
         default="reporting",
         description="reporting (…ReportingServices objects) or tables (prempmst, famaster…)",
     )
+    munis_user: str | None = Field(
+        default=None,
+        description="reporting layout: the MUNIS user name every reporting function is called with "
+        "(`[PayrollReportingServices].[JobPay]('munis')`), the MUNIS login that owns the reporting services",
+    )
     sql_objects: dict[str, str] = Field(
         default_factory=dict,
         description="object name overrides: employee_master, job_pay, job_classes, department_codes, "
-        "fixed_assets; end a name with () to call a table-valued function",
+        "fixed_assets (schema.name, no parentheses: reporting objects are always called with munis_user)",
+    )
+    sql_columns: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="per object, record column (or a_projection / primary_job) -> the object's column "
+        "where your MUNIS names it differently, e.g. {job_pay: {a_position_number: a_position_code}}",
     )
     sql_modified_columns: dict[str, str] = Field(
         default_factory=dict,
@@ -132,16 +152,41 @@ class MunisConfig(ConnectorConfig):
         unknown -= set(DEFAULT_PATTERNS)
         if unknown:
             raise ValueError(f"unknown stream(s) {sorted(unknown)}; known: {', '.join(DEFAULT_PATTERNS)}")
-        bad_objects = set(self.sql_objects) - set(REPORTING_OBJECTS)
+        bad_objects = (set(self.sql_objects) | set(self.sql_columns)) - set(REPORTING_OBJECTS)
         if bad_objects:
             raise ValueError(
-                f"unknown sql_objects {sorted(bad_objects)}; known: {', '.join(REPORTING_OBJECTS)}"
+                f"unknown sql_objects/sql_columns object(s) {sorted(bad_objects)}; known: {', '.join(REPORTING_OBJECTS)}"
+            )
+        bad_columns = unknown_columns(self.sql_columns)
+        if bad_columns:
+            raise ValueError(f"sql_columns names unknown record columns {bad_columns}")
+        called = sorted(n for n in self.sql_objects.values() if n.strip().endswith(")"))
+        if called:
+            raise ValueError(
+                f"sql_objects names objects without parentheses ({', '.join(called)}): reporting "
+                "functions are always called with munis_user"
+            )
+        functions = [
+            self.object_name(role) for role in self._roles() if is_reporting_function(self.object_name(role))
+        ]
+        if self.transport == "sql" and functions and not self.munis_user:
+            raise ValueError(
+                f"munis_user is needed to call {', '.join(functions)}: the MUNIS user name the reporting "
+                "functions take as their argument, e.g. [PayrollReportingServices].[EmployeeMaster]('munis')"
             )
         return self
 
     def object_name(self, role: str) -> str:
         defaults = REPORTING_OBJECTS if self.sql_layout == "reporting" else TABLE_OBJECTS
         return self.sql_objects.get(role) or defaults[role]
+
+    def _roles(self) -> list[str]:
+        return list(REPORTING_OBJECTS if self.sql_layout == "reporting" else TABLE_OBJECTS)
+
+    def columns(self, role: str) -> dict[str, str]:
+        """Record column -> the object's column, for this layout with `sql_columns` applied."""
+        defaults = REPORTING_COLUMNS if self.sql_layout == "reporting" else TABLE_COLUMNS
+        return {**defaults[role], **self.sql_columns.get(role, {})}
 
     def pattern(self, stream: str) -> str:
         return self.file_patterns.get(stream) or DEFAULT_PATTERNS[stream]

@@ -28,6 +28,13 @@ from core.errors import AuthError, ConfigError, FatalError, HubError, TransientE
 
 log = logging.getLogger("hub.munis")
 _AUTH_MARKERS = ("login failed", "password authentication failed", "access denied", "18456")
+#: SQL Server Msg 216 / 313 / 8144: a reporting function named like a table or called with the
+#: wrong number of arguments (they take the MUNIS user name)
+_CALL_MARKERS = (
+    "parameters were not supplied for the function",
+    "insufficient number of arguments",
+    "too many arguments specified",
+)
 _OBJECT_MARKERS = (
     "no such table",
     "invalid object name",
@@ -131,6 +138,12 @@ class MunisDatabase:
             return AuthError(
                 f"{where} rejected the login while {what}: {text}",
                 hint="check the user in sql_url and sql_password; the login needs read access to the reporting objects",
+            )
+        if any(m in lowered for m in _CALL_MARKERS):
+            return ConfigError(
+                f"{where}: {what} failed: {text}",
+                hint="the reporting objects are table-valued functions taking the MUNIS user name: set "
+                "munis_user (and sql_layout: reporting), or sql_layout: tables for base tables",
             )
         if any(m in lowered for m in _OBJECT_MARKERS):
             return ConfigError(

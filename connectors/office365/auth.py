@@ -2,7 +2,8 @@
 
 Promises:
 - one MSAL application per (authority, client, credential) per process, so its token cache is
-  shared by every connector instance and thread and a token is requested only when it expires;
+  shared by every connector instance and thread and a token is requested only when it is about
+  to expire (MSAL renews five minutes early), never first discovered expired by a Graph 401;
 - MSAL's own HTTP goes through a session that pins `verify=` per request (the sandbox CA or a
   corporate CA), because `REQUESTS_CA_BUNDLE` would otherwise override a session-wide setting;
 - failures become `AuthError` (credentials, tenant, consent) or `TransientError` (network) with
@@ -106,20 +107,19 @@ def msal_app(config: Office365Config) -> msal.ConfidentialClientApplication:
 
 
 class GraphAuth(AuthBase):
-    """Bearer auth for Graph requests; `refresh()` (called by HttpClient on a 401) drops the cached
-    token and asks Entra for a new one."""
+    """Bearer auth for Graph requests. Every request asks MSAL, whose token cache answers until
+    five minutes before the token expires and then fetches a new one, so a long read never sends
+    an expired token. `refresh()` (called by HttpClient on a 401, e.g. a token revoked early)
+    drops the cached token and asks Entra for a new one."""
 
     def __init__(self, config: Office365Config) -> None:
         self.config = config
-        self._token: str | None = None
         self._lock = threading.Lock()
         self._secrets = [s for s in (_secret_text(config),) if s]
 
     def token(self, *, force: bool = False) -> str:
         with self._lock:
-            if self._token is None or force:
-                self._token = self._acquire(force)
-            return self._token
+            return self._acquire(force)
 
     def refresh(self) -> None:
         self.token(force=True)

@@ -13,7 +13,7 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from connectors.servicenow.config import ServiceNowConfig
-from core.errors import AuthError, FatalError
+from core.errors import AuthError, ConfigError, FatalError
 from core.http import HttpClient, RetryPolicy
 from core.http.body import json_of
 from core.secrets import remember_secret, secret_values
@@ -134,6 +134,31 @@ class ServiceNowClient:
         )
         record: dict[str, Any] = body["result"]
         return record
+
+    def order_now(self, item: str, variables: dict[str, str], requested_for: str | None) -> dict[str, Any]:
+        """Order one catalog item (Service Catalog API, Buy Item): the instance creates the request,
+        the requested item and runs the item's flow. Returns the `result` (`request_id`, `number`),
+        or `cart_id` alone when the instance uses two-step checkout.
+        https://developer.servicenow.com/dev.do#!/reference/api/latest/rest/c_ServiceCatalogAPI"""
+        body: dict[str, Any] = {"sysparm_quantity": "1", "variables": variables}
+        if requested_for:
+            body["sysparm_requested_for"] = requested_for
+        response = self.http.request(
+            "POST",
+            f"/api/sn_sc/servicecatalog/items/{quote(item)}/order_now",
+            json=body,
+            accept_statuses=(400, 404),
+        )
+        if response.status_code in (400, 404):
+            error = (response.json() or {}).get("error") or {}
+            raise ConfigError(
+                f"servicenow: ordering catalog item {item} failed ({response.status_code} "
+                f"{error.get('message')}: {error.get('detail')})",
+                hint="check catalog_item (an active item's sys_id) and that catalog_variables names "
+                "every mandatory variable of the item",
+            )
+        result: dict[str, Any] = response.json()["result"]
+        return result
 
     def close(self) -> None:
         self.http.close()

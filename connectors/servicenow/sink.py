@@ -4,6 +4,11 @@ Exactly once: `find(key)` queries `correlation_id=<key>` (ServiceNow does not ma
 unique, so the hub queries before it creates); `create` writes the key, then the tasks, then marks
 the record complete. A crash in between leaves the record marked "creating", and the next
 `find` finishes the tasks from the checklist in the description instead of opening a second one.
+
+Requested items (`sc_req_item`) are ordered through the Service Catalog API (`order_now`), so the
+request, the item, its approvals and its fulfilment flow exist as if a person had ordered it; the
+key travels in a catalog variable, which `find` also queries (`sc_item_option_mtom`), so an order
+whose answer was lost, or a crash before the key reached `correlation_id`, is found, not repeated.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.servicenow.catalog import CatalogOrders
 from connectors.servicenow.client import ServiceNowClient
 from connectors.servicenow.config import ServiceNowConfig
 from connectors.servicenow.tables import HUB_TO_TASK, TableProfile, profile_for
@@ -47,7 +53,7 @@ def checklist(description: str) -> list[str]:
 
 class ServiceNowSink(TicketSink):
     type_name = "servicenow"
-    title = "ServiceNow (Table API)"
+    title = "ServiceNow (Table API, Service Catalog)"
     config_model = ServiceNowConfig
     sandbox = "connectors.servicenow.sandbox:ServiceNowSandbox"
 
@@ -56,6 +62,7 @@ class ServiceNowSink(TicketSink):
         self.settings = config
         self.profile: TableProfile = profile_for(config)
         self.client = ServiceNowClient(config)
+        self.catalog = CatalogOrders(self.client, config)
         self._groups: dict[str, str] = {}
 
     # -- the contract ---------------------------------------------------------------------
@@ -72,6 +79,8 @@ class ServiceNowSink(TicketSink):
 
     def find(self, key: str) -> RemoteTicket | None:
         rows = self.client.query(self.profile.table, self._key_query(key), TICKET_FIELDS, limit=2)
+        if not rows and self.settings.catalog_item:
+            rows = self._ordered_but_unmarked(key)
         if not rows:
             return None
         if len(rows) > 1:
@@ -94,7 +103,10 @@ class ServiceNowSink(TicketSink):
             values["caller_id" if self.profile.table == "incident" else "requested_for"] = (
                 self.settings.caller_id
             )
-        record = self.client.insert(self.profile.table, values, TICKET_FIELDS)
+        if self.settings.catalog_item:
+            record = self._order(ticket, values)
+        else:
+            record = self.client.insert(self.profile.table, values, TICKET_FIELDS)
         return self._remote(self._finish_create(record, ticket))
 
     def update(self, external_id: str, ticket: TicketPayload) -> RemoteTicket:
@@ -152,6 +164,30 @@ class ServiceNowSink(TicketSink):
         if group:
             values["assignment_group"] = self._group_id(group)
         return values
+
+    def _order(self, ticket: TicketPayload, values: dict[str, Any]) -> dict[str, Any]:
+        """Order the catalog item, then give its requested item the key, mark and ticket fields."""
+        item = self.catalog.order(ticket, render_description(ticket), glide_datetime(ticket["due"]))
+        fields = {k: v for k, v in values.items() if k not in ("state", "caller_id", "requested_for")}
+        return self.client.patch(self.profile.table, item, fields, TICKET_FIELDS)
+
+    def _ordered_but_unmarked(self, key: str) -> list[dict[str, Any]]:
+        """An order that carries `key` in its variable but never got the key in correlation_id
+        (the answer to order_now was lost, or the hub stopped right after): marked "creating" with
+        its details, so the caller finishes it like any interrupted create."""
+        found = self.catalog.ordered_item(key)
+        if found is None:
+            return []
+        item, details = found
+        log.warning(
+            "servicenow: requested item %s was ordered for %s but not marked; finishing it", item, key
+        )
+        values = {
+            "correlation_id": key,
+            "correlation_display": self.settings.correlation_display + CREATING,
+            "description": details,
+        }
+        return [self.client.patch(self.profile.table, item, values, TICKET_FIELDS)]
 
     def _group_id(self, name: str) -> str:
         if name not in self._groups:

@@ -31,6 +31,8 @@ STATUS_CLASSES: dict[int, TicketState] = {
     5: "in_progress",  # On Hold
     6: "open",  # Requested
 }
+#: CustomAttributeComponent.Ticket (https://solutions.teamdynamix.com/TDWebApi/Home/member/TeamDynamix.Api.CustomAttributes.CustomAttributeComponent.Ticket)
+TICKET_COMPONENT = 9
 CHECKLIST = "Tasks:"
 NO_NOTIFY = {
     "EnableNotifyReviewer": "false",
@@ -71,14 +73,23 @@ class TeamDynamixSink(TicketSink):
     def check(self) -> CheckResult:
         try:
             self.statuses()
-            attributes = self.client.call("GET", "/api/attributes/custom", params={"componentId": 9})
+            # ticket attributes belong to one ticketing application: without appId TeamDynamix
+            # lists only attributes of no application, so the key attribute would look missing
+            # (GET api/attributes/custom?componentId&associatedTypeId&appId,
+            # https://solutions.teamdynamix.com/TDWebApi/Home/section/Attributes)
+            attributes = self.client.call(
+                "GET",
+                "/api/attributes/custom",
+                params={"componentId": TICKET_COMPONENT, "appId": self.settings.app_id},
+            )
         except HubError as exc:
             return CheckResult(False, str(exc))
         if not any(a["ID"] == self.settings.key_attribute_id for a in attributes):
             return CheckResult(
                 False,
-                f"teamdynamix: ticket attribute {self.settings.key_attribute_id} (the hub key) does not exist",
-                {"hint": "create a text ticket attribute and set key_attribute_id"},
+                f"teamdynamix: ticket attribute {self.settings.key_attribute_id} (the hub key) does not exist "
+                f"in ticketing app {self.settings.app_id}",
+                {"hint": "create a text ticket attribute in that app and set key_attribute_id"},
             )
         return CheckResult(True, f"ticketing app {self.settings.app_id} usable at {self.settings.base_url}")
 

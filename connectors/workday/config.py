@@ -31,7 +31,11 @@ class WorkdayConfig(ConnectorConfig):
         default=None, description="non-expiring refresh token of the API client"
     )
     page_size: int = Field(
-        default=999, ge=1, le=999, description="Response_Filter Count (Workday allows 1-999)"
+        default=100,
+        ge=1,
+        le=999,
+        description="Response_Filter Count: workers per Get_Workers page (Workday allows 1-999; small "
+        "pages keep each answer well inside the request timeout on large tenants)",
     )
     prehire_lookahead: bool = Field(
         default=True,

@@ -57,6 +57,49 @@ def envelope(body: str, username: str | None = None, password: str | None = None
     ).encode()
 
 
+#: Worker_Response_Group flags that leave out organization data the hub never reads (it reads the
+#: worker's supervisory organization and cost center only). Workday's Get_Workers operation
+#: documents them (Human_Resources v42.0, Get_Workers > Worker_Response_Group,
+#: https://community.workday.com/sites/default/files/file-hosting/productionapi/Human_Resources/v42.0/Get_Workers.html);
+#: integrations reading large tenants set them with small pages (tens to a hundred workers) so
+#: that a page is answered well inside the request timeout.
+EXCLUDED_ORGANIZATION_DATA = (
+    "Exclude_Organization_Support_Role_Data",
+    "Exclude_Location_Hierarchies",
+    "Exclude_Cost_Center_Hierarchies",
+    "Exclude_Company_Hierarchies",
+    "Exclude_Matrix_Organizations",
+    "Exclude_Pay_Groups",
+    "Exclude_Regions",
+    "Exclude_Region_Hierarchies",
+    "Exclude_Funds",
+    "Exclude_Fund_Hierarchies",
+    "Exclude_Grants",
+    "Exclude_Grant_Hierarchies",
+    "Exclude_Business_Units",
+    "Exclude_Business_Unit_Hierarchies",
+    "Exclude_Programs",
+    "Exclude_Program_Hierarchies",
+    "Exclude_Gifts",
+    "Exclude_Gift_Hierarchies",
+)
+#: Worker_Response_Group sections the hub reads (in the schema's order)
+INCLUDED_WORKER_DATA = (
+    "Include_Reference",
+    "Include_Personal_Information",
+    "Include_Employment_Information",
+    "Include_Organizations",
+    "Include_Management_Chain_Data",
+    "Include_Transaction_Log_Data",
+)
+
+
+def worker_response_group() -> str:
+    """The Response_Group of every Get_Workers request: the sections read, the rest excluded."""
+    flags = [*INCLUDED_WORKER_DATA[:4], *EXCLUDED_ORGANIZATION_DATA, *INCLUDED_WORKER_DATA[4:]]
+    return "<wd:Response_Group>" + "".join(f"<wd:{f}>true</wd:{f}>" for f in flags) + "</wd:Response_Group>"
+
+
 @dataclass
 class WorkersQuery:
     """One Get_Workers request: what to select, as of when, which page."""
@@ -64,7 +107,7 @@ class WorkersQuery:
     as_of: date
     as_of_entry: datetime
     page: int = 1
-    count: int = 999
+    count: int = 100
     updated: tuple[datetime, datetime] | None = None
     effective: tuple[datetime, datetime] | None = None
     wids: list[str] = field(default_factory=list)
@@ -72,9 +115,13 @@ class WorkersQuery:
     def body(self, version: str) -> str:
         parts = [f'<wd:Get_Workers_Request xmlns:wd="{WD_NS}" wd:version="{escape(version)}">']
         if self.wids:
-            refs = "".join(f'<wd:ID wd:type="WID">{escape(w)}</wd:ID>' for w in self.wids)
-            parts.append(f"<wd:Request_References><wd:Worker_Reference>{refs}</wd:Worker_Reference>")
-            parts.append("</wd:Request_References>")
+            # one Worker_Reference per worker: several IDs inside one reference are alternate
+            # IDs of a single worker (WID, Employee_ID...), not a list of workers
+            refs = "".join(
+                f'<wd:Worker_Reference><wd:ID wd:type="WID">{escape(w)}</wd:ID></wd:Worker_Reference>'
+                for w in self.wids
+            )
+            parts.append(f"<wd:Request_References>{refs}</wd:Request_References>")
         if self.updated or self.effective:
             window = ""
             if self.updated:
@@ -92,14 +139,8 @@ class WorkersQuery:
             f"<wd:As_Of_Effective_Date>{self.as_of.isoformat()}</wd:As_Of_Effective_Date>"
             f"<wd:As_Of_Entry_DateTime>{moment(self.as_of_entry)}</wd:As_Of_Entry_DateTime>"
             f"<wd:Page>{self.page}</wd:Page><wd:Count>{self.count}</wd:Count></wd:Response_Filter>"
-            "<wd:Response_Group><wd:Include_Reference>true</wd:Include_Reference>"
-            "<wd:Include_Personal_Information>true</wd:Include_Personal_Information>"
-            "<wd:Include_Employment_Information>true</wd:Include_Employment_Information>"
-            "<wd:Include_Organizations>true</wd:Include_Organizations>"
-            "<wd:Include_Management_Chain_Data>true</wd:Include_Management_Chain_Data>"
-            "<wd:Include_Transaction_Log_Data>true</wd:Include_Transaction_Log_Data>"
-            "</wd:Response_Group></wd:Get_Workers_Request>"
         )
+        parts.append(worker_response_group() + "</wd:Get_Workers_Request>")
         return "".join(parts)
 
 

@@ -24,6 +24,8 @@ def airflow_environment(home: Path, hub_config: Path) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        # Admin > Connections > Test runs a hub connector's check() (Airflow ships it disabled)
+        "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
         # the DAG file is parsed in every task process: leave room for a busy 2-core machine
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),

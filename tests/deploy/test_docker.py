@@ -52,6 +52,14 @@ def test_airflow_services_use_celery_on_postgres_and_redis(compose: dict[str, An
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy", name
 
 
+def test_the_connection_test_button_is_enabled_so_it_runs_the_connectors_check(
+    compose: dict[str, Any],
+) -> None:
+    for name, service in compose["services"].items():
+        if name.startswith("airflow-"):
+            assert service["environment"]["AIRFLOW__CORE__TEST_CONNECTION"] == "Enabled", name
+
+
 def test_mounted_and_built_paths_exist(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
         build = service.get("build")

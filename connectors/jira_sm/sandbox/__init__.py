@@ -212,6 +212,15 @@ class JiraSandbox(PlatformApi, Sandbox):
         issue = self._new_issue(REQUEST_TYPE_ISSUE, str(values["summary"]))
         self._apply(issue, {**values, "description": adf(str(values.get("description", "")))})
         web = f"{self.url}/servicedesk/customer/portal/{SERVICE_DESK}/{issue.key}"
+        # CustomerRequest dates are DateDTOs {iso8601, jira, friendly, epochMillis}
+        # (https://developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/)
+        millis = int(time.time() * 1000)
+        created_date = {
+            "iso8601": issue.created,
+            "jira": issue.created,
+            "friendly": "Today",
+            "epochMillis": millis,
+        }
         return json_response(
             {
                 "_expands": ["participant", "status", "sla", "requestType", "serviceDesk"],
@@ -219,7 +228,7 @@ class JiraSandbox(PlatformApi, Sandbox):
                 "issueKey": issue.key,
                 "requestTypeId": str(body["requestTypeId"]),
                 "serviceDeskId": SERVICE_DESK,
-                "createdDate": {"iso8601": issue.created, "epochMillis": int(time.time() * 1000)},
+                "createdDate": created_date,
                 "reporter": {"accountId": "5b10ac8d82e05b22cc7d4ef5", "emailAddress": next(iter(ACCOUNTS))},
                 "requestFieldValues": [
                     {"fieldId": k, "label": k.title(), "value": v} for k, v in values.items()
@@ -227,7 +236,7 @@ class JiraSandbox(PlatformApi, Sandbox):
                 "currentStatus": {
                     "status": issue.status,
                     "statusCategory": "NEW",
-                    "statusDate": {"iso8601": issue.created},
+                    "statusDate": created_date,
                 },
                 "_links": {
                     "jiraRest": f"{self.url}/rest/api/2/issue/{issue.id}",

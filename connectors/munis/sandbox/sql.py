@@ -3,10 +3,14 @@
 - `mu_live.db` holds the on-premises base tables (prempmst, prjobcls, famaster), including the
   salary-projection copies (`prem_proj = 1`) a real database carries;
 - `PayrollReportingServices.db`, `SystemReportingServices.db`, `FixedAssetReportingServices.db`
-  are ATTACHed under those names, so `PayrollReportingServices.EmployeeMaster` resolves as in
-  SQL Server. JobPay holds a primary job ('Y') per employee and a few secondary jobs ('N').
+  are ATTACHed under those names and read through the reporting-function front
+  (`functions.py`): the connector must call `PayrollReportingServices.EmployeeMaster('munis')`
+  as on SQL Server. EmployeeMaster and JobPay keep salary-projection copies (`a_projection = 1`)
+  beside the live rows (0); JobPay holds a primary job (`primary_job = 'Y'`) per employee and a
+  few secondary jobs ('N'), with the column names public agency SQL reads (`a_position_code`).
   The connector reaches them through an ordinary SQLAlchemy URL naming this module's engine
-  plugin (`?plugin=munis_sandbox`), so its own code has no SQLite-only path.
+  plugin (`?plugin=munis_sandbox`), which also installs that front, so its own code has no
+  SQLite-only path.
 
 Text columns are stored space-padded where MUNIS uses CHAR (names, descriptions), costs as
 text with two decimals (SQL Server's decimal(12,2) keeps its scale; SQLite would drop it), and
@@ -23,9 +27,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import CreateEnginePlugin
 
-from connectors.munis.layouts import FIXED_ASSETS, JOB_CLASSES, ORG_UNITS
+from connectors.munis.layouts import EMPLOYEES, FIXED_ASSETS, JOB_CLASSES, ORG_UNITS
 from connectors.munis.sandbox.data import MunisData
-from connectors.munis.sql_queries import EMPLOYEE_MASTER_COLUMNS, FAMASTER, PREMPMST, PRJOBCLS
+from connectors.munis.sandbox.functions import MUNIS_USER, serve_reporting_functions
+from connectors.munis.sql_columns import TABLE_COLUMNS
+
+#: the base tables' columns (on-premises layout)
+PREMPMST = {k: v for k, v in TABLE_COLUMNS["employee_master"].items() if k != "a_projection"}
+PRJOBCLS = {k: v for k, v in TABLE_COLUMNS["job_classes"].items() if k != "a_projection"}
+FAMASTER = TABLE_COLUMNS["fixed_assets"]
+JOB_PAY_FIELDS = ("a_position_number", "a_location", "e_supervisor")
+EMPLOYEE_MASTER_COLUMNS = tuple(c for c in EMPLOYEES.columns if c not in JOB_PAY_FIELDS)
 
 SCHEMAS = ("PayrollReportingServices", "SystemReportingServices", "FixedAssetReportingServices")
 #: the `sqlalchemy.plugins` entry point of AttachReportingDatabases (pyproject.toml)
@@ -40,10 +52,11 @@ PADDED = {
 }
 
 _DDL = [
-    f"CREATE TABLE PayrollReportingServices.EmployeeMaster ({', '.join(c + (' INTEGER PRIMARY KEY' if c == 'a_employee_number' else ' TEXT') for c in EMPLOYEE_MASTER_COLUMNS)}, {EMPLOYEE_MODIFIED} TEXT)",
-    "CREATE TABLE PayrollReportingServices.JobPay (a_employee_number INTEGER, a_job_number INTEGER, "
-    "e_primary_job TEXT, a_position_number TEXT, a_location TEXT, e_supervisor INTEGER, "
-    "PRIMARY KEY (a_employee_number, a_job_number))",
+    f"CREATE TABLE PayrollReportingServices.EmployeeMaster ({', '.join(c + (' INTEGER' if c == 'a_employee_number' else ' TEXT') for c in EMPLOYEE_MASTER_COLUMNS)}, {EMPLOYEE_MODIFIED} TEXT, a_projection INTEGER, PRIMARY KEY (a_employee_number, a_projection))",
+    "CREATE TABLE PayrollReportingServices.JobPay (a_projection INTEGER, a_employee_number INTEGER, "
+    "a_job_number INTEGER, primary_job TEXT, a_job_class_code TEXT, a_position_code TEXT, a_location TEXT, "
+    "e_supervisor INTEGER, "
+    "PRIMARY KEY (a_employee_number, a_projection, a_job_number))",
     f"CREATE TABLE PayrollReportingServices.JobClass ({', '.join(c + ' TEXT' for c in JOB_CLASSES.columns)}, PRIMARY KEY (a_job_class_code))",
     f"CREATE TABLE SystemReportingServices.SystemDepartmentCodes ({', '.join(c + ' TEXT' for c in ORG_UNITS.columns)}, PRIMARY KEY (a_department_code))",
     f"CREATE TABLE FixedAssetReportingServices.FixedAssetMaster ({', '.join(c + ' TEXT' for c in FIXED_ASSETS.columns)}, {ASSET_MODIFIED} TEXT, PRIMARY KEY (a_asset_number))",
@@ -75,7 +88,8 @@ def attach(connection: Any, files: dict[str, Path]) -> None:
 
 class AttachReportingDatabases(CreateEnginePlugin):
     """SQLAlchemy engine plugin for `sqlite:///<folder>/mu_live.db?plugin=munis_sandbox`: every
-    new connection ATTACHes the reporting databases lying beside the file."""
+    new connection ATTACHes the reporting databases lying beside the file, and the reporting
+    objects answer as SQL Server's table-valued functions (`functions.py`)."""
 
     def update_url(self, url: sa.URL) -> sa.URL:
         return url  # the plugin takes no arguments of its own
@@ -90,6 +104,8 @@ class AttachReportingDatabases(CreateEnginePlugin):
         @sa.event.listens_for(engine, "connect")
         def _attach(dbapi_connection: Any, _record: Any) -> None:
             attach(dbapi_connection, attached)
+
+        serve_reporting_functions(engine)
 
 
 class SandboxDatabase:
@@ -106,6 +122,7 @@ class SandboxDatabase:
         return {
             "transport": "sql",
             "sql_url": f"sqlite:///{self.main}?plugin={PLUGIN}",
+            "munis_user": MUNIS_USER,
         }
 
     def _connect(self) -> sqlite3.Connection:
@@ -177,26 +194,60 @@ class SandboxDatabase:
     ) -> None:
         rows = list(rows)
         em_cols = list(EMPLOYEE_MASTER_COLUMNS)
-        conn.executemany(
-            f"INSERT OR REPLACE INTO EmployeeMaster ({', '.join(em_cols)}, {EMPLOYEE_MODIFIED}) "
-            f"VALUES ({', '.join('?' * (len(em_cols) + 1))})",
-            [
-                [_int(r[c]) if c == "a_employee_number" else _pad(c, r[c]) for c in em_cols]
-                + [stamps[f"employees:{r['a_employee_number']}"]]
-                for r in rows
-            ],
-        )
-        jobs = []
+        master, jobs = [], []
         for r in rows:
             number = _int(r["a_employee_number"])
-            jobs.append([number, 1, "Y", r["a_position_number"], r["a_location"], _int(r["e_supervisor"])])
+            live = [number if c == "a_employee_number" else _pad(c, r[c]) for c in em_cols]
+            stamp = stamps[f"employees:{r['a_employee_number']}"]
+            projected_class = data.projections.get(r["a_employee_number"])
+            master.append([*live, stamp, 0])
+            job_class = r["a_job_class_code"]
+            jobs.append(
+                [
+                    0,
+                    number,
+                    1,
+                    "Y",
+                    job_class,
+                    r["a_position_number"],
+                    r["a_location"],
+                    _int(r["e_supervisor"]),
+                ]
+            )
+            if projected_class:  # next year's salary projection: a copy of the employee and the job
+                master.append(
+                    [
+                        projected_class if c == "a_job_class_code" else v
+                        for c, v in zip(em_cols, live, strict=True)
+                    ]
+                    + [stamp, 1]
+                )
+                jobs.append(
+                    [
+                        1,
+                        number,
+                        1,
+                        "Y",
+                        projected_class,
+                        r["a_position_number"],
+                        r["a_location"],
+                        _int(r["e_supervisor"]),
+                    ]
+                )
             second = data.secondary_jobs.get(r["a_employee_number"])
             if second:
-                jobs.append([number, 2, "N", second["a_position_number"], second["a_location"], None])
+                jobs.append(
+                    [0, number, 2, "N", job_class, second["a_position_number"], second["a_location"], None]
+                )
         conn.executemany(
-            "DELETE FROM JobPay WHERE a_employee_number = ?", [[j[0]] for j in jobs if j[1] == 1]
+            f"INSERT OR REPLACE INTO EmployeeMaster ({', '.join(em_cols)}, {EMPLOYEE_MODIFIED}, a_projection) "
+            f"VALUES ({', '.join('?' * (len(em_cols) + 2))})",
+            master,
         )
-        conn.executemany("INSERT INTO JobPay VALUES (?, ?, ?, ?, ?, ?)", jobs)
+        conn.executemany(
+            "DELETE FROM JobPay WHERE a_employee_number = ?", [[_int(r["a_employee_number"])] for r in rows]
+        )
+        conn.executemany("INSERT INTO JobPay VALUES (?, ?, ?, ?, ?, ?, ?, ?)", jobs)
         table = list(PREMPMST.values())
         base = []
         for r in rows:

@@ -13,6 +13,7 @@ import time
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
+from connectors.servicenow.sandbox.catalog import LIFECYCLE_ITEM, ServiceCatalog
 from connectors.servicenow.sandbox.tables import CHILDREN, SCHEMAS, TableStore
 from core import clock
 from core.sandbox.base import Sandbox
@@ -27,6 +28,9 @@ USERS = {  # user_name -> (password, roles)
 CLIENT_ID, CLIENT_SECRET = "4f0c1d2e3b4a5968778695a4b3c2d1e0", "sbx-oauth-secret-7"
 CLIENT_CREDENTIALS_USER = "svc_itsm_hub"
 GROUPS = ["Service Desk", "Identity & Access Management", "Desktop Support", "Facilities"]
+#: requests and requested items come from the Service Catalog (order_now), never from a Table API
+#: insert: the integration user, like any least-privilege one, has no create ACL on them
+CATALOG_ONLY = {"sc_request", "sc_req_item"}
 TASK_HUB_STATES = {"-5": "open", "1": "open", "2": "open", "3": "closed", "4": "cancelled", "7": "cancelled"}
 #: agent actions per ticket table: op -> field values
 DESK_ACTIONS: dict[str, dict[str, dict[str, str]]] = {
@@ -67,6 +71,7 @@ class ServiceNowSandbox(Sandbox):
         super().__init__(**kwargs)
         self.tokens = TokenStore(ttl_seconds=1800)
         self.store = TableStore(clock.now().strftime("%Y-%m-%d"))
+        self.catalog = ServiceCatalog(self, self.store)
         self.rate_limit_per_hour: int | None = None
         self._window: tuple[float, dict[str, int]] = (time.time(), {})
         self._seed()
@@ -113,6 +118,7 @@ class ServiceNowSandbox(Sandbox):
         router.add("GET", table + r"/(?P<sys_id>[0-9a-f]{32})", self._get)
         router.add("PATCH", table + r"/(?P<sys_id>[0-9a-f]{32})", self._update)
         router.add("PUT", table + r"/(?P<sys_id>[0-9a-f]{32})", self._update)
+        self.catalog.routes(router)
 
     def _token(self, request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
@@ -152,11 +158,11 @@ class ServiceNowSandbox(Sandbox):
             return header[7:].split(".", 1)[0]
         return None
 
-    def _guard(self, request: Request, write: bool) -> tuple[str | None, Response | None, dict[str, str]]:
-        """Authenticate, apply the rate-limit rule and the ACL; returns (user, refusal, headers)."""
+    def authorize(self, request: Request) -> tuple[str, Response | None, dict[str, str]]:
+        """Authenticate and apply the rate-limit rule (every API); returns (user, refusal, headers)."""
         user = self._user(request)
         if user is None:
-            return None, failure(401, "User Not Authenticated", "Required to provide Auth information"), {}
+            return "", failure(401, "User Not Authenticated", "Required to provide Auth information"), {}
         headers = self._rate_headers(user)
         if headers.get("Retry-After"):
             refusal = failure(
@@ -166,10 +172,17 @@ class ServiceNowSandbox(Sandbox):
             )
             refusal.headers.update(headers)
             return user, refusal, headers
+        return user, None, headers
+
+    def _guard(self, request: Request, write: bool) -> tuple[str | None, Response | None, dict[str, str]]:
+        """Authenticate, apply the rate-limit rule and the ACL; returns (user, refusal, headers)."""
+        user, refusal, headers = self.authorize(request)
+        if refusal is not None:
+            return user, refusal, headers
         table = request.params["table"]
         if table not in SCHEMAS:
             return user, failure(400, f"Invalid table {table}", None), headers
-        if write and "itil" not in USERS[user][1]:
+        if write and ("itil" not in USERS[user][1] or (request.method == "POST" and table in CATALOG_ONLY)):
             verb = "Insert" if request.method == "POST" else "Update"
             return (
                 user,
@@ -232,7 +245,10 @@ class ServiceNowSandbox(Sandbox):
         if refusal:
             return refusal
         table = request.params["table"]
-        values = request.json()
+        try:
+            values = request.json()
+        except ValueError:
+            values = None
         if not isinstance(values, dict):
             return failure(400, "Exception while reading request", "The payload is not valid JSON.")
         with self.lock:
@@ -340,6 +356,10 @@ class ServiceNowSandbox(Sandbox):
             "default_assignment_group": "Service Desk",
             "ca_bundle": self.ca_path,
         }
+
+    def catalog_config(self) -> dict[str, Any]:
+        """Requested items ordered through the Service Catalog (`order_now`) instead of incidents."""
+        return {**self.instance_config(), "table": "sc_req_item", "catalog_item": LIFECYCLE_ITEM.sys_id}
 
     def bad_credentials(self) -> dict[str, Any]:
         return {"password": "Wrong-pass-123"}

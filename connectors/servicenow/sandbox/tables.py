@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,8 +45,16 @@ TASK_FIELDS = [
 SCHEMAS: dict[str, set[str]] = {
     "incident": {*TASK_FIELDS, "caller_id", "close_code", "incident_state", "category", "resolved_at"},
     "incident_task": {*TASK_FIELDS, "incident"},
-    "sc_req_item": {*TASK_FIELDS, "request", "requested_for", "cat_item", "stage"},
+    "sc_request": {*TASK_FIELDS, "requested_for", "request_state", "stage", "price"},
+    "sc_req_item": {*TASK_FIELDS, "request", "requested_for", "cat_item", "stage", "quantity"},
     "sc_task": {*TASK_FIELDS, "request_item", "request"},
+    "sc_cat_item": {"sys_id", "name", "short_description", "active", "sys_created_on", "sys_updated_on"},
+    "item_option_new": {
+        "sys_id", "name", "question_text", "cat_item", "mandatory", "active", "order", "sys_created_on",
+        "sys_updated_on",
+    },
+    "sc_item_option": {"sys_id", "item_option_new", "value", "order", "sys_created_on", "sys_updated_on"},
+    "sc_item_option_mtom": {"sys_id", "request_item", "sc_item_option", "sys_created_on", "sys_updated_on"},
     "sys_user_group": {"sys_id", "name", "active", "description", "email", "sys_created_on", "sys_updated_on"},
     "sys_user": {
         "sys_id", "user_name", "first_name", "last_name", "email", "employee_number", "active",
@@ -59,10 +68,20 @@ REFERENCES = {
     "requested_for": "sys_user",
     "incident": "incident",
     "request_item": "sc_req_item",
+    "request": "sc_request",
+    "cat_item": "sc_cat_item",
+    "item_option_new": "item_option_new",
+    "sc_item_option": "sc_item_option",
     "parent": "task",
 }
 JOURNAL = {"work_notes", "comments"}
-PREFIXES = {"incident": "INC", "incident_task": "TASK", "sc_req_item": "RITM", "sc_task": "SCTASK"}
+PREFIXES = {
+    "incident": "INC",
+    "incident_task": "TASK",
+    "sc_request": "REQ",
+    "sc_req_item": "RITM",
+    "sc_task": "SCTASK",
+}
 #: ticket table -> (task table, reference from task to ticket)
 CHILDREN = {"incident": ("incident_task", "incident"), "sc_req_item": ("sc_task", "request_item")}
 INACTIVE_STATES = {"incident": {"6", "7", "8"}}
@@ -75,14 +94,21 @@ _TERM = re.compile(
 )
 
 
+#: (record, "reference.field.field") -> the value at the end of the dot-walk ("" when broken)
+Walk = Callable[[dict[str, Any], str], str]
+
+
 @dataclass
 class Condition:
     field: str
     op: str
     value: str
 
-    def test(self, record: dict[str, Any]) -> bool:
-        actual = str(record.get(self.field, "") or "")
+    def test(self, record: dict[str, Any], walk: Walk | None = None) -> bool:
+        if "." in self.field and walk is not None:
+            actual = walk(record, self.field)
+        else:
+            actual = str(record.get(self.field, "") or "")
         op, value = self.op, self.value
         if op == "=":
             return actual == value
@@ -120,12 +146,12 @@ class EncodedQuery:
                 query.order.append((term[7:], False))
             else:
                 match = _TERM.match(term)
-                if match and match["field"] in schema:  # unknown fields: silently ignored
+                if match and match["field"].split(".")[0] in schema:  # unknown fields: silently ignored
                     query.conditions.append(Condition(match["field"], match["op"], match["value"]))
         return query
 
-    def run(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        found = [r for r in records if all(c.test(r) for c in self.conditions)]
+    def run(self, records: list[dict[str, Any]], walk: Walk | None = None) -> list[dict[str, Any]]:
+        found = [r for r in records if all(c.test(r, walk) for c in self.conditions)]
         for name, descending in reversed(self.order):
             found.sort(key=lambda r: str(r.get(name, "")), reverse=descending)
         return found
@@ -197,7 +223,19 @@ class TableStore:
             )
 
     def query(self, table: str, encoded: str) -> list[dict[str, Any]]:
-        return EncodedQuery.parse(encoded, SCHEMAS[table]).run(list(self.tables[table].values()))
+        records = list(self.tables[table].values())
+        return EncodedQuery.parse(encoded, SCHEMAS[table]).run(records, self.walk)
+
+    def walk(self, record: dict[str, Any], path: str) -> str:
+        """Dot-walk references (`sc_item_option.item_option_new.name`), as encoded queries may."""
+        *hops, last = path.split(".")
+        current: dict[str, Any] | None = record
+        for hop in hops:
+            target = REFERENCES.get(hop)
+            if current is None or target is None:
+                return ""
+            current = self.tables.get(target, {}).get(str(current.get(hop) or ""))
+        return str((current or {}).get(last, "") or "")
 
     def find(self, sys_id: str) -> tuple[str, dict[str, Any]] | None:
         for table, records in self.tables.items():

@@ -20,6 +20,8 @@ from connectors.teamdynamix.sandbox.data import (
     ATTRIBUTES,
     GROUPS,
     KEY_ATTRIBUTE,
+    OTHER_APP_ATTRIBUTE,
+    OTHER_APP_ID,
     PRIORITIES,
     REQUESTOR_UID,
     STATUSES,
@@ -35,6 +37,7 @@ from core.sandbox.tokens import TokenStore
 
 BEID, WEB_SERVICES_KEY = "3b6f1c2a-8d4e-4f5a-9b7c-0d1e2f3a4b5c", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 APP_ID = 41
+APP_NAME = "IT Tickets"
 PREFIX = "/TDWebApi/api"
 
 
@@ -317,15 +320,42 @@ class TeamDynamixSandbox(Sandbox):
         return json_response({"ID": len(task["Feed"]), "Body": str(body.get("Comments", ""))})
 
     def _statuses(self, request: Request) -> Response:
-        return json_response([{"AppID": APP_ID, **s} for s in STATUSES.values()])
+        # TicketStatus (https://solutions.teamdynamix.com/TDWebApi/Home/type/TeamDynamix.Api.Tickets.TicketStatus)
+        return json_response(
+            [{"AppID": APP_ID, "AppName": APP_NAME, "Description": "", **s} for s in STATUSES.values()]
+        )
 
     def _attributes(self, request: Request) -> Response:
-        if request.arg("componentId") != "9":
+        """Ticket attributes belong to one ticketing application: `appId` (default 0, no
+        application) selects them, so a call without it lists none of the app's attributes
+        (https://solutions.teamdynamix.com/TDWebApi/Home/section/Attributes)."""
+        component, app = request.arg("componentId"), request.arg("appId") or "0"
+        if component is None or not component.isdigit() or not app.isdigit():
+            return message(400, "componentId and appId must be integers.")
+        if component != "9":
             return json_response([])
+        owned = {APP_ID: ATTRIBUTES, OTHER_APP_ID: {OTHER_APP_ATTRIBUTE: "Other app reference"}}
         return json_response(
             [
-                {"ID": i, "Name": n, "FieldType": "textbox", "IsActive": True, "Choices": []}
-                for i, n in ATTRIBUTES.items()
+                {  # CustomAttribute (…/TeamDynamix.Api.CustomAttributes.CustomAttribute)
+                    "ID": i,
+                    "Name": n,
+                    "Order": order,
+                    "Description": "",
+                    "SectionID": 0,
+                    "SectionName": None,
+                    "FieldType": "textbox",
+                    "DataType": "String",
+                    "Choices": [],
+                    "IsRequired": False,
+                    "IsUpdatable": True,
+                    "IsActive": True,
+                    "Value": None,
+                    "ValueText": None,
+                    "ChoicesText": "",
+                    "AssociatedItemIDs": [0],
+                }
+                for order, (i, n) in enumerate(owned.get(int(app), {}).items())
             ]
         )
 

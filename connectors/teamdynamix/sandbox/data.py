@@ -37,6 +37,8 @@ GROUPS: dict[int, tuple[str, bool]] = {  # ID -> (name, active); 0 is "no group"
 }
 KEY_ATTRIBUTE = 7001
 ATTRIBUTES = {KEY_ATTRIBUTE: "Hub idempotency key", 7002: "Asset tag"}
+#: a ticket attribute of another ticketing application (listed only with that app's appId)
+OTHER_APP_ID, OTHER_APP_ATTRIBUTE = 77, 7003
 REQUESTOR_UID = "6f1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d"
 PATCHABLE = {"title", "description", "enddate", "startdate", "priorityid", "responsiblegroupid", "accountid"}
 

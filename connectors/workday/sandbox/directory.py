@@ -19,10 +19,16 @@ Window = tuple[datetime, datetime]
 class InvalidReference(ValueError):
     """A Request_References ID that names no worker (Workday answers a validation fault)."""
 
-    def __init__(self, value: str, id_type: str) -> None:
-        super().__init__(f"Invalid ID value. '{value}' is not a valid ID value for type = '{id_type}'")
+    def __init__(self, value: str, id_type: str, message: str | None = None) -> None:
+        super().__init__(
+            message or f"Invalid ID value. '{value}' is not a valid ID value for type = '{id_type}'"
+        )
         self.value = value
         self.id_type = id_type
+
+
+#: one Worker_Reference: its IDs (ID type, value) are alternate IDs of a single worker
+Reference = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,7 @@ class Criteria:
 
     as_of: date
     as_of_entry: datetime
-    references: tuple[tuple[str, str], ...] = ()  # (ID type, value)
+    references: tuple[Reference, ...] = ()  # one entry per Worker_Reference
     updated: Window | None = None
     effective: Window | None = None
     exclude_inactive: bool = False
@@ -110,7 +116,7 @@ class WorkerDirectory:
 
     def _select(self, c: Criteria) -> list[Worker]:
         if c.references:
-            found = [self._reference(id_type, value) for id_type, value in c.references]
+            found = [self._one_worker(reference) for reference in c.references]
         elif c.updated is not None or c.effective is not None:
             found = [w for w in self.workers.values() if w.touched(c.updated, c.effective, c.as_of_entry)]
         else:
@@ -122,6 +128,22 @@ class WorkerDirectory:
         if c.exclude_inactive:
             found = [w for w in found if w.view(c.as_of, c.as_of_entry).active]
         return found
+
+    def _one_worker(self, reference: Reference) -> Worker:
+        """The worker a Worker_Reference names: every ID in it must name that same worker (they
+        are alternate IDs of one instance, e.g. its WID and its Employee_ID)."""
+        if not reference:
+            raise InvalidReference("", "", "A Worker_Reference needs at least one ID")
+        workers = [self._reference(id_type, value) for id_type, value in reference]
+        if any(w.wid != workers[0].wid for w in workers[1:]):
+            id_type, value = reference[1]
+            raise InvalidReference(
+                value,
+                id_type,
+                f"The IDs of one Worker_Reference must identify the same worker: '{reference[0][1]}' "
+                f"and '{value}' are different workers (list each worker in its own Worker_Reference)",
+            )
+        return workers[0]
 
     def _reference(self, id_type: str, value: str) -> Worker:
         if id_type == "WID":

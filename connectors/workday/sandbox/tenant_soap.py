@@ -103,10 +103,78 @@ def _window(
     return window
 
 
+#: Worker_Response_Group elements of Get_Workers (Human_Resources v42.0,
+#: https://community.workday.com/sites/default/files/file-hosting/productionapi/Human_Resources/v42.0/Get_Workers.html);
+#: any other element fails schema validation
+WORKER_RESPONSE_GROUP = frozenset(
+    {
+        "Include_Reference",
+        "Include_Personal_Information",
+        "Include_Employment_Information",
+        "Include_Organizations",
+        "Include_Management_Chain_Data",
+        "Include_Transaction_Log_Data",
+        "Exclude_Organization_Support_Role_Data",
+        "Exclude_Location_Hierarchies",
+        "Exclude_Cost_Center_Hierarchies",
+        "Exclude_Company_Hierarchies",
+        "Exclude_Matrix_Organizations",
+        "Exclude_Pay_Groups",
+        "Exclude_Regions",
+        "Exclude_Region_Hierarchies",
+        "Exclude_Funds",
+        "Exclude_Fund_Hierarchies",
+        "Exclude_Grants",
+        "Exclude_Grant_Hierarchies",
+        "Exclude_Business_Units",
+        "Exclude_Business_Unit_Hierarchies",
+        "Exclude_Programs",
+        "Exclude_Program_Hierarchies",
+        "Exclude_Gifts",
+        "Exclude_Gift_Hierarchies",
+        "Exclude_Custom_Organizations",
+        "Include_Additional_Jobs",
+        "Include_Compensation",
+        "Include_Roles",
+        "Include_Multiple_Managers_in_Management_Chain_Data",
+        "Include_Benefit_Enrollments",
+        "Include_Benefit_Eligibility",
+        "Include_Related_Persons",
+        "Include_Qualifications",
+        "Include_Employee_Review",
+        "Include_Goals",
+        "Include_Development_Items",
+        "Include_Skills",
+        "Include_Photo",
+        "Include_Worker_Documents",
+        "Include_Subevents_for_Corrected_Transaction",
+        "Include_Subevents_for_Rescinded_Transaction",
+        "Include_Succession_Profile",
+        "Include_Talent_Assessment",
+        "Include_Employee_Contract_Data",
+        "Include_Contracts_for_Terminated_Workers",
+        "Include_Collective_Agreement_Data",
+        "Include_Probation_Period_Data",
+        "Include_Feedback_Received",
+        "Include_User_Account",
+        "Include_Career",
+        "Include_Account_Provisioning",
+        "Include_Background_Check_Data",
+    }
+)
+
+
 def _group(request: etree._Element) -> ResponseGroup:
     group = request.find(f"{W}Response_Group")
     if group is None:
         return ResponseGroup()
+    for child in group:
+        name = etree.QName(child).localname
+        if child.tag != f"{W}{name}" or name not in WORKER_RESPONSE_GROUP:
+            raise ValidationFault(
+                f"Element '{name}' is not valid in Worker_Response_Group",
+                _xpath("Get_Workers_Request", "Response_Group", name),
+            )
     return ResponseGroup(
         reference=_flag(group, f"{W}Include_Reference", True),
         personal=_flag(group, f"{W}Include_Personal_Information"),
@@ -129,8 +197,8 @@ def worker_criteria(request: etree._Element, now: datetime) -> Criteria:
         parse_moment(entry_text, _xpath(op, "Response_Filter", "As_Of_Entry_DateTime")) if entry_text else now
     )
     references = tuple(
-        (str(node.get(f"{W}type") or ""), (node.text or "").strip())
-        for node in request.iterfind(f"{W}Request_References/{W}Worker_Reference/{W}ID")
+        tuple((str(node.get(f"{W}type") or ""), (node.text or "").strip()) for node in ref.iterfind(f"{W}ID"))
+        for ref in request.iterfind(f"{W}Request_References/{W}Worker_Reference")
     )
     criteria = request.find(f"{W}Request_Criteria")
     rng = (

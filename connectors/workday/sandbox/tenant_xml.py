@@ -186,6 +186,8 @@ def _status(view: WorkerView) -> str:
     parts = [
         "<wd:Worker_Status_Data>",
         flag("Active", view.active),
+        # when the active status last changed (Get_Workers Worker_Status_Data, v42.0)
+        el("Active_Status_Date", day(view.termination_date if view.terminated else view.hire_date)),
         el("Hire_Date", hire),
         el("Original_Hire_Date", day(view.original_hire_date)),
         flag("Rehire", view.rehire),

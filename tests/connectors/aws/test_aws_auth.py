@@ -84,3 +84,34 @@ def test_an_expired_session_is_renewed_and_the_read_goes_on(
     again = read(stream, partition)
     assert [r["arn"] for r in again] == [r["arn"] for r in first]
     assert connector.calls.counts["sts:AssumeRole"] == 2, "re-assumed once after ExpiredToken"
+
+
+def test_a_listing_resumes_after_its_last_page_when_the_session_expires_mid_way(
+    aws: AwsSandbox, connect: ConnectorFactory
+) -> None:
+    """The role's session expiring between page 2 and page 3 costs one re-assume and one repeated
+    request, never the pages already read: each instance is listed exactly once (EC2 pages by
+    `NextToken`; the listing restarts from `PaginationConfig.StartingToken`)."""
+    assert aws.estate is not None
+    where = {"account_id": aws.estate.account_of("HR"), "region": "eu-west-1"}
+    launched = [arn for _ in range(12) for arn in aws.admin("launch_instance", where)]
+    try:
+        api = connect(page_size=5).sessions.account(where["account_id"])
+
+        def reservations() -> list[str]:
+            pages = api.pages("ec2", "describe_instances", region="eu-west-1")
+            return [r["ReservationId"] for page in pages for r in page["Reservations"]]
+
+        expected = reservations()
+        assert len(expected) > 10, "three pages of five or more"
+        sent_before = api.sessions.calls.counts["ec2:DescribeInstances"]
+        aws.faults.arm_from_dict({"kind": "expire_tokens", "path": "^/ec2/DescribeInstances", "after": 2})
+        assert reservations() == expected, "no page twice, none skipped"
+        assert api.sessions.calls.counts["sts:AssumeRole"] == 2, "re-assumed once"
+        pages = -(-len(expected) // 5)
+        assert api.sessions.calls.counts["ec2:DescribeInstances"] - sent_before == pages + 1, (
+            "only the refused request is sent again"
+        )
+    finally:
+        for arn in launched:
+            aws.admin("terminate_instance", {"arn": arn})

@@ -9,13 +9,11 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlalchemy.dialects import mssql
 
 from connectors.munis.config import MunisConfig
 from connectors.munis.connector import MunisConnector
 from connectors.munis.sandbox import MunisSandbox
 from connectors.munis.sql_client import MunisDatabase
-from connectors.munis.sql_queries import stream_query
 from core.errors import AuthError
 from core.testing.reading import read
 
@@ -108,7 +106,12 @@ def test_a_missing_object_fails_check_naming_it(munis: MunisSandbox, connect: Co
 
 def test_a_rejected_login_is_an_auth_error_without_the_password() -> None:
     config = MunisConfig.model_validate(
-        {"transport": "sql", "sql_url": "mssql+pyodbc://hub@munis/mu_live", "sql_password": "s3cret-pw"}
+        {
+            "transport": "sql",
+            "sql_url": "mssql+pyodbc://hub@munis/mu_live",
+            "sql_password": "s3cret-pw",
+            "munis_user": "munis",
+        }
     )
     error = MunisDatabase(config).translate(
         sa.exc.OperationalError(
@@ -120,26 +123,10 @@ def test_a_rejected_login_is_an_auth_error_without_the_password() -> None:
     assert "s3cret-pw" not in str(error) and "Login failed for user 'hub'" in str(error)
 
 
-def test_table_valued_functions_are_called_with_parentheses() -> None:
-    config = MunisConfig(
-        transport="sql",
-        sql_url="mssql+pyodbc://hub@munis/mu_live",
-        sql_objects={
-            "employee_master": "PayrollReportingServices.EmployeeMaster()",
-            "job_pay": "PayrollReportingServices.JobPay()",
-        },
-    )
-    query, _, _ = stream_query(config, "employees", None)
-    sql = str(query.compile(dialect=mssql.dialect()))
-    assert (
-        "FROM PayrollReportingServices.EmployeeMaster() AS em LEFT OUTER JOIN PayrollReportingServices.JobPay() AS jp"
-        in sql
-    )
-    assert "jp.e_primary_job = " in sql
-
-
 def test_an_unreachable_database_fails_check_cleanly(connect: Connect) -> None:
-    result = connect({"transport": "sql", "sql_url": "sqlite:////nonexistent/folder/mu_live.db"}).check()
+    result = connect(
+        {"transport": "sql", "sql_url": "sqlite:////nonexistent/folder/mu_live.db", "munis_user": "munis"}
+    ).check()
     assert not result.ok and result.details["kind"] == "transient"
     assert "unable to open database file" in result.message and "the next run retries" in result.message
 
@@ -171,7 +158,9 @@ def test_the_old_sql_attach_setting_is_refused_by_name() -> None:
 def test_a_driver_that_cannot_be_loaded_fails_check_saying_what_to_install(
     connect: Connect, url: str, missing: str
 ) -> None:
-    result = connect({"transport": "sql", "sql_url": url, "sql_password": "s3cret-pw"}).check()
+    result = connect(
+        {"transport": "sql", "sql_url": url, "sql_password": "s3cret-pw", "munis_user": "munis"}
+    ).check()
     assert not result.ok and result.details["kind"] == "config"
     assert "database driver cannot be loaded" in result.message and missing in result.message
     assert "munis-sql extra" in result.message and "ODBC Driver 18" in result.message

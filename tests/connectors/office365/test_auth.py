@@ -3,6 +3,7 @@ clear failures without secrets, permissions named by `check()`, tokens refreshed
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -105,6 +106,28 @@ def test_an_expired_access_token_is_renewed_once_mid_read(
 
     assert len(result.records) == tenant.counts()["users"]
     assert connector.client.auth.token() != first_token
+
+
+def test_a_token_is_renewed_before_it_expires_not_after_graph_refuses_it(
+    tenant: Office365Sandbox, make_connector: Connector, read, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An hour later (by every clock in the process: MSAL's cache and the sandbox's token store),
+    the next Graph call carries a new token: no request is sent with the expired one."""
+    connector = make_connector()
+    graph: list[int] = []
+    connector.client.http.session.hooks["response"].append(lambda r, *_, **__: graph.append(r.status_code))
+    read(connector.stream("subscribed_skus"))
+    first, issued = connector.client.auth.token(), len(tenant.tokens.issued())
+    read(connector.stream("subscribed_skus"))
+    assert len(tenant.tokens.issued()) == issued, "a live token comes from MSAL's cache"
+
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + tenant.tokens.ttl + 60)
+    read(connector.stream("subscribed_skus"))
+
+    assert 401 not in graph, "the expired token was never sent"
+    assert len(tenant.tokens.issued()) == issued + 1, "one new token"
+    assert connector.client.auth.token() != first
 
 
 def test_one_msal_application_per_registration_shares_its_token_cache(make_connector: Connector) -> None:

@@ -46,20 +46,6 @@ def test_tickets_of_other_integrations_are_never_taken_for_the_hubs(make_sink: M
     assert make_sink().find("MON-40000") is None, "a Monitoring incident with that correlation_id exists"
 
 
-def test_catalog_items_use_sc_req_item_sc_task_and_their_states(
-    sandbox: ServiceNowSandbox, make_sink: MakeSink
-) -> None:
-    sink = make_sink(table="sc_req_item")
-    created = sink.create(sample_ticket(unique_key("joiner")))
-    assert sandbox.store.tables["sc_req_item"][created["external_id"]]["number"].startswith("RITM")
-    assert len(sandbox.store.query("sc_task", f"request_item={created['external_id']}")) == 2
-    assert sink.cancel(created["external_id"], "hire rescinded")["state"] == "cancelled"
-    assert sandbox.store.tables["sc_req_item"][created["external_id"]]["state"] == "4"  # Closed Incomplete
-    other = sink.create(sample_ticket(unique_key("joiner")))
-    sandbox.admin("close_ticket", {"external_id": other["external_id"]})
-    assert sink.fetch_status(other["external_id"])["state"] == "closed"
-
-
 def test_resolved_reads_as_closed_and_a_desk_cancel_as_cancelled(
     sandbox: ServiceNowSandbox, make_sink: MakeSink
 ) -> None:

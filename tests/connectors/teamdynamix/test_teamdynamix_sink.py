@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from connectors.teamdynamix.sandbox import APP_ID, TeamDynamixSandbox
-from connectors.teamdynamix.sandbox.data import KEY_ATTRIBUTE, REQUESTOR_UID
+from connectors.teamdynamix.sandbox.data import KEY_ATTRIBUTE, OTHER_APP_ATTRIBUTE, REQUESTOR_UID
 from connectors.teamdynamix.sink import TeamDynamixSink
 from core.connector.sink import TicketPayload
 from core.errors import AuthError, ConfigError, TransientError
@@ -148,3 +148,15 @@ def test_unknown_or_inactive_groups_and_a_missing_key_attribute_are_config_probl
             sink.create({**sample_ticket(unique_key("leaver")), "assignment_group": group})
     result = make_sink(key_attribute_id=9999).check()
     assert not result.ok and "9999" in result.message
+
+
+def test_check_finds_the_key_attribute_of_its_own_ticketing_app_only(
+    sandbox: TeamDynamixSandbox, make_sink: MakeSink
+) -> None:
+    """Ticket attributes are listed per application (`appId`): the key attribute of app 41 is
+    found, and one that lives in another ticketing app is not taken for it."""
+    result = make_sink().check()
+    assert result.ok, result.message
+    other = make_sink(key_attribute_id=OTHER_APP_ATTRIBUTE).check()
+    assert not other.ok
+    assert f"does not exist in ticketing app {APP_ID}" in other.message
