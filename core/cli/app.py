@@ -148,6 +148,18 @@ def sync(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="ignore saved state and read everything")
     ] = False,
+    employee: Annotated[
+        str | None,
+        typer.Option(
+            "--employee",
+            "-e",
+            help="provision on demand: only this employee ID, through resolve, lifecycle and delivery "
+            "(shows the plan; applies with --yes)",
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="apply the --employee plan without asking")
+    ] = False,
     config: ConfigOption = Path("hub.yaml"),
     as_json: JsonOption = False,
 ) -> None:
@@ -155,6 +167,12 @@ def sync(
     from core.cli.progress import sync_with_progress
 
     hub = _hub(config)
+    if employee:
+        from core.cli.provision_cmd import provision_on_demand
+
+        code = provision_on_demand(hub, name, employee, stream or None, yes=yes, as_json=as_json)
+        hub.close()
+        raise typer.Exit(code)
     summaries = sync_with_progress(hub, name, stream or None, full_refresh, quiet=as_json)
     if as_json:
         print_json([s.as_dict() for s in summaries])

@@ -75,13 +75,16 @@ class _Evaluation:
         self.now = clock.now()
         self.today = self.now.astimezone(person_zone({}, self.config)).date()
 
-    def pending_people(self) -> tuple[int | None, list[str]]:
-        """The last unprocessed person change and every person with changes up to it.
+    def pending_people(self, only: list[str] | None = None) -> tuple[int | None, list[str]]:
+        """The last unprocessed person change and every person with changes up to it (of
+        `only` these people, when given).
 
         Evaluation covers exactly the changes up to that id, so changes written meanwhile wait
         for the next run; only person ids are held in memory, change rows are read per chunk.
         """
-        unprocessed = (change_log.c.entity == "person", change_log.c.processed.is_(False))
+        unprocessed: tuple[Any, ...] = (change_log.c.entity == "person", change_log.c.processed.is_(False))
+        if only is not None:
+            unprocessed += (change_log.c.entity_id.in_(only),)
         last = self.conn.scalar(sa.select(sa.func.max(change_log.c.id)).where(*unprocessed))
         if last is None:
             return None, []
@@ -395,41 +398,7 @@ def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
     with hub.store.engine.connect() as conn:
         transaction = conn.begin()
         try:
-            ev = _Evaluation(hub, conn, summary)
-            # only intents that act are kept for the storm check; suppressed ones (existing staff
-            # on an initial load) are counted at once, so memory follows the changes, not the staff
-            planned: list[tuple[Intent, PersonChange, dict[str, Any]]] = []
-            last, people = ev.pending_people()
-            days = ev.config.existing_staff_days
-            for start in range(0, len(people), PREFETCH_CHUNK):
-                chunk = people[start : start + PREFETCH_CHUNK]
-                ev.prefetch(chunk)
-                for person_id, rows in ev.changes_of(chunk, last or 0).items():
-                    found = ev.person_change(person_id, rows)
-                    if found is None:
-                        continue
-                    change, ctx = found
-                    for intent in detect(change, ev.today, days):
-                        if intent.suppressed:
-                            ev.apply(intent, change, ctx)
-                        else:
-                            planned.append((intent, change, ctx))
-            summary.held = ev.storm(planned)
-            if summary.held:
-                transaction.commit() if not dry_run else transaction.rollback()
-                return summary
-            for intent, change, ctx in planned:
-                ev.apply(intent, change, ctx)
-            if last is not None:
-                conn.execute(
-                    change_log.update()
-                    .where(
-                        change_log.c.entity == "person",
-                        change_log.c.processed.is_(False),
-                        change_log.c.id <= last,
-                    )
-                    .values(processed=True)
-                )
+            evaluate_in(hub, conn, summary)
         except BaseException:
             transaction.rollback()
             raise
@@ -438,3 +407,46 @@ def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
         else:
             transaction.commit()
     return summary
+
+
+def evaluate_in(
+    hub: Hub, conn: sa.Connection, summary: LifecycleSummary, person_ids: list[str] | None = None
+) -> None:
+    """One evaluation inside the caller's transaction; `person_ids` limits it to those people
+    (provisioning on demand), whose changes alone are marked processed."""
+    ev = _Evaluation(hub, conn, summary)
+    # only intents that act are kept for the storm check; suppressed ones (existing staff
+    # on an initial load) are counted at once, so memory follows the changes, not the staff
+    planned: list[tuple[Intent, PersonChange, dict[str, Any]]] = []
+    last, people = ev.pending_people(person_ids)
+    days = ev.config.existing_staff_days
+    for start in range(0, len(people), PREFETCH_CHUNK):
+        chunk = people[start : start + PREFETCH_CHUNK]
+        ev.prefetch(chunk)
+        for person_id, rows in ev.changes_of(chunk, last or 0).items():
+            found = ev.person_change(person_id, rows)
+            if found is None:
+                continue
+            change, ctx = found
+            for intent in detect(change, ev.today, days):
+                if intent.suppressed:
+                    ev.apply(intent, change, ctx)
+                else:
+                    planned.append((intent, change, ctx))
+    summary.held = ev.storm(planned)
+    if summary.held:
+        return
+    for intent, change, ctx in planned:
+        ev.apply(intent, change, ctx)
+    if last is not None:
+        mine = [] if person_ids is None else [change_log.c.entity_id.in_(person_ids)]
+        conn.execute(
+            change_log.update()
+            .where(
+                change_log.c.entity == "person",
+                change_log.c.processed.is_(False),
+                change_log.c.id <= last,
+                *mine,
+            )
+            .values(processed=True)
+        )

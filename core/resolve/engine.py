@@ -428,3 +428,25 @@ def resolve(hub: Hub) -> ResolveSummary:
             _Pass(hub, conn, summary, rules).relink()
     log.info("resolution: %s", summary.as_dict())
     return summary
+
+
+def resolve_records(hub: Hub, conn: sa.Connection, record_ids: list[int]) -> ResolveSummary:
+    """Resolve just these source records (people first) inside the caller's transaction.
+
+    Provisioning on demand runs it in a transaction it rolls back (the plan) or commits (the
+    apply); the mass-change guard's holds are the scheduled pass's business, not one person's.
+    """
+    summary = ResolveSummary(run_id=str(uuid.uuid4()))
+    rules = load_rules(hub.config.resolution)
+    t = source_records
+    for entity in ENTITY_ORDER:
+        rows = conn.execute(
+            sa.select(t.c.id, t.c.instance, t.c.stream, t.c.record_key, t.c.fragment, t.c.deleted_at)
+            .where(t.c.id.in_(record_ids), t.c.resolved.is_(False), t.c.entity == entity)
+            .order_by(t.c.id)
+        ).all()
+        if rows:
+            _Pass(hub, conn, summary, rules).batch(entity, list(rows))
+    if summary.created.get("person"):
+        _Pass(hub, conn, summary, rules).relink()
+    return summary

@@ -13,7 +13,7 @@ retried on later passes and blocks only later intents of the same ticket.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -103,15 +103,22 @@ def _send(
     return external_id, result.get("url")
 
 
-def deliver(hub: Hub, *, after_remote: Callable[[str], None] | None = None) -> DeliverySummary:
-    """Drain pending intents in order. `after_remote(key)` runs between the remote call and the
-    local commit (used by tests to simulate a crash exactly there)."""
+def deliver(
+    hub: Hub,
+    *,
+    after_remote: Callable[[str], None] | None = None,
+    ticket_keys: Collection[str] | None = None,
+) -> DeliverySummary:
+    """Drain pending intents in order (of `ticket_keys` only, when given: provisioning on
+    demand). `after_remote(key)` runs between the remote call and the local commit (used by
+    tests to simulate a crash exactly there)."""
     summary = DeliverySummary()
     sinks: dict[str, TicketSink] = {}
     blocked: set[str] = set()
     with hub.store.engine.connect() as conn:
+        mine = [] if ticket_keys is None else [outbox.c.ticket_key.in_(list(ticket_keys))]
         pending = conn.execute(
-            sa.select(outbox).where(outbox.c.state == "pending").order_by(outbox.c.id)
+            sa.select(outbox).where(outbox.c.state == "pending", *mine).order_by(outbox.c.id)
         ).all()
     for intent in pending:
         if intent.ticket_key in blocked:
