@@ -33,6 +33,7 @@ class Stack:
     store_url: str
     story: dict[str, Any]
     workdir: Path
+    fleet: SandboxFleet
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +46,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         story = build_store(fleet, hub_yaml)
         airflow = start_airflow(workdir, hub_yaml)
         try:
-            yield Stack(airflow, hub_yaml, store_url, story, workdir)
+            yield Stack(airflow, hub_yaml, store_url, story, workdir, fleet)
         finally:
             stop_airflow(airflow)
 

@@ -4,12 +4,14 @@ next DAG run open the tickets it held."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
 import sqlalchemy as sa
 
+from core import clock
 from core.store.schema import holds, operator_actions, tickets
 from tests.ui.conftest import Stack, screenshot
 from tests.ui.stack import STORM_LIMIT
@@ -57,7 +59,6 @@ def test_it_sits_in_airflow_navigation_and_shows_every_stream(admin_page: Any, s
 
 
 def test_provisioning_log_answers_why_a_ticket_happened(admin_page: Any, stack: Stack) -> None:
-    employee = next(h for h in stack.story["hired"] if h)
     key = rows(
         stack.store_url,
         sa.select(tickets.c.key, tickets.c.external_id, tickets.c.employee_id).where(
@@ -75,10 +76,11 @@ def test_provisioning_log_answers_why_a_ticket_happened(admin_page: Any, stack: 
     assert "leaver detected" in text
     assert "workday/workers" in text  # the source change, with its lineage
     screenshot(page, "console-provisioning-log.png")
-    # by name: a list to choose from
+    # one name: straight to that person; a common fragment: a list to choose from
     console(page, stack, "people?q=Folau")
-    assert "Folau" in page.locator("#found").inner_text()
-    assert employee
+    assert "Ana Folau" in page.locator("h1").inner_text()
+    console(page, stack, "people?q=an")
+    assert page.locator("#found tr").count() > 2
 
 
 def test_quarantine_and_outbox_pages_show_the_demo_data(admin_page: Any, stack: Stack) -> None:
@@ -126,6 +128,41 @@ def test_an_action_from_another_site_is_refused(admin_page: Any, stack: Stack) -
     )
     assert answer.status == 403
     assert rows(stack.store_url, sa.select(holds.c.state).where(holds.c.id == hold_id))[0].state == "held"
+
+
+def test_provision_on_demand_opens_exactly_that_persons_ticket(admin_page: Any, stack: Stack) -> None:
+    workday = stack.fleet.sandboxes["workday"]
+    start = (clock.today() + timedelta(days=5)).isoformat()
+    new_hire = {"department": "IT", "title": "Analyst", "hire_date": start}
+    employee_id = workday.admin("hire", {"given_name": "Kai", "family_name": "Palakiko", **new_hire})[
+        "employee_id"
+    ]
+    # HR hires someone else at the same moment: theirs waits for the scheduled run
+    other_id = workday.admin("hire", {"given_name": "Lea", "family_name": "Tuilagi", **new_hire})[
+        "employee_id"
+    ]
+    every_ticket = sa.select(tickets.c.key, tickets.c.employee_id, tickets.c.external_id)
+    before = {t.key for t in rows(stack.store_url, every_ticket)}
+
+    page = console(admin_page, stack, "people")
+    page.get_by_label("source").select_option("workday")
+    page.get_by_label("employee ID to provision").fill(employee_id)
+    page.get_by_role("button", name="Preview").click()
+    steps = page.locator("#steps").inner_text()
+    assert "onboarding ticket" in steps and "Kai Palakiko" in steps
+    assert {t.key for t in rows(stack.store_url, every_ticket)} == before, "a preview changes nothing"
+    screenshot(page, "console-provision-preview.png")
+
+    page.get_by_role("button", name="Apply").click()
+    assert "applied: 1 delivered" in page.locator("#steps").inner_text()
+    new = [t for t in rows(stack.store_url, every_ticket) if t.key not in before]
+    assert [(t.employee_id, t.external_id is not None) for t in new] == [(employee_id, True)]
+    assert other_id not in {t.employee_id for t in rows(stack.store_url, every_ticket)}
+    logged = rows(
+        stack.store_url,
+        sa.select(operator_actions).where(operator_actions.c.subject == f"person:{employee_id}"),
+    )
+    assert [(a.actor, a.action) for a in logged] == [("admin", "provision")]
 
 
 def test_approving_a_held_run_lets_the_next_dag_run_open_its_tickets(admin_page: Any, stack: Stack) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from core.airflow.console import actions, pages
+from core.airflow.console import actions, pages, provision
 from core.airflow.console.access import reader
 from core.airflow.console.render import templates
 from core.errors import HubError
@@ -24,6 +24,7 @@ def create_app() -> FastAPI:
     )
     app.include_router(pages.router)
     app.include_router(actions.router)
+    app.include_router(provision.router)
 
     @app.exception_handler(HubError)
     def hub_error(request: Request, exc: HubError) -> Response:

@@ -12,6 +12,7 @@ from core.airflow.console.context import current_hub
 from core.airflow.console.deadlines_chart import WIDTH, segments
 from core.airflow.console.overview import overview
 from core.airflow.console.people import search_people
+from core.airflow.console.provision import people_sources
 from core.airflow.console.queues import holds_page, outbox_entry, outbox_page
 from core.airflow.console.render import page
 from core.airflow.console.timeline import person_timeline
@@ -41,7 +42,9 @@ def people_page(request: Request, _: Reader, q: Annotated[str, Query(max_length=
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
 def person_page(request: Request, person_id: str, _: Reader) -> Response:
-    return page(request, "person.html", "people", doc=person_timeline(current_hub().store, person_id))
+    hub = current_hub()
+    doc = person_timeline(hub.store, person_id)
+    return page(request, "person.html", "people", doc=doc, sources=people_sources(hub))
 
 
 @router.get("/holds", response_class=HTMLResponse)

@@ -54,8 +54,7 @@ def page(
             "pages": PAGES,
             "active": active,
             "operator": request.state.operator,
-            "done": request.query_params.get("done"),
-            **context,
+            **{"done": request.query_params.get("done"), **context},
         },
         status_code=status_code,
     )
