@@ -67,6 +67,7 @@ def sign_in(browser: Any, stack: Stack, user: str) -> Any:
     """A page signed in through Airflow's own login form."""
     name, password = USERS[user]
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(90_000)  # a busy 2-core machine: the server may be slow, never wrong
     page = context.new_page()
     page.goto(f"{stack.airflow.url}/")
     page.get_by_label("Username").fill(name)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
 import sqlalchemy as sa
 
 from core import clock
-from core.store.schema import holds, operator_actions, tickets
+from core.store.schema import holds, operator_actions, persons, tickets
 from tests.ui.conftest import Stack, screenshot
 from tests.ui.stack import STORM_LIMIT
 
@@ -33,13 +34,19 @@ def rows(store_url: str, query: Any) -> list[Any]:
         engine.dispose()
 
 
+def upn_of(stack: Stack, employee_id: str) -> str:
+    return str(
+        rows(stack.store_url, sa.select(persons.c.upn).where(persons.c.employee_id == employee_id))[0].upn
+    )
+
+
 def test_the_console_is_never_open(stack: Stack) -> None:
     """No session, no page and no action: Airflow's authentication guards every route."""
     for method, path in (("GET", ""), ("GET", "people?q=1"), ("POST", "holds/x/approve")):
-        answer = requests.request(method, f"{stack.airflow.url}/hub-console/{path}", timeout=30)
+        answer = requests.request(method, f"{stack.airflow.url}/hub-console/{path}", timeout=120)
         assert answer.status_code == 401, (method, path, answer.status_code)
     forged = requests.get(
-        f"{stack.airflow.url}/hub-console/", headers={"Authorization": "Bearer not-a-token"}, timeout=30
+        f"{stack.airflow.url}/hub-console/", headers={"Authorization": "Bearer not-a-token"}, timeout=120
     )
     assert forged.status_code in (401, 403)
 
@@ -76,6 +83,10 @@ def test_provisioning_log_answers_why_a_ticket_happened(admin_page: Any, stack: 
     assert "leaver detected" in text
     assert "workday/workers" in text  # the source change, with its lineage
     screenshot(page, "console-provisioning-log.png")
+    # the same person by ticket key, employee ID and UPN
+    for ident in (key.key, key.employee_id, upn_of(stack, key.employee_id)):
+        console(page, stack, f"people?q={quote(ident)}")
+        assert key.employee_id in page.locator("h1").inner_text(), ident
     # one name: straight to that person; a common fragment: a list to choose from
     console(page, stack, "people?q=Folau")
     assert "Ana Folau" in page.locator("h1").inner_text()
@@ -101,6 +112,8 @@ def test_quarantine_and_outbox_pages_show_the_demo_data(admin_page: Any, stack: 
 def test_deadlines_show_the_share_within_the_preset(admin_page: Any, stack: Stack) -> None:
     page = console(admin_page, stack, "deadlines")
     assert "fedramp_moderate" in page.locator("h1").inner_text()
+    # the late-entered leaver's termination took effect yesterday: measured, on the bar
+    assert "1 effective leaver" in page.locator("main").inner_text()
     assert page.locator("#chart rect").count() >= 1
     screenshot(page, "console-deadlines.png")
 
@@ -134,13 +147,9 @@ def test_provision_on_demand_opens_exactly_that_persons_ticket(admin_page: Any, 
     workday = stack.fleet.sandboxes["workday"]
     start = (clock.today() + timedelta(days=5)).isoformat()
     new_hire = {"department": "IT", "title": "Analyst", "hire_date": start}
-    employee_id = workday.admin("hire", {"given_name": "Kai", "family_name": "Palakiko", **new_hire})[
-        "employee_id"
-    ]
+    employee_id = str(workday.admin("hire", {"given_name": "Kai", "family_name": "Palakiko", **new_hire}))
     # HR hires someone else at the same moment: theirs waits for the scheduled run
-    other_id = workday.admin("hire", {"given_name": "Lea", "family_name": "Tuilagi", **new_hire})[
-        "employee_id"
-    ]
+    other_id = str(workday.admin("hire", {"given_name": "Lea", "family_name": "Tuilagi", **new_hire}))
     every_ticket = sa.select(tickets.c.key, tickets.c.employee_id, tickets.c.external_id)
     before = {t.key for t in rows(stack.store_url, every_ticket)}
 

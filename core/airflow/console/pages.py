@@ -32,12 +32,13 @@ def overview_page(request: Request, _: Reader) -> Response:
 
 @router.get("/people", response_class=HTMLResponse)
 def people_page(request: Request, _: Reader, q: Annotated[str, Query(max_length=200)] = "") -> Response:
-    found = search_people(current_hub().store, q)
+    hub = current_hub()
+    found = search_people(hub.store, q)
     if len(found) == 1:
         return RedirectResponse(
             f"{request.scope.get('root_path', '')}/people/{found[0]['id']}", status_code=303
         )
-    return page(request, "people.html", "people", query=q, found=found)
+    return page(request, "people.html", "people", query=q, found=found, sources=people_sources(hub))
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
