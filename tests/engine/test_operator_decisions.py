@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from core.approvals import approve, reject
 from core.config.hub_config import StreamPolicy
 from core.errors import ConfigError
+from core.resolve.engine import resolve
+from core.resolve.review import open_reviews, resolve_review
 from core.store.operator_log import recent
 from core.store.quarantine_query import dismiss, open_entries
 from core.store.schema import holds, quarantine, snapshot_seen, source_records
@@ -95,3 +97,24 @@ def test_dismissing_a_quarantine_entry_closes_it_once(store_url: str) -> None:
         dismiss(hub.store, entry_id, by="sam")
     (logged,) = recent(hub.store, kind="quarantine")
     assert (logged["actor"], logged["detail"]) == ("dana", {"note": "test record"})
+
+
+def test_resolving_a_review_item_records_who_chose_which_candidate(store_url: str) -> None:
+    hub = make_hub(store_url)
+    twins = {"W1": person("E1", work_email="pat@city.gov"), "W2": person("E2", upn="pat@city.gov")}
+    stage(hub, "workday", "workers", "person", twins)
+    resolve(hub)
+    stage(hub, "office365", "users", "person", {"u9": {"work_email": "PAT@city.gov"}})
+    resolve(hub)
+    [item] = open_reviews(hub.store)
+    chosen = item["candidates"][1]
+    assert resolve_review(hub.store, item["id"], entity_id=chosen, new=False, by="dana") == chosen
+    (logged,) = recent(hub.store, kind="review")
+    assert (logged["actor"], logged["subject"], logged["detail"]) == (
+        "dana",
+        f"review:{item['id']}",
+        {"entity_id": chosen, "new": False},
+    )
+    with pytest.raises(ConfigError, match="is not open"):
+        resolve_review(hub.store, item["id"], entity_id=None, new=True, by="sam")
+    assert len(recent(hub.store, kind="review")) == 1

@@ -13,7 +13,7 @@ import requests
 import sqlalchemy as sa
 
 from core import clock
-from core.store.schema import holds, operator_actions, persons, tickets
+from core.store.schema import holds, operator_actions, persons, quarantine, tickets
 from tests.ui.conftest import Stack, screenshot
 from tests.ui.stack import STORM_LIMIT
 
@@ -96,17 +96,25 @@ def test_provisioning_log_answers_why_a_ticket_happened(admin_page: Any, stack: 
 
 def test_quarantine_and_outbox_pages_show_the_demo_data(admin_page: Any, stack: Stack) -> None:
     page = console(admin_page, stack, "quarantine")
-    entries = page.locator("#quarantine tr")
-    assert entries.count() > 1, "the demo's sandboxes hold records the mappings refuse"
+    entries_before = page.locator("#quarantine tr").count()
+    assert entries_before > 1, "the demo's sandboxes hold records the mappings refuse"
     first = page.locator("#quarantine tr td a").first
     entry_id = first.inner_text()
     first.click()
     assert "The record as the source sent it" in page.content()
+    page.get_by_label("dismissal note").fill("test record, never fixed at the source")
+    page.get_by_role("button", name="Dismiss").click()
+    assert f"quarantine entry {entry_id}: dismissed by admin" in page.get_by_role("status").inner_text()
+    assert page.locator("#quarantine tr").count() == entries_before - 1
+    (released,) = rows(
+        stack.store_url, sa.select(quarantine.c.released_at).where(quarantine.c.id == int(entry_id))
+    )
+    assert released.released_at is not None
+    assert "test record, never fixed at the source" in page.locator("table.log").inner_text()
     page = console(admin_page, stack, "outbox")
     assert page.locator("#delivered tr").count() > 1
     page = console(admin_page, stack, "review")
     assert page.locator("h1").inner_text().startswith("Review queue")
-    assert entry_id
 
 
 def test_deadlines_show_the_share_within_the_preset(admin_page: Any, stack: Stack) -> None:
