@@ -29,6 +29,8 @@ class MetadataDb:
     def environment(self) -> dict[str, str]:
         return {
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.url,
+            # psycopg 3 serves the API server's async sessions too (Airflow would look for asyncpg)
+            **({"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": self.url} if self.kind == "PostgreSQL" else {}),
             "AIRFLOW__CORE__PARALLELISM": str(self.parallelism),
             "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": str(self.parallelism),
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",

@@ -143,7 +143,11 @@ def main() -> int:
         metadata = choose(home)
         os.environ.update(metadata.environment())  # `airflow db migrate` and the pools use it too
         say(f"Airflow metadata database: {metadata.describe()}")
-        prepare(home, hub_yaml)
+        try:
+            prepare(home, hub_yaml)
+        except RuntimeError as exc:
+            say(str(exc).splitlines()[0] + " " + str(exc).strip().splitlines()[-1])
+            return 1
         from core.airflow.factory import ensure_pools
         from core.config.hub_config import load_hub_config
 
