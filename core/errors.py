@@ -5,6 +5,7 @@
 - `TransientError`: throttling, 5xx, timeouts; retried with backoff, then the run fails resumably.
 - `RecordError`: one record is bad; it is quarantined and the sync goes on.
 - `FatalError`: anything else that must stop the run.
+- `NotFoundError`: a command's argument names nothing in the store (a ticket, a record).
 
 Messages must be actionable and must never contain a secret value.
 """
@@ -45,6 +46,13 @@ class TransientError(HubError):
 
 class FatalError(HubError):
     kind = "fatal"
+
+
+class NotFoundError(HubError):
+    """What a command was asked to look up does not exist (a ticket, a record, an entry): the
+    configuration is fine, the argument names nothing."""
+
+    kind = "not_found"
 
 
 class RecordError(HubError):

@@ -25,6 +25,12 @@ app.add_typer(db_app, name="db")
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="path of hub.yaml")]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+WideOption = Annotated[
+    bool,
+    typer.Option(
+        "--wide", help="a table however wide (default: one block per record when a table would not fit)"
+    ),
+]
 
 
 def _hub(config: Path):
@@ -182,8 +188,11 @@ def sync(
 
 
 @app.command()
-def status(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
+def status(
+    config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False, wide: WideOption = False
+) -> None:
     """Last run of every stream, entity counts, tickets, holds and queues."""
+    from core.cli.layout import Records, show
     from core.cli.tables import status_tables
     from core.status import hub_status
 
@@ -192,8 +201,10 @@ def status(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False)
     if as_json:
         print_json(document)
     else:
-        for renderable in status_tables(document):
-            console.print(renderable)
+        for renderable in status_tables(document, hub.config.timezone):
+            show(console, renderable, wide=wide) if isinstance(renderable, Records) else console.print(
+                renderable
+            )
     hub.close()
 
 

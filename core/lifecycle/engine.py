@@ -61,6 +61,14 @@ class LifecycleSummary:
             "actions": [a.__dict__ for a in self.actions],
         }
 
+    def line(self) -> str:
+        """One line for a task log, a run note and an asset event."""
+        events = ", ".join(f"{n} {e}" for e, n in sorted(self.events.items())) or "no events"
+        actions = Counter(a.action for a in self.actions)
+        tickets = ", ".join(f"{n} {a}" for a, n in sorted(actions.items())) or "none"
+        held = f"; held: {'; '.join(self.held)}" if self.held else ""
+        return f"evaluate: {events}; {self.suppressed} suppressed; ticket actions: {tickets}{held}"
+
 
 class _Evaluation:
     def __init__(self, hub: Hub, conn: sa.Connection, summary: LifecycleSummary) -> None:

@@ -86,6 +86,16 @@ class ProvisionResult:
     #: ticket key -> (state, external id in the sink)
     ticket_states: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
+    def line(self) -> str:
+        """One line for a task log and a run note."""
+        p = self.plan
+        records = ", ".join(f"{r.stream} {r.outcome}" for r in p.records) or "no record found"
+        actions = ", ".join(f"{t.action} {t.type} {t.key}" for t in p.tickets) or "no ticket action"
+        return (
+            f"provision {p.employee_id} from {p.instance}: {records}; person {p.match or 'none'}; "
+            f"{actions}; {self.delivered} delivered, {self.failed} failed"
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "plan": self.plan.as_dict(),

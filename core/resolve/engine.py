@@ -69,6 +69,19 @@ class ResolveSummary:
             "held": self.held,
         }
 
+    def line(self) -> str:
+        """One line for a task log, a run note and an asset event."""
+
+        def by_entity(counts: Counter[str]) -> str:
+            return ", ".join(f"{n} {e}" for e, n in sorted(counts.items())) or "none"
+
+        held = f"; held streams: {', '.join(self.held)}" if self.held else ""
+        return (
+            f"resolve: {self.records} records; created {by_entity(self.created)}; updated "
+            f"{by_entity(self.updated)}; deleted {by_entity(self.deleted)}; {self.changes} field changes, "
+            f"{self.review} to review, {self.conflicts} conflicts, {self.relinked} relinked{held}"
+        )
+
 
 class _Pass:
     def __init__(self, hub: Hub, conn: sa.Connection, summary: ResolveSummary, rules: dict[str, EntityRules]):

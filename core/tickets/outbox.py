@@ -50,6 +50,11 @@ class DeliverySummary:
             "errors": self.errors,
         }
 
+    def line(self) -> str:
+        """One line for a task log, a run note and an asset event (the first error, if any)."""
+        first = f"; first error: {self.errors[0]}" if self.errors else ""
+        return f"deliver: {self.delivered} delivered, {self.failed} failed, {self.deferred} deferred{first}"
+
 
 def payload(row: Any) -> TicketPayload:
     person_name = (row.title.split("Onboard ", 1)[-1].split(" (")[0]) if row.title else ""

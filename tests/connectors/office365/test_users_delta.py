@@ -223,3 +223,24 @@ def test_throttled_batch_items_are_retried_after_retry_after(
     assert {r["id"] for r in second.records} == set(live)
     assert all(r["jobTitle"] == "Analyst II" for r in second.records)
     assert any("throttled" in r.getMessage() for r in caplog.records), "some items were answered 429"
+
+
+def test_a_saved_link_to_a_host_no_longer_served_asks_for_a_full_refresh(
+    tenant: Office365Sandbox, make_connector: Connector, read
+) -> None:
+    """After `make up` restarted the sandbox elsewhere (or a tenant's endpoint moved), following
+    the old link would fail on every retry as a "transient" error; it is a config error that
+    gives the command to start over."""
+    from urllib.parse import urlsplit
+
+    from core.errors import ConfigError
+
+    _, users = users_stream(make_connector)
+    saved = read(users).checkpoints[-1]["delta_link"]
+    origin = urlsplit(saved)
+    moved = saved.replace(origin.netloc, f"{origin.hostname}:{(origin.port or 443) + 1}")
+    with pytest.raises(ConfigError) as refused:
+        read(users, {"delta_link": moved})
+    assert "now reads" in refused.value.message
+    assert refused.value.hint and "--stream users --full-refresh" in refused.value.hint
+    assert read(users, {"delta_link": saved}).records == [], "the link it still serves is followed"
