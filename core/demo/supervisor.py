@@ -51,6 +51,17 @@ class Component:
     def exit_code(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
+    def first_error(self) -> str | None:
+        """The first error line of the component's latest start, to say why it stopped."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return None
+        latest = text.rsplit("\n==== ", 1)[-1]
+        return next(
+            (line.strip() for line in latest.splitlines() if "[error" in line or "Error:" in line), None
+        )
+
     def may_restart(self) -> bool:
         now = time.monotonic()
         self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW]
@@ -89,8 +100,9 @@ def watch(components: list[Component], poll_seconds: float = 2.0) -> int:
                         f"{RESTART_WINDOW / 60:.0f} min); stopping everything. Its log: {component.log_path}"
                     )
                     return 1
+                cause = component.first_error()
                 say(
-                    f"{component.name} exited with code {code}; restarting it "
+                    f"{component.name} exited with code {code}{f' ({cause})' if cause else ''}; restarting it "
                     f"({len(component.restarts) + 1}/{MAX_RESTARTS}). Its log: {component.log_path}"
                 )
                 component.restart()

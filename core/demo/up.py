@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -83,6 +84,16 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 2
     return False
 
 
+def port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", port))  # noqa: S104 - the API server binds every interface
+        except OSError:
+            return True
+    return False
+
+
 def saved_ports(path: Path) -> dict[str, int]:
     try:
         return {str(k): int(v) for k, v in json.loads(path.read_text()).items()}
@@ -130,6 +141,11 @@ def main() -> int:
     logs = (WORKDIR / "logs").resolve()
     say(f"hub up: Airflow UI at http://localhost:{args.port} (login below once it answers); logs in {logs}")
     stop_on(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    if port_taken(args.port):
+        say(
+            f"port {args.port} is in use (another `make up`?): stop it, or choose one with HUB_AIRFLOW_PORT=8081"
+        )
+        return 1
     real_config = os.environ.get("HUB_CONFIG")
     hub_yaml = Path(real_config) if real_config else WORKDIR / "hub.yaml"
     fleet = None if real_config else start_sandboxes(args.scale, hub_yaml)
@@ -160,7 +176,8 @@ def main() -> int:
         components.append(api)
         api.start()
         if not wait_api_healthy(args.port, api):
-            say(f"the API server did not become healthy; see {api.log_path}")
+            cause = api.first_error() or "no error logged"
+            say(f"the API server did not become healthy ({cause}); see {api.log_path}")
             return 1
         say(f"Airflow UI: http://localhost:{args.port}  login: {admin_password(home)}")
         for name in AFTER_API:
