@@ -45,6 +45,7 @@ def test_the_console_is_never_open(stack: Stack) -> None:
     for method, path in (("GET", ""), ("GET", "people?q=1"), ("POST", "holds/x/approve")):
         answer = requests.request(method, f"{stack.airflow.url}/hub-console/{path}", timeout=120)
         assert answer.status_code == 401, (method, path, answer.status_code)
+        assert answer.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
     forged = requests.get(
         f"{stack.airflow.url}/hub-console/", headers={"Authorization": "Bearer not-a-token"}, timeout=120
     )

@@ -5,6 +5,8 @@ decided, an entry no longer open) is shown on a page with its hint, never as a t
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -22,6 +24,16 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
+
+    @app.middleware("http")
+    async def framed_only_by_airflow(request: Request, call_next: Any) -> Response:
+        """Only this origin (the Airflow UI) may frame the console: another site cannot overlay
+        its buttons to make an operator click Approve (clickjacking)."""
+        response: Response = await call_next(request)
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        return response
+
     app.include_router(pages.router)
     app.include_router(actions.router)
     app.include_router(provision.router)
