@@ -26,7 +26,7 @@ class DirectoryClient:
         self.http = HttpClient(config.base_url, name="example", auth=self.auth, **common)
 
     def _post_form(self, url: str, form: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
-        body = self.token_http.request_json("POST", url, data=form, headers=headers or None)
+        body = self.token_http.request_json("POST", url, data=form, headers=headers or None, idempotent=True)
         return body if isinstance(body, dict) else {}
 
     def people_pages(self, updated_since: str | None) -> Iterator[dict[str, Any]]:

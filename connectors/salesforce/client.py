@@ -8,6 +8,7 @@ once; every other Salesforce error becomes a hub error that names the Case and s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -69,7 +70,9 @@ class SalesforceClient:
             retry=retry,
             secrets=secrets,
         )
-        self.session = HubSession(api_http, ceiling=config.api_usage_ceiling)
+        # the upsert by external ID is idempotent by the key itself: keep retrying it
+        upsert = re.compile(rf"/sobjects/Case/{re.escape(config.external_id_field)}/")
+        self.session = HubSession(api_http, ceiling=config.api_usage_ceiling, idempotent_paths=(upsert,))
         self._sf: Salesforce | None = None
         self.instance_url: str | None = None
 
@@ -91,6 +94,7 @@ class SalesforceClient:
                 "client_secret": self.config.client_secret.reveal(),
             },
             accept_statuses=(400, 401),
+            idempotent=True,  # a token request: asking twice is harmless
         )
         if response.status_code < 400:  # a success must be the token document, not a login page
             json_of(

@@ -43,7 +43,9 @@ class OAuthTokenAuth(AuthBase):
         if config.auth == "oauth_password":
             form["username"] = config.username or ""
             form["password"] = config.password.reveal() if config.password else ""
-        response = self._http.request("POST", "/oauth_token.do", data=form, accept_statuses=(400, 401))
+        response = self._http.request(
+            "POST", "/oauth_token.do", data=form, accept_statuses=(400, 401), idempotent=True
+        )
         if response.status_code in (400, 401):
             raise AuthError(
                 f"servicenow: the OAuth token request of client {config.client_id!r} was rejected "

@@ -38,6 +38,7 @@ class RefreshTokenAuth(AuthBase):
                 config.token_path,
                 data={"grant_type": "refresh_token", "refresh_token": config.refresh_token.reveal()},
                 auth=(config.client_id or "", config.client_secret.reveal()),
+                idempotent=True,  # a token request: asking twice is harmless
             )
         except HttpStatusError as exc:
             raise AuthError(

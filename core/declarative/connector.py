@@ -154,7 +154,7 @@ class DeclarativeSource(SourceConnector):
         self._token_http.close()
 
     def _post_token_form(self, url: str, form: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
-        body = self._token_http.request_json("POST", url, data=form, headers=headers or None)
+        body = self._token_http.request_json("POST", url, data=form, headers=headers or None, idempotent=True)
         return body if isinstance(body, dict) else {}
 
 
