@@ -213,6 +213,7 @@ def _register_subcommands(argv: Sequence[str] | None = None) -> None:
     """Every command group; of the plugin groups, only the one `argv` invokes (None: all of them)."""
     from core.cli import (  # noqa: F401 - they register commands
         lifecycle_cmd,
+        outbox_cmd,
         quarantine_cmd,
         source_cmd,
         tickets_cmd,
@@ -221,6 +222,7 @@ def _register_subcommands(argv: Sequence[str] | None = None) -> None:
 
     app.add_typer(source_cmd.app, name="source")
     app.add_typer(quarantine_cmd.app, name="quarantine")
+    app.add_typer(outbox_cmd.app, name="outbox")
     add_plugin_groups(app, argv)
     try:
         from core.cli import mapping_cmd
