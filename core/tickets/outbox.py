@@ -125,60 +125,89 @@ def deliver(
     """Drain due intents in order, claiming each before sending it. `after_remote(key)` runs
     between the remote call and the local commit (tests simulate a crash exactly there: the
     exception propagates and the lease is left to expire, as a killed process would leave it)."""
-    policy = hub.config.tickets.delivery
-    owner = owner or new_owner()
-    lease = timedelta(seconds=policy.lease_seconds)
-    summary = DeliverySummary()
-    sinks: dict[str, TicketSink] = {}
-    refused: set[str] = set()  # sinks that rejected our credentials or configuration this pass
-    died: list[Any] = []
+    delivery = DeliveryPass(hub, owner or new_owner(), after_remote)
+    lease = timedelta(seconds=hub.config.tickets.delivery.lease_seconds)
     last_id = 0
-    while (intent := claim_next(hub.store, owner, after_id=last_id, lease=lease)) is not None:
+    while (intent := claim_next(hub.store, delivery.owner, after_id=last_id, lease=lease)) is not None:
         last_id = intent.id
+        delivery.attempt(intent)
+    if delivery.died:
+        _announce_dead(hub, delivery.died, hub.config.tickets.delivery.max_attempts)
+    return delivery.summary
+
+
+@dataclass
+class DeliveryPass:
+    """One deliverer's pass: the sinks it opened, what it did, the sinks that refused it."""
+
+    hub: Hub
+    owner: str
+    after_remote: Callable[[str], None] | None = None
+    summary: DeliverySummary = field(default_factory=DeliverySummary)
+    sinks: dict[str, TicketSink] = field(default_factory=dict)
+    #: sinks that rejected the hub's credentials or configuration: their intents wait a pass
+    refused: set[str] = field(default_factory=set)
+    died: list[Any] = field(default_factory=list)
+
+    def sink(self, name: str) -> TicketSink:
+        return self.sinks.get(name) or self.sinks.setdefault(name, ticket_sink(self.hub, name))
+
+    def attempt(self, intent: Any) -> None:
+        """Send one claimed intent and record the outcome; never raises for the intent's failure."""
+        hub, owner = self.hub, self.owner
         if intent.owner is not None:
-            summary.reclaimed += 1
+            self.summary.reclaimed += 1
             log.info(
-                "intent %s of %s: the lease of %s expired; taking over",
-                intent.id,
-                intent.ticket_key,
-                intent.owner,
+                "intent %s of %s: %s's lease expired; taking over", intent.id, intent.ticket_key, intent.owner
             )
-        if intent.sink in refused:
+        if intent.sink in self.refused:
             release(hub.store, intent.id, owner)
-            summary.deferred += 1
-            continue
+            self.summary.deferred += 1
+            return
         try:
-            sink = sinks.get(intent.sink) or sinks.setdefault(intent.sink, ticket_sink(hub, intent.sink))
             with hub.store.engine.connect() as conn:
                 ticket = conn.execute(sa.select(tickets).where(tickets.c.key == intent.ticket_key)).one()
-            external_id, url = _send(
-                sink, intent.action, ticket, intent, partial(_mark_sent, hub, intent.id, owner)
-            )
+            mark_sent = partial(_mark_sent, hub, intent.id, owner)
+            external_id, url = _send(self.sink(intent.sink), intent.action, ticket, intent, mark_sent)
         except SearchMayLag as wait:
             log.info("delivery of %s waits: %s", intent.ticket_key, wait)
             release(hub.store, intent.id, owner, next_attempt_at=wait.until)
-            summary.deferred += 1
-            continue
+            self.summary.deferred += 1
+            return
         except Exception as exc:  # one intent's failure, whatever it is, must not stop the others
-            _failed(hub, intent, owner, exc, summary, died)
-            if isinstance(exc, HubError) and exc.kind in ("auth", "config"):
-                refused.add(intent.sink)
-            continue
-        if after_remote is not None:
-            after_remote(intent.ticket_key)
+            self.failed(intent, exc)
+            return
+        if self.after_remote is not None:
+            self.after_remote(intent.ticket_key)
         if not _record_delivery(hub, intent, owner, external_id, url):
             log.warning(
                 "intent %s of %s: lease lost before recording; its new owner looks it up",
                 intent.id,
                 intent.ticket_key,
             )
-            continue
-        summary.delivered += 1
+            return
+        self.summary.delivered += 1
         if intent.action == "create":
             notify_safely(notifier(hub), "ticket_opened", ticket)
-    if died:
-        _announce_dead(hub, died, policy.max_attempts)
-    return summary
+
+    def failed(self, intent: Any, exc: Exception) -> None:
+        dead = record_failure(self.hub.store, intent, self.owner, exc, self.hub.config.tickets.delivery)
+        error = describe_error(exc)
+        self.summary.failed += 1
+        self.summary.errors.append(f"{intent.ticket_key} {intent.action}: {error}")
+        if dead:
+            self.summary.dead += 1
+            self.died.append(intent)
+        if isinstance(exc, HubError) and exc.kind in ("auth", "config"):
+            self.refused.add(intent.sink)
+        log.warning(
+            "delivery of %s %s failed (attempt %d%s): %s",
+            intent.action,
+            intent.ticket_key,
+            intent.attempts + 1,
+            ", now dead" if dead else "",
+            error,
+        )
 
 
 def _record_delivery(hub: Hub, intent: Any, owner: str, external_id: str | None, url: str | None) -> bool:
@@ -211,26 +240,6 @@ def _record_delivery(hub: Hub, intent: Any, owner: str, external_id: str | None,
 def _mark_sent(hub: Hub, intent_id: int, owner: str) -> None:
     with hub.store.engine.begin() as conn:
         conn.execute(outbox.update().where(held_by(intent_id, owner)).values(sent_at=clock.now()))
-
-
-def _failed(
-    hub: Hub, intent: Any, owner: str, exc: Exception, summary: DeliverySummary, died: list[Any]
-) -> None:
-    dead = record_failure(hub.store, intent, owner, exc, hub.config.tickets.delivery)
-    error = describe_error(exc)
-    summary.failed += 1
-    summary.errors.append(f"{intent.ticket_key} {intent.action}: {error}")
-    if dead:
-        summary.dead += 1
-        died.append(intent)
-    log.warning(
-        "delivery of %s %s failed (attempt %d%s): %s",
-        intent.action,
-        intent.ticket_key,
-        intent.attempts + 1,
-        ", now dead" if dead else "",
-        error,
-    )
 
 
 def _announce_dead(hub: Hub, died: list[Any], max_attempts: int) -> None:
