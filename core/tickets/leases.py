@@ -32,9 +32,12 @@ def new_owner() -> str:
     return f"{socket.gethostname()[:120]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def claimable(now: datetime) -> sa.ColumnElement[bool]:
+_EARLIER = outbox.alias("earlier")
+
+
+def claimable(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
     """Pending, not leased (or the lease expired), due, and first of its ticket's pending intents."""
-    earlier = outbox.alias("earlier")
+    earlier = _EARLIER
     return sa.and_(
         outbox.c.state == "pending",
         sa.or_(outbox.c.lease_expires_at.is_(None), outbox.c.lease_expires_at <= now),
