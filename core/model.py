@@ -67,6 +67,8 @@ PERSON = _fields(
     FieldSpec("termination_date", D, "termination effective date"),
     FieldSpec("last_day_of_work", D, "last day of work, when different from termination date"),
     FieldSpec("leave_return_date", D, "expected return from leave"),
+    FieldSpec("previous_termination_date", D, "end of the previous employment (before a rehire)"),
+    FieldSpec("pending_transfer_date", D, "effective date of a future-dated transfer or job change"),
     FieldSpec("hire_rescinded", B, "the hire was rescinded (never happened)"),
     FieldSpec("termination_reversed", B, "the latest termination was reversed"),
 )

@@ -37,6 +37,8 @@ TEXT_FIELDS = [
     "Leave_Start_Date",
     "Estimated_Leave_End_Date",
     "Pending_Hire_Date",
+    "Previous_Termination_Date",
+    "Pending_Job_Change_Date",
     "Job_Data_As_Of",
 ]
 

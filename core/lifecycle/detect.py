@@ -104,7 +104,12 @@ def _notice_date(facts: Facts, today: date, policy: Policy) -> date | None:
 
 def _notice(day: date, generation: int) -> Intent:
     return Intent(
-        "open", "mover", day, reason=f"transfer entered in advance, effective {day}", employment=generation
+        "open",
+        "mover",
+        day,
+        reason=f"transfer entered in advance, effective {day}",
+        employment=generation,
+        notice=True,
     )
 
 

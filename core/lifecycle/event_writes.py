@@ -56,9 +56,13 @@ class EventWriter:
         elif intent.action in ("cancel", "supersede") and intent.event_id:
             self.cancel_event(intent, ctx)
 
-    def moments(self, event_type: str, attrs: dict[str, Any], effective: Any) -> tuple[Any, Any, str]:
+    def moments(self, intent: Intent, attrs: dict[str, Any]) -> tuple[Any, Any, str]:
+        """(effective moment, due moment, time zone) in the person's zone."""
+        event_type, effective = intent.event_type, intent.effective_date or self.today
         tz = person_zone(attrs, self.config)
         at = local_moment(effective, tz)
+        if intent.notice:  # prepared in advance: due when the transfer takes effect
+            return at, at, tz.key
         if event_type == "leaver":
             stated = leaver_effective(attrs, tz, self.config)
             # the person's last day closes at the configured hour when it is the day acted on
@@ -107,7 +111,7 @@ class EventWriter:
         event_id = str(uuid.uuid4())
         book = self.books.get(intent.event_type)
         ticketed = book is not None and intent.action == "open"
-        effective_at, due_at, tz = self.moments(intent.event_type, change.after, intent.effective_date)
+        effective_at, due_at, tz = self.moments(intent, change.after)
         self.conn.execute(
             lifecycle_events.insert().values(
                 id=event_id,
@@ -172,7 +176,7 @@ class EventWriter:
         )
 
     def move_event(self, intent: Intent, change: PersonChange, ctx: dict[str, Any]) -> None:
-        effective_at, due_at, tz = self.moments(intent.event_type, change.after, intent.effective_date)
+        effective_at, due_at, tz = self.moments(intent, change.after)
         self.conn.execute(
             lifecycle_events.update()
             .where(lifecycle_events.c.id == intent.event_id)

@@ -32,6 +32,8 @@ class Intent:
     changed: set[str] = field(default_factory=set)
     suppressed: bool = False
     employment: int = 1
+    #: a transfer given notice of in advance: due when it takes effect, not a deadline after it
+    notice: bool = False
 
 
 @dataclass

@@ -23,6 +23,8 @@ from core.scenario.expect import check
 from core.scenario.spec import Scenario, Step, load_scenario, parse_duration
 from core.status import open_holds
 from core.store.engine import open_store
+from core.tickets.builtin_sink import BuiltinConfig, BuiltinSink
+from core.tickets.query import list_tickets
 
 Echo = Callable[[str], None]
 #: the moment of day a scenario's clock starts: mid-morning in the Americas
@@ -46,6 +48,10 @@ STEP_OPS: dict[str, tuple[str, dict[str, str]]] = {
     "aws.create_instance": ("launch_instance", {"account": "account_id"}),
     "azure.create_resource": ("create_resource", {}),
 }
+
+
+#: steps a technician takes in the built-in desk -> the ticket state they set
+DESK_STEPS = {"desk.close": "closed", "desk.start": "in_progress"}
 
 
 def sandbox_call(kind: str, args: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
@@ -96,7 +102,9 @@ class _Run:
         if step.kind not in ("advance", "expect"):
             fake_clock.advance(STEP_DURATION)  # real steps take time; windows must see each change
         handler = getattr(self, f"do_{step.kind}", None)
-        if handler is None:
+        if step.kind in DESK_STEPS:
+            self.desk_op(step)
+        elif handler is None:
             self.sandbox_op(step)
         else:
             handler(step)
@@ -114,6 +122,27 @@ class _Run:
         except (ValueError, KeyError, TypeError) as exc:
             raise HubError(f"{self.scenario.path} {step.where}: {step.kind}: {exc}") from None
         self.echo(f"  {step.kind} {_brief(step.args)} -> {_brief(result)}")
+
+    def desk_op(self, step: Step) -> None:
+        """What a technician does in the built-in desk: close (or start) a person's open ticket of
+        a type; the hub reads the new state back on the next sync, as from any sink."""
+        employee_id, kind = str(step.args.get("employee_id") or ""), step.args.get("type")
+        open_tickets = [
+            t
+            for t in list_tickets(self.hub.store, employee_id=employee_id)
+            if t["state"] in ("open", "in_progress")
+            and t["external_id"]
+            and (kind is None or t["type"] == kind)
+        ]
+        if self.scenario.sink != "builtin" or not open_tickets:
+            raise HubError(
+                f"{self.scenario.path} {step.where}: {step.kind}: no open {kind or ''} ticket of "
+                f"{employee_id or '(employee_id missing)'} in the built-in desk"
+            )
+        ticket = open_tickets[-1]
+        sink = BuiltinSink(BuiltinConfig(), instance="builtin", store=self.hub.store)
+        sink.set_state(ticket["external_id"], DESK_STEPS[step.kind])
+        self.echo(f"  {step.kind}: {ticket['key']} is {DESK_STEPS[step.kind]} in the desk")
 
     def do_sync(self, step: Step) -> None:
         only = step.args.get("only")
