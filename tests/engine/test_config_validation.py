@@ -112,7 +112,17 @@ def _no_runs(db: Path) -> bool:
             "did you mean 'max_share'",
         ),
     ],
-    ids=["zone", "location-zone", "negative", "transfer-notice", "hub-zone", "entity", "normalizer", "sink", "guard"],
+    ids=[
+        "zone",
+        "location-zone",
+        "negative",
+        "transfer-notice",
+        "hub-zone",
+        "entity",
+        "normalizer",
+        "sink",
+        "guard",
+    ],
 )
 def test_every_section_is_checked_at_load(tmp_path: Path, tail: str, where: str, says: str) -> None:
     path = _write(tmp_path, tail)
