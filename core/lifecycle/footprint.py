@@ -109,7 +109,7 @@ def footprint_tasks(
 def _person_assets(conn: sa.Connection, who: Identity) -> list[Any]:
     """Assets in the person's custody, and unlinked devices whose primary user is one of their UPNs."""
     live = assets.c.deleted_at.is_(None)
-    rows = conn.execute(sa.select(assets).where(assets.c.custodian_person_id == who.person_id, live)).all()
+    rows = list(conn.execute(sa.select(assets).where(assets.c.custodian_person_id == who.person_id, live)))
     unlinked = conn.execute(sa.select(assets).where(assets.c.custodian_person_id.is_(None), live)).all()
     rows += [r for r in unlinked if _name((r.attrs or {}).get("primary_user_upn")) in who.names]
     return sorted(rows, key=lambda r: (r.asset_tag or "", r.serial_number or ""))
@@ -117,9 +117,11 @@ def _person_assets(conn: sa.Connection, who: Identity) -> list[Any]:
 
 def _person_resources(conn: sa.Connection, who: Identity, owner_tags: Sequence[str]) -> list[Any]:
     live = cloud_resources.c.deleted_at.is_(None)
-    rows = conn.execute(
-        sa.select(cloud_resources).where(cloud_resources.c.owner_person_id == who.person_id, live)
-    ).all()
+    rows: list[Any] = list(
+        conn.execute(
+            sa.select(cloud_resources).where(cloud_resources.c.owner_person_id == who.person_id, live)
+        )
+    )
     unlinked = conn.execute(
         sa.select(cloud_resources).where(cloud_resources.c.owner_person_id.is_(None), live)
     )
