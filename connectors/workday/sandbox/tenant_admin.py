@@ -47,6 +47,27 @@ ARGUMENT_ALIASES = {
     "effective_date_of_hire": "hire_date",
 }
 
+_JOB = frozenset(
+    {"department", "time_zone", "title", "job_profile", "position_id", "location", "worker_type"}
+) | {"manager_employee_id"}
+_WHO = frozenset({"employee_id"}) | set(ARGUMENT_ALIASES)
+#: op -> the arguments it takes (aliases included): scenario files are checked against this up front
+ADMIN_ARGUMENTS: dict[str, frozenset[str] | None] = {
+    "hire": _WHO
+    | _JOB
+    | {"given_name", "family_name", "preferred_name", "email", "user_id", "hire_date", "manager_employee_id"},
+    "terminate": _WHO | {"termination_date", "last_day_of_work", "reason"},
+    "rescind_hire": _WHO,
+    "reverse_termination": _WHO,
+    "correct": _WHO | _JOB | PERSONAL_FIELDS | {"hire_date", "termination_date", "last_day_of_work"},
+    "update": _WHO | _JOB | PERSONAL_FIELDS | {"hire_date", "termination_date", "last_day_of_work"},
+    "transfer": _WHO | _JOB | {"effective_date"},
+    "leave": _WHO | {"start_date", "return_date", "leave_type"},
+    "return_from_leave": _WHO | {"return_date"},
+    "convert": _WHO | _JOB | {"conversion_date", "effective_date", "new_employee_id"},
+    "rehire": _WHO | _JOB | {"hire_date"},
+}
+
 
 def parse_day(value: Any, name: str) -> date | None:
     """A date argument given as `YYYY-MM-DD` (or a date); None when absent."""
