@@ -116,6 +116,23 @@ def merge_future_job(record: dict[str, Any], future: dict[str, Any]) -> dict[str
     return merged
 
 
+#: the job a pending transfer brings, read As_Of_Effective_Date its date -> flat record field
+PENDING_JOB_FIELDS = {
+    "Supervisory_Organization_Code": "Pending_Supervisory_Organization_Code",
+    "Business_Title": "Pending_Business_Title",
+    "Location_ID": "Pending_Location_ID",
+    "Manager_ID": "Pending_Manager_ID",
+}
+
+
+def merge_pending_job(record: dict[str, Any], future: dict[str, Any]) -> dict[str, Any]:
+    """A worker with a future-dated job change, with the job it will have on that date beside the current one."""
+    merged = dict(record)
+    for name, pending in PENDING_JOB_FIELDS.items():
+        merged[pending] = future.get(name)
+    return merged
+
+
 def organization_record(org: etree._Element) -> dict[str, Any]:
     data = org.find(f"{WD}Organization_Data")
     hierarchy = data.find(f"{WD}Hierarchy_Data") if data is not None else None

@@ -39,6 +39,10 @@ TEXT_FIELDS = [
     "Pending_Hire_Date",
     "Previous_Termination_Date",
     "Pending_Job_Change_Date",
+    "Pending_Supervisory_Organization_Code",
+    "Pending_Business_Title",
+    "Pending_Location_ID",
+    "Pending_Manager_ID",
     "Job_Data_As_Of",
 ]
 

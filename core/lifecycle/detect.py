@@ -243,9 +243,8 @@ class _Reconcile:
         if notice is not None and e.transfer is None:
             self.add(_notice(notice, g))
         elif notice is not None and notice != e.transfer and pending is not None:
-            self.add(
-                Intent("move", "mover", notice, pending.id, f"transfer date moved to {notice}", employment=g)
-            )
+            moved = f"transfer date moved to {notice}"
+            self.add(Intent("move", "mover", notice, pending.id, moved, employment=g, notice=True))
         elif notice is None and e.transfer is not None:
             if e.transfer <= self.today:
                 self.transfer_took_effect = True  # the job change now seen is the transfer given notice of

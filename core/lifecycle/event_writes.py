@@ -34,6 +34,25 @@ class TicketAction:
     reason: str
 
 
+#: the job a future-dated transfer brings (canonical pending field -> the field it will replace)
+PENDING_JOB = {
+    "pending_org_unit": "org_unit",
+    "pending_title": "title",
+    "pending_location": "location",
+    "pending_manager_employee_id": "manager_employee_id",
+}
+
+
+def notice_view(person: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
+    """(the person as the transfer makes them, as they are now, the job fields it changes)."""
+    future = dict(person)
+    for pending, current in PENDING_JOB.items():
+        if person.get(pending) not in (None, ""):
+            future[current] = person[pending]
+    changed = {f for f in PENDING_JOB.values() if future.get(f) != person.get(f)}
+    return future, person, changed
+
+
 class EventWriter:
     def __init__(
         self,
@@ -163,10 +182,11 @@ class EventWriter:
     def _content(
         self, book: Playbook, intent: Intent, change: PersonChange, ctx: dict[str, Any]
     ) -> dict[str, Any]:
-        values = template_values(
-            change.after, change.before, intent.effective_date, intent.changed, intent.reason
-        )
-        return build_ticket(self.conn, book, ctx["person_id"], change.after, values, intent.changed)
+        person, before, changed = change.after, change.before, intent.changed
+        if intent.notice:  # the ticket describes the job the transfer brings, against today's
+            person, before, changed = notice_view(change.after)
+        values = template_values(person, before, intent.effective_date, changed, intent.reason)
+        return build_ticket(self.conn, book, ctx["person_id"], person, values, changed)
 
     def _event_state(self, event_id: str, state: str, **values: Any) -> None:
         self.conn.execute(

@@ -142,7 +142,7 @@ def test_a_future_transfer_gets_notice_and_follows_its_date() -> None:
     noticed = found.employments[0]
     mover = OpenEvent("ev1", "mover", date(2026, 5, 18), 1)
     moved = run(person(pending_transfer_date="2026-05-25"), noticed, open_events=[mover])
-    assert acts(moved) == [("move", "mover", "2026-05-25", 1)]
+    assert acts(moved) == [("move", "mover", "2026-05-25", 1)] and moved.intents[0].notice
     rescinded = run(person(), noticed, before=person(pending_transfer_date="2026-05-18"), open_events=[mover])
     assert acts(rescinded) == [("cancel", "mover", "2026-05-18", 1)]
 
