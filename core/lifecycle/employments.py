@@ -44,16 +44,28 @@ def current_employments(conn: sa.Connection, person_ids: list[str]) -> dict[str,
     return found
 
 
-def save_employment(conn: sa.Connection, person_id: str, employment: Employment, now: datetime) -> None:
-    values = {
+def employment_row(person_id: str, employment: Employment, now: datetime) -> dict[str, Any]:
+    return {
+        "person_id": person_id,
+        "generation": employment.generation,
         "state": employment.state,
         "hire_date": employment.hire,
         "termination_date": employment.termination,
         "transfer_date": employment.transfer,
         "updated_at": now,
     }
-    key = (employments.c.person_id == person_id, employments.c.generation == employment.generation)
-    if conn.execute(employments.update().where(*key).values(**values)).rowcount == 0:
-        conn.execute(
-            employments.insert().values(person_id=person_id, generation=employment.generation, **values)
-        )
+
+
+def update_employment(conn: sa.Connection, person_id: str, employment: Employment, now: datetime) -> None:
+    values = employment_row(person_id, employment, now)
+    conn.execute(
+        employments.update()
+        .where(employments.c.person_id == person_id, employments.c.generation == employment.generation)
+        .values({k: v for k, v in values.items() if k not in ("person_id", "generation")})
+    )
+
+
+def insert_employments(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """New employments in one statement (an initial load adds one per person)."""
+    if rows:
+        conn.execute(employments.insert(), rows)

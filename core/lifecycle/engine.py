@@ -28,7 +28,13 @@ from core import clock
 from core.lifecycle.config import LifecycleConfig, load_lifecycle_config
 from core.lifecycle.dates import person_zone
 from core.lifecycle.detect import Detection, Intent, OpenEvent, PersonChange, Policy, detect
-from core.lifecycle.employments import Employment, current_employments, save_employment
+from core.lifecycle.employments import (
+    Employment,
+    current_employments,
+    employment_row,
+    insert_employments,
+    update_employment,
+)
 from core.lifecycle.event_writes import EventWriter, TicketAction
 from core.lifecycle.playbooks import Playbook, load_playbooks
 from core.lifecycle.storm import storm_holds
@@ -73,6 +79,7 @@ class _Evaluation:
         self.policy = Policy(self.config.existing_staff_days, self.config.transfer_notice)
         self.writer = EventWriter(conn, self.config, self.books, self.sink, self.now, self.today)
         self.writer.actions = summary.actions
+        self._new_employments: list[dict[str, Any]] = []
 
     def pending_people(self) -> tuple[int | None, list[str]]:
         """The last unprocessed person change and every person with changes up to it.
@@ -178,8 +185,18 @@ class _Evaluation:
         """The person's events and tickets, and their employments as now acted on."""
         for intent in detection.intents:
             self.apply(intent, change, ctx)
+        known = change.employment
         for employment in detection.employments:
-            save_employment(self.conn, ctx["person_id"], employment, self.now)
+            if employment == known:
+                continue  # nothing new acted on: no write (a rerun over the same facts writes nothing)
+            if employment.generation <= change.last_generation:  # a row the store already has
+                update_employment(self.conn, ctx["person_id"], employment, self.now)
+            else:
+                self._new_employments.append(employment_row(ctx["person_id"], employment, self.now))
+
+    def flush(self) -> None:
+        insert_employments(self.conn, self._new_employments)
+        self._new_employments = []
 
 
 #: persons whose rows are fetched together (bounded by SQL parameter limits)
@@ -210,12 +227,14 @@ def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
                         ev.write(detection, change, ctx)
                     else:
                         planned.append((detection, change, ctx))
+                ev.flush()
             summary.held = storm_holds(conn, ev.config.storm_guard, ev.books, planned, ev.now)
             if summary.held:
                 transaction.commit() if not dry_run else transaction.rollback()
                 return summary
             for detection, change, ctx in planned:
                 ev.write(detection, change, ctx)
+            ev.flush()
             if last is not None:
                 conn.execute(
                     change_log.update()
