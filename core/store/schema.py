@@ -252,7 +252,9 @@ match_keys = sa.Table(
     sa.Column("rule", sa.String(100), primary_key=True),
     sa.Column("value", sa.String(500), primary_key=True),
     sa.Column("entity_id", sa.String(36), primary_key=True),
-    sa.Index("ix_match_keys_entity_id", "entity_id"),
+    #: resolution rewrites an entity's keys by (entity, entity_id); the primary key serves only
+    #: its `entity` prefix there, a scan of every key of that kind per chunk
+    sa.Index("ix_match_keys_entity_entity_id", "entity", "entity_id"),
 )
 
 conflicts = sa.Table(
