@@ -23,10 +23,17 @@ class Case:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: seconds the machine's floor for the same work took in the same run (0: no floor)
+    floor: float = 0.0
 
     @property
     def per_second(self) -> float:
         return self.records / self.seconds if self.seconds else 0.0
+
+    @property
+    def over_floor(self) -> float | None:
+        """How many times the floor's time this case took."""
+        return self.seconds / self.floor if self.floor else None
 
 
 class Bench:

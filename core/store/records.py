@@ -14,6 +14,7 @@ Promises:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -141,11 +142,13 @@ class RecordWriter:
     ) -> None:
         """Close open entries of these keys (or keyless fingerprints): staged cleanly now, or about
         to be quarantined anew."""
+        if self._open_quarantine is False or not keys:  # the common case: nothing to build or ask
+            return
         q = quarantine
         mine = [q.c.instance == self.instance, q.c.stream == self.stream, q.c.released_at.is_(None)]
         if self._open_quarantine is None:
             self._open_quarantine = conn.scalar(sa.select(sa.exists().where(*mine))) or False
-        if not keys or not self._open_quarantine:
+        if not self._open_quarantine:
             return
         ordered = sorted(keys)
         for start in range(0, len(ordered), 900):
@@ -204,20 +207,30 @@ def save_state(
     run_id: str,
     now: datetime,
 ) -> None:
+    values = {"instance": instance, "stream": stream, "partition": partition}
+    conn.execute(
+        _save_state_statement(conn.dialect.name), values | {"state": state, "run_id": run_id, "now": now}
+    )
+
+
+@functools.cache
+def _save_state_statement(dialect: str) -> sa.Insert:
+    """One upsert of a partition's state, built once (it runs with every batch)."""
     t = stream_state
-    where = (t.c.instance == instance, t.c.stream == stream, t.c.partition == partition)
-    updated = conn.execute(t.update().where(*where).values(state=state, run_id=run_id, updated_at=now))
-    if not updated.rowcount:
-        conn.execute(
-            t.insert().values(
-                instance=instance,
-                stream=stream,
-                partition=partition,
-                state=state,
-                run_id=run_id,
-                updated_at=now,
-            )
-        )
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(t).values(
+        instance=sa.bindparam("instance"),
+        stream=sa.bindparam("stream"),
+        partition=sa.bindparam("partition"),
+        state=sa.bindparam("state", type_=t.c.state.type),
+        run_id=sa.bindparam("run_id"),
+        updated_at=sa.bindparam("now", type_=t.c.updated_at.type),
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[t.c.instance, t.c.stream, t.c.partition],
+        set_={"state": excluded.state, "run_id": excluded.run_id, "updated_at": excluded.updated_at},
+    )
 
 
 def load_state(store: Store, instance: str, stream: str, partition: str) -> dict[str, Any] | None:

@@ -102,12 +102,12 @@ def _upsert_sqlite(conn: sa.Connection, scope: Scope, rows: Sequence[tuple[Any, 
     cursor = conn.connection.cursor()
     try:
         # rows inserted now get ids past the current largest (SQLite's rowid rule); another
-        # stream's concurrent inserts are told apart by the scope
+        # stream's concurrent inserts are told apart by the scope ("+": filter, do not seek by it)
         before = cursor.execute("SELECT max(id) FROM source_records").fetchone()[0] or 0
         cursor.executemany(_SQLITE, [head + row for row in rows])
         written = cursor.rowcount
         inserted = cursor.execute(
-            "SELECT count(*) FROM source_records WHERE id > ? AND instance = ? AND stream = ?",
+            "SELECT count(*) FROM source_records WHERE id > ? AND +instance = ? AND +stream = ?",
             (before, scope.instance, scope.stream),
         ).fetchone()[0]
     finally:
@@ -143,5 +143,5 @@ def _upsert_postgresql(conn: sa.Connection, scope: Scope, rows: Sequence[tuple[A
 
 def _stored_timestamp(dialect: sa.Dialect, value: datetime) -> Any:
     """`value` as the timestamp columns store it on this dialect (their type's own processing)."""
-    processor = source_records.c.last_changed_at.type.bind_processor(dialect)
+    processor = source_records.c.last_changed_at.type.dialect_impl(dialect).bind_processor(dialect)
     return processor(value) if processor else value
