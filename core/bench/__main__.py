@@ -75,8 +75,8 @@ def main() -> int:
             f"{c.records:,}",
             f"{c.seconds:.2f}",
             f"{c.per_second:,.0f}",
-            f"{c.floor:.2f}" if c.floor else "–",
-            f"{c.over_floor:.2f}x" if c.over_floor else "–",
+            f"{c.floor:.2f}" if c.floor else "-",
+            f"{c.over_floor:.2f}x" if c.over_floor else "-",
             f"{c.peak_rss_mb:.0f}",
             extra,
         )

@@ -30,7 +30,7 @@ from core.store.encoding import content_hash
 from core.store.engine import Store
 from core.store.schema import quarantine, snapshot_seen, source_records, stream_state
 from core.store.statistics import StatisticsRefresh
-from core.store.upsert import Scope, record_tuple, upsert
+from core.store.upsert import Scope, upsert
 
 __all__ = ["content_hash"]  # re-exported: connectors and tests hash what they stage from here
 
@@ -109,7 +109,7 @@ class RecordWriter:
         now = clock.now()
         unique = {r.key: r for r in records}  # the last version of a key within a batch wins
         with self.store.engine.begin() as conn:
-            rows = [record_tuple(k, r.entity, r.hash, r.payload, r.fragment) for k, r in unique.items()]
+            rows = [(k, r.entity, r.hash, r.payload, r.fragment) for k, r in unique.items()]
             scope = Scope(self.instance, self.stream, self.partition, self.run_id, now)
             written = upsert(conn, scope, rows)
             batch.inserted, batch.updated = written.inserted, written.updated

@@ -6,10 +6,12 @@ and an INSERT and an UPDATE. An unchanged record matches the conflict and fails 
 is not written at all.
 
 Rows go to the driver as ready-made tuples (JSON already encoded, timestamps already in the
-column's storage form), so no per-row SQLAlchemy type processing runs. On SQLite one prepared
-statement runs per row (`executemany`, in the batch's transaction); on PostgreSQL the batch is
-COPYed into a temporary table and merged by one statement, which also needs no lookup plan (the
-per-batch lookup it replaces was planned before the table had statistics, a sequential scan).
+column's storage form), so no per-row SQLAlchemy type processing runs. On SQLite the batch's
+stored hashes are read first by one plain query and unchanged records are dropped before they
+are encoded (cheaper there than a no-op upsert), then one prepared statement runs per remaining
+row (`executemany`, in the batch's transaction). On PostgreSQL the batch is COPYed into a
+temporary table and merged by one statement, which needs no lookup plan at all (the per-batch
+lookup it replaces was planned before the table had statistics: a sequential scan).
 """
 
 from __future__ import annotations
@@ -82,29 +84,41 @@ class Written:
     updated: int
 
 
-def record_tuple(key: str, entity: str | None, hash_: str, payload: Any, fragment: Any) -> tuple[Any, ...]:
+#: a staged record before encoding: key, entity, content hash, payload, fragment
+Record = tuple[str, str | None, str, Any, Any]
+
+
+def _encoded(record: Record) -> tuple[Any, ...]:
     """A staged record as the driver takes it (`RECORD_COLUMNS` order)."""
+    key, entity, hash_, payload, fragment = record
     return (key, entity, hash_, json_text(payload), json_text(fragment))
 
 
-def upsert(conn: sa.Connection, scope: Scope, rows: Sequence[tuple[Any, ...]]) -> Written:
-    """Write new and changed rows (keys unique within `rows`); unchanged ones are not touched."""
-    if not rows:
+def upsert(conn: sa.Connection, scope: Scope, records: Sequence[Record]) -> Written:
+    """Write new and changed records (keys unique within `records`); unchanged ones are not touched."""
+    if not records:
         return Written(0, 0)
     if conn.dialect.name == "postgresql":
-        return _upsert_postgresql(conn, scope, rows)
-    return _upsert_sqlite(conn, scope, rows)
+        return _upsert_postgresql(conn, scope, [_encoded(r) for r in records])
+    return _upsert_sqlite(conn, scope, records)
 
 
-def _upsert_sqlite(conn: sa.Connection, scope: Scope, rows: Sequence[tuple[Any, ...]]) -> Written:
+def _upsert_sqlite(conn: sa.Connection, scope: Scope, records: Sequence[Record]) -> Written:
     stamp = _stored_timestamp(conn.dialect, scope.now)
     head = (scope.instance, scope.stream, scope.partition, stamp, stamp, scope.run_id)
     cursor = conn.connection.cursor()
     try:
+        # On SQLite a no-op upsert costs more than reading the batch's stored hashes (measured:
+        # 1.2 s against 0.8 s per 100,000 unchanged, before encoding them), and a re-sync is
+        # mostly unchanged records: those are left out before anything is encoded.
+        stored = _stored_versions(cursor, scope, [r[0] for r in records])
+        rows = [head + _encoded(r) for r in records if stored.get(r[0]) != (r[2], None, 0)]
+        if not rows:
+            return Written(0, 0)
         # rows inserted now get ids past the current largest (SQLite's rowid rule); another
         # stream's concurrent inserts are told apart by the scope ("+": filter, do not seek by it)
         before = cursor.execute("SELECT max(id) FROM source_records").fetchone()[0] or 0
-        cursor.executemany(_SQLITE, [head + row for row in rows])
+        cursor.executemany(_SQLITE, rows)
         written = cursor.rowcount
         inserted = cursor.execute(
             "SELECT count(*) FROM source_records WHERE id > ? AND +instance = ? AND +stream = ?",
@@ -113,6 +127,20 @@ def _upsert_sqlite(conn: sa.Connection, scope: Scope, rows: Sequence[tuple[Any, 
     finally:
         cursor.close()
     return Written(inserted, written - inserted)
+
+
+def _stored_versions(cursor: Any, scope: Scope, keys: list[str]) -> dict[str, tuple[str, Any, int]]:
+    """Stored (content hash, deleted_at, missing_count) of these keys: one query per 900 keys."""
+    stored: dict[str, tuple[str, Any, int]] = {}
+    for start in range(0, len(keys), 900):
+        some = keys[start : start + 900]
+        found = cursor.execute(
+            "SELECT record_key, content_hash, deleted_at, missing_count FROM source_records "
+            f"WHERE instance = ? AND stream = ? AND record_key IN ({', '.join('?' * len(some))})",
+            (scope.instance, scope.stream, *some),
+        )
+        stored.update((key, (hash_, deleted, missing)) for key, hash_, deleted, missing in found)
+    return stored
 
 
 def _upsert_postgresql(conn: sa.Connection, scope: Scope, rows: Sequence[tuple[Any, ...]]) -> Written:
