@@ -49,6 +49,15 @@ class Bench:
         started = time.perf_counter()
         yield case
         case.seconds = time.perf_counter() - started
+        self._finish(case)
+
+    def derived(self, name: str, seconds: float, records: int = 0, **extra: Any) -> Case:
+        """A figure computed from measured cases (a sum, a difference), reported like one."""
+        case = Case(name, records=records, seconds=seconds, extra=extra)
+        self._finish(case)
+        return case
+
+    def _finish(self, case: Case) -> None:
         case.peak_rss_mb = peak_rss_mb()
         self.cases.append(case)
         if self.emit:
