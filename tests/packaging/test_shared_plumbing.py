@@ -1,0 +1,52 @@
+"""Shared plumbing exists once: a piece every connector needs is defined in `core/` and nowhere
+else in the shipped tree (sandboxes included), so a fix lands once and no copy drifts."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def definitions() -> dict[str, list[str]]:
+    """Every top-level function, class and constant name -> the modules defining it."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for path in sorted([*ROOT.glob("core/**/*.py"), *ROOT.glob("connectors/**/*.py")]):
+        module = path.relative_to(ROOT).as_posix()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                found[node.name].append(module)
+            elif isinstance(node, ast.Assign):
+                found.update({t.id: [*found[t.id], module] for t in node.targets if isinstance(t, ast.Name)})
+    return found
+
+
+DEFINED = definitions()
+
+ONCE = {
+    "render_description": "core/tickets/render.py",
+    "checklist": "core/tickets/render.py",
+    "sync_tasks": "core/tickets/render.py",
+    "CHECKLIST": "core/tickets/render.py",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONCE))
+def test_a_shared_piece_is_defined_once_in_core(name: str) -> None:
+    assert DEFINED[name] == [ONCE[name]]
+
+
+@pytest.mark.parametrize("sink", ["servicenow", "jira_sm", "teamdynamix"])
+def test_every_sink_with_task_records_renders_and_syncs_through_core(sink: str) -> None:
+    tree = ast.parse((ROOT / "connectors" / sink / "sink.py").read_text(encoding="utf-8"))
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "core.tickets.render"
+        for alias in node.names
+    }
+    assert {"render_description", "sync_tasks", "open_tasks"} <= imported
