@@ -50,3 +50,35 @@ def test_every_sink_with_task_records_renders_and_syncs_through_core(sink: str) 
         for alias in node.names
     }
     assert {"render_description", "sync_tasks", "open_tasks"} <= imported
+
+
+AUTH_ONCE = {
+    "CachedBearerAuth": "core/http/auth.py",
+    "ClientCredentialsAuth": "core/http/auth.py",
+    "token_form_poster": "core/http/auth.py",
+    "jwt_seconds_left": "core/http/auth.py",
+}
+#: auth classes that keep no token themselves, with the reason
+OWN_TOKEN_CACHE = {
+    "GraphAuth": "MSAL's token cache keeps Graph tokens (one MSAL app per registration)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(AUTH_ONCE))
+def test_the_bearer_token_plumbing_is_defined_once_in_core_http(name: str) -> None:
+    assert DEFINED[name] == [AUTH_ONCE[name]]
+
+
+def test_every_connector_bearer_auth_is_the_shared_cached_one() -> None:
+    """A connector's auth class either fetches through `CachedBearerAuth` (token kept until its
+    expiry, fetched again on a 401) or is a named exception whose token cache lives elsewhere."""
+    own: dict[str, str] = {}
+    for path in ROOT.glob("connectors/**/*.py"):
+        if "sandbox" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+                if "AuthBase" in bases:
+                    own[node.name] = path.relative_to(ROOT).as_posix()
+    assert set(own) == set(OWN_TOKEN_CACHE), own
