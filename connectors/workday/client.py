@@ -32,7 +32,7 @@ from connectors.workday.soap import (
     response_of,
     results_of,
 )
-from core.errors import AuthError, FatalError, TransientError
+from core.errors import AuthError, FatalError
 from core.http import HttpClient, RetryPolicy
 from core.http.auth import ClientCredentialsAuth
 from core.http.body import unexpected_body
@@ -148,12 +148,7 @@ class WorkdayClient:
             )
 
     def _backoff(self, attempt: int, problem: str) -> None:
-        if attempt > self.retry.max_retries:
-            raise TransientError(
-                f"workday {self.config.tenant}: {problem}; gave up after {attempt} attempts",
-                hint="the run can be retried safely; state was committed up to the last checkpoint",
-            )
-        delay = self.retry.delay(attempt)
+        delay = self.retry.wait_before_retry(attempt, f"workday {self.config.tenant}: {problem}")
         log.info(
             "workday %s: %s; retry %d/%d in %.1fs",
             self.config.tenant,

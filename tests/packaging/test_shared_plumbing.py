@@ -82,3 +82,18 @@ def test_every_connector_bearer_auth_is_the_shared_cached_one() -> None:
                 if "AuthBase" in bases:
                     own[node.name] = path.relative_to(ROOT).as_posix()
     assert set(own) == set(OWN_TOKEN_CACHE), own
+
+
+def test_giving_up_on_retries_is_decided_once_by_the_retry_policy() -> None:
+    """HttpClient, Office 365's `$batch` items and Workday's SOAP faults ask
+    `RetryPolicy.wait_before_retry`; none spells its own "gave up" or "asked to wait" rule. (AWS
+    retries inside botocore, whose hook only names the attempts botocore made.)"""
+    spelled = [
+        path.relative_to(ROOT).as_posix()
+        for path in [*ROOT.glob("core/**/*.py"), *ROOT.glob("connectors/**/*.py")]
+        if "gave up after" in path.read_text(encoding="utf-8")
+        or "asked to wait" in path.read_text(encoding="utf-8")
+    ]
+    assert sorted(spelled) == ["connectors/aws/bodies.py", "core/http/retry.py"]
+    batch = (ROOT / "connectors" / "office365" / "client.py").read_text(encoding="utf-8")
+    assert "wait_before_retry" in batch and "TransientError" not in batch
