@@ -97,3 +97,19 @@ def test_giving_up_on_retries_is_decided_once_by_the_retry_policy() -> None:
     assert sorted(spelled) == ["connectors/aws/bodies.py", "core/http/retry.py"]
     batch = (ROOT / "connectors" / "office365" / "client.py").read_text(encoding="utf-8")
     assert "wait_before_retry" in batch and "TransientError" not in batch
+
+
+def test_the_workday_field_list_is_spelled_once() -> None:
+    """No Workday module but `fields.py` holds a list of the record's field names (the parser's
+    trie says where each is read from, one at a time)."""
+    from connectors.workday.fields import WORKER_FIELDS
+
+    known = {f.name for f in WORKER_FIELDS}
+    spelled = []
+    for path in (ROOT / "connectors" / "workday").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+                named = [e.value for e in node.elts if isinstance(e, ast.Constant) and e.value in known]
+                if len(named) >= 5:
+                    spelled.append(path.relative_to(ROOT).as_posix())
+    assert spelled == []
