@@ -381,3 +381,17 @@ outbox = sa.Table(
     sa.Column("cancel_reason", sa.Text),
     sa.Index("ix_outbox_pending", "state", "id"),
 )
+
+#: who runs a stage (resolve, evaluate, deliver) now: the lock itself on SQLite (a lease the
+#: holder renews), what a waiter reports on PostgreSQL (where an advisory lock is the lock)
+stage_locks = sa.Table(
+    "stage_locks",
+    metadata,
+    sa.Column("stage", sa.String(30), primary_key=True),
+    sa.Column("token", sa.String(36), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("airflow_run_id", sa.String(250)),
+    _ts("acquired_at", False),
+    _ts("lease_until", False),
+)
