@@ -63,16 +63,25 @@ FaultRecipe = tuple[str, Callable[[random.Random], Fault]]
 def _recipes() -> dict[str, FaultRecipe]:
     recipes: dict[str, FaultRecipe] = {
         "sink 429 storm": (SINK, lambda r: Throttle(path=SINK_PATH, times=r.randint(2, 6), retry_after=1)),
-        "sink 503 before apply": (SINK, lambda r: ServerError(path=SINK_PATH, status=503, times=r.randint(1, 3))),
+        "sink 503 before apply": (
+            SINK,
+            lambda r: ServerError(path=SINK_PATH, status=503, times=r.randint(1, 3)),
+        ),
         "source 5xx mid-page": (SOURCE, lambda r: ServerError(status=500, after=1, times=1)),
         "source dropped mid-page": (SOURCE, lambda r: Truncate(after=1, times=1)),
     }
     # faults that let the sink apply a create and then fail its answer (added with the
     # method-aware client: without it a create could be re-sent blindly)
-    for kind, label in (("applied_then_502", "sink 502 after apply"), ("applied_then_drop", "sink drop after apply")):
+    for kind, label in (
+        ("applied_then_502", "sink 502 after apply"),
+        ("applied_then_drop", "sink drop after apply"),
+    ):
         cls = FAULT_KINDS.get(kind)
         if cls is not None:
-            recipes[label] = (SINK, lambda r, cls=cls: cls(path=SINK_PATH, method="POST", times=r.randint(1, 2)))
+            recipes[label] = (
+                SINK,
+                lambda r, cls=cls: cls(path=SINK_PATH, method="POST", times=r.randint(1, 2)),
+            )
     return recipes
 
 
@@ -109,9 +118,10 @@ def run_trial(kind: str, index: int, seed: int, *, waves: int = 2, scale: int = 
     result = TrialResult(kind, index)
     started = time.monotonic()
     fleet_seed = rng.randrange(1, 10_000)
-    with tempfile.TemporaryDirectory(prefix=f"hub-chaos-{kind}-") as tmp, World(
-        Path(tmp), kind, fleet_seed, scale
-    ) as world:
+    with (
+        tempfile.TemporaryDirectory(prefix=f"hub-chaos-{kind}-") as tmp,
+        World(Path(tmp), kind, fleet_seed, scale) as world,
+    ):
         people = workforce(fleet_seed, scale)
         world.run_to_completion()  # the initial load: existing staff, no tickets
         world.run_clean()

@@ -91,7 +91,9 @@ def digest(rows: dict[str, list[tuple[Any, ...]]]) -> str:
     return hashlib.sha256(json.dumps(rows, default=str).encode()).hexdigest()
 
 
-def differences(chaos: dict[str, list[tuple[Any, ...]]], clean: dict[str, list[tuple[Any, ...]]]) -> list[str]:
+def differences(
+    chaos: dict[str, list[tuple[Any, ...]]], clean: dict[str, list[tuple[Any, ...]]]
+) -> list[str]:
     """The rows one store has and the other lacks, per section (for the report of a mismatch)."""
     found = []
     for section in clean:
@@ -181,7 +183,9 @@ def hr_changes(rng: random.Random, people: Workforce, count: int) -> list[tuple[
             start = today + timedelta(days=rng.randint(31, 45))
             changes.append(("correct", {"employee_id": who, "hire_date": start.isoformat()}))
         elif roll < 0.93 and people.hired:
-            changes.append(("rescind_hire", {"employee_id": people.hired.pop(rng.randrange(len(people.hired)))}))
+            changes.append(
+                ("rescind_hire", {"employee_id": people.hired.pop(rng.randrange(len(people.hired)))})
+            )
         elif people.terminated:
             who = people.terminated.pop(rng.randrange(len(people.terminated)))
             changes.append(("reverse_termination", {"employee_id": who}))
@@ -245,7 +249,9 @@ def stage_of(engine: sa.Engine, pid: int) -> str | None:
         if held:
             return str(held)
         syncing = conn.scalar(
-            sa.select(sync_runs.c.stream).where(sync_runs.c.pid == pid, sync_runs.c.status == "running").limit(1)
+            sa.select(sync_runs.c.stream)
+            .where(sync_runs.c.pid == pid, sync_runs.c.status == "running")
+            .limit(1)
         )
     return "sync" if syncing else None
 
