@@ -37,6 +37,12 @@ TEXT_FIELDS = [
     "Leave_Start_Date",
     "Estimated_Leave_End_Date",
     "Pending_Hire_Date",
+    "Previous_Termination_Date",
+    "Pending_Job_Change_Date",
+    "Pending_Supervisory_Organization_Code",
+    "Pending_Business_Title",
+    "Pending_Location_ID",
+    "Pending_Manager_ID",
     "Job_Data_As_Of",
 ]
 

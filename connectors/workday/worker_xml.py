@@ -13,7 +13,7 @@ from typing import Any, Union
 
 from lxml import etree
 
-from connectors.workday.parse import WD, log_facts, normalize_date, to_bool
+from connectors.workday.parse import PENDING_JOB_FIELDS, WD, log_facts, normalize_date, to_bool
 
 TYPE = f"{WD}type"
 ID = f"{WD}ID"
@@ -278,4 +278,5 @@ def worker_record(worker: etree._Element, as_of: date) -> dict[str, Any]:
     record.pop("_job", None)
     record["On_Leave"] = bool(record["On_Leave"])
     record.update(log_facts(record["Transactions"], as_of))
+    record.update(dict.fromkeys(PENDING_JOB_FIELDS.values()))  # filled by the lookahead of a pending transfer
     return record

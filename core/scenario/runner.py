@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from core import clock
 from core.approvals import approve
 from core.config.hub_config import HubConfig
@@ -24,6 +26,7 @@ from core.scenario.spec import Scenario, Step, load_scenario, parse_duration
 from core.scenario.steps import sandbox_call
 from core.status import open_holds
 from core.store.engine import open_store
+from core.store.schema import tickets
 
 Echo = Callable[[str], None]
 #: the moment of day a scenario's clock starts: mid-morning in the Americas
@@ -75,6 +78,7 @@ class _Run:
 
     def sandbox_op(self, step: Step) -> None:
         name, op, args = sandbox_call(step.kind, step.args)
+        args = self._desk_ids(args)
         sandbox = self.fleet.sandboxes.get(name)
         if sandbox is None:
             raise HubError(f"no {name} sandbox is running ({self.fleet.failed.get(name, 'not registered')})")
@@ -86,6 +90,18 @@ class _Run:
         except Exception as exc:  # a sandbox's own failure is this step's failure, in one line
             raise HubError(f"the {name} sandbox failed: {type(exc).__name__}: {exc}") from None
         self.echo(f"  {step.kind} {_brief(step.args)} -> {_brief(result)}")
+
+    def _desk_ids(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A desk step names its ticket by the hub's idempotency key (`external_id: E10006:e1:leaver:
+        2026-02-02`), which a scenario can know; the sink's own ID is looked up here."""
+        key = args.get("external_id")
+        if not isinstance(key, str) or ":" not in key:
+            return args
+        with self.hub.store.engine.connect() as conn:
+            external_id = conn.scalar(sa.select(tickets.c.external_id).where(tickets.c.key == key))
+        if external_id is None:
+            raise HubError(f"no delivered hub ticket with key {key!r}")
+        return {**args, "external_id": external_id}
 
     def do_sync(self, step: Step) -> None:
         only = step.args.get("only")
