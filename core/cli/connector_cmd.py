@@ -19,10 +19,11 @@ def new(
     directory: Annotated[Path, typer.Option("--dir", help="folder to write the package into")] = Path("."),
 ) -> None:
     """Write a connector package that works at once: connector, config, sandbox, mapping stub,
-    README and tests that run the contract kit. Install it with `python -m pip install -e NAME`."""
+    README and tests that run the contract kit. Install it with `uv pip install -e NAME`."""
     from core.scaffold.writer import new_connector
 
     written = new_connector(name, kind, directory)  # type: ignore[arg-type]
     root = directory / name
     console.print(f"[green]wrote[/] {root} ({len(written)} files), a {kind} connector {name!r}")
-    console.print(f"next: python -m pip install --no-build-isolation -e {root}; python -m pytest {root}")
+    console.print(f"next, in the hub's environment: uv pip install -e {root}", soft_wrap=True)
+    console.print(f"then: python -m pytest {root} (the contract kit against its sandbox)", soft_wrap=True)

@@ -20,7 +20,7 @@ from core.errors import ConfigError
 
 Kind = Literal["source", "sink"]
 TEMPLATES = Path(__file__).parent / "templates"
-_NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
 
 #: (template, path in the package) per kind; {name} is the Python package
 LAYOUT: dict[Kind, list[tuple[str, str]]] = {
@@ -86,7 +86,7 @@ def check_name(name: str) -> None:
     if not _NAME.match(name) or keyword.iskeyword(name):
         raise ConfigError(
             f"connector name {name!r} cannot be a connector type and Python package",
-            hint="use lower-case letters, digits and underscores, starting with a letter (e.g. payroll)",
+            hint="use 2-30 lower-case letters, digits and underscores, starting with a letter (e.g. payroll)",
         )
 
 
