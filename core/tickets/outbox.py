@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from core import clock
 from core.connector.sink import TicketPayload, TicketSink
 from core.errors import HubError
+from core.store.locks import locked_stage
 from core.store.schema import outbox, tickets
 from core.tickets.notify import notify_safely
 from core.tickets.sinks import notifier, ticket_sink
@@ -103,6 +104,7 @@ def _send(
     return external_id, result.get("url")
 
 
+@locked_stage("deliver")  # one deliverer per store at a time (core/store/locks.py)
 def deliver(hub: Hub, *, after_remote: Callable[[str], None] | None = None) -> DeliverySummary:
     """Drain pending intents in order. `after_remote(key)` runs between the remote call and the
     local commit (used by tests to simulate a crash exactly there)."""

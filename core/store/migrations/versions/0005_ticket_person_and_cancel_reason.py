@@ -2,7 +2,7 @@
 parsed back out of the rendered title or description
 
 Revision ID: 0005_ticket_person_and_cancel_reason
-Revises: 0004
+Revises: 0005_perf_indexes
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_ticket_person_and_cancel_reason"
-down_revision = "0004"
+down_revision = "0005_perf_indexes"
 branch_labels = None
 depends_on = None
 
