@@ -27,6 +27,7 @@ from core.lifecycle.dates import due_moment, leaver_effective, local_moment, per
 from core.lifecycle.detect import Intent, PersonChange, PlannedEvent, detect
 from core.lifecycle.playbooks import Playbook, load_playbooks
 from core.lifecycle.tickets import build_ticket, template_values
+from core.store.locks import locked_stage
 from core.store.schema import change_log, holds, lifecycle_events, outbox, persons, tickets
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ class _Evaluation:
         self.sink = hub.config.tickets.sink
         self.now = clock.now()
         self.today = self.now.astimezone(person_zone({}, self.config)).date()
+        #: change-log rows read by `changes_of`: the ones `mark_processed` marks
+        self.read_ids: list[int] = []
 
     def pending_people(self) -> tuple[int | None, list[str]]:
         """The last unprocessed person change and every person with changes up to it.
@@ -102,7 +105,17 @@ class _Evaluation:
         for row in rows:
             if not row.processed and row.id <= last:
                 grouped[row.entity_id].append(row)
+                self.read_ids.append(row.id)
         return grouped
+
+    def mark_processed(self) -> None:
+        """Mark processed exactly the change-log rows this evaluation read.
+
+        Not an id range: ids are taken when a row is written but become visible when its
+        transaction commits, so a lower id can appear after a higher one was read."""
+        for start in range(0, len(self.read_ids), PREFETCH_CHUNK):
+            chunk = self.read_ids[start : start + PREFETCH_CHUNK]
+            self.conn.execute(change_log.update().where(change_log.c.id.in_(chunk)).values(processed=True))
 
     def prefetch(self, person_ids: list[str]) -> None:
         """Load persons, prior history and planned events of a chunk in three queries, not 3n."""
@@ -323,7 +336,7 @@ class _Evaluation:
                 description=f"{ticket.description}\n\nCancelled by the hub: {intent.reason}.",
             )
         )
-        self.outbox(ticket.key, "cancel")
+        self.outbox(ticket.key, "cancel", cancel_reason=intent.reason)
         self.summary.actions.append(
             TicketAction(
                 "cancel",
@@ -335,10 +348,15 @@ class _Evaluation:
             )
         )
 
-    def outbox(self, key: str, action: str) -> None:
+    def outbox(self, key: str, action: str, *, cancel_reason: str | None = None) -> None:
         self.conn.execute(
             outbox.insert().values(
-                ticket_key=key, action=action, sink=self.sink, state="pending", created_at=self.now
+                ticket_key=key,
+                action=action,
+                sink=self.sink,
+                state="pending",
+                created_at=self.now,
+                cancel_reason=cancel_reason,
             )
         )
 
@@ -389,8 +407,11 @@ class _Evaluation:
 PREFETCH_CHUNK = 500
 
 
+@locked_stage("evaluate")
 def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
-    """Detect events from unprocessed person changes and plan their tickets (see module doc)."""
+    """Detect events from unprocessed person changes and plan their tickets (see module doc).
+
+    One runner at a time per store, `hub plan` included (the `evaluate` stage lock)."""
     summary = LifecycleSummary()
     with hub.store.engine.connect() as conn:
         transaction = conn.begin()
@@ -420,16 +441,7 @@ def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
                 return summary
             for intent, change, ctx in planned:
                 ev.apply(intent, change, ctx)
-            if last is not None:
-                conn.execute(
-                    change_log.update()
-                    .where(
-                        change_log.c.entity == "person",
-                        change_log.c.processed.is_(False),
-                        change_log.c.id <= last,
-                    )
-                    .values(processed=True)
-                )
+            ev.mark_processed()
         except BaseException:
             transaction.rollback()
             raise
