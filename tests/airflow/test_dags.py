@@ -129,7 +129,9 @@ def test_sync_and_lifecycle_dags_run_end_to_end_and_open_tickets(
         lifecycle = run_dag(dags["hub_lifecycle"])
     assert lifecycle.state == "success", lifecycle.tasks
     # each task took the stage lock the CLI takes, as the holder a waiter would be told about
-    assert [(h["stage"], h["pid"]) for h in holders] == [(s, os.getpid()) for s in ("resolve", "evaluate", "deliver")]
+    assert [(h["stage"], h["pid"]) for h in holders] == [
+        (s, os.getpid()) for s in ("resolve", "evaluate", "deliver")
+    ]
     assert {h["airflow_run_id"] for h in holders} == {lifecycle.run_id}
     assert lifecycle.returns["deliver"]["delivered"] == joiners
 

@@ -91,7 +91,9 @@ def digest(rows: dict[str, list[tuple[Any, ...]]]) -> str:
     return hashlib.sha256(json.dumps(rows, default=str).encode()).hexdigest()
 
 
-def differences(chaos: dict[str, list[tuple[Any, ...]]], clean: dict[str, list[tuple[Any, ...]]]) -> list[str]:
+def differences(
+    chaos: dict[str, list[tuple[Any, ...]]], clean: dict[str, list[tuple[Any, ...]]]
+) -> list[str]:
     """The rows one store has and the other lacks, per section (for the report of a mismatch)."""
     found = []
     for section in clean:
@@ -181,7 +183,9 @@ def hr_changes(rng: random.Random, people: Workforce, count: int) -> list[tuple[
             start = today + timedelta(days=rng.randint(31, 45))
             changes.append(("correct", {"employee_id": who, "hire_date": start.isoformat()}))
         elif roll < 0.93 and people.hired:
-            changes.append(("rescind_hire", {"employee_id": people.hired.pop(rng.randrange(len(people.hired)))}))
+            changes.append(
+                ("rescind_hire", {"employee_id": people.hired.pop(rng.randrange(len(people.hired)))})
+            )
         elif people.terminated:
             who = people.terminated.pop(rng.randrange(len(people.terminated)))
             changes.append(("reverse_termination", {"employee_id": who}))
@@ -245,7 +249,9 @@ def stage_of(engine: sa.Engine, pid: int) -> str | None:
         if held:
             return str(held)
         syncing = conn.scalar(
-            sa.select(sync_runs.c.stream).where(sync_runs.c.pid == pid, sync_runs.c.status == "running").limit(1)
+            sa.select(sync_runs.c.stream)
+            .where(sync_runs.c.pid == pid, sync_runs.c.status == "running")
+            .limit(1)
         )
     return "sync" if syncing else None
 
@@ -254,12 +260,15 @@ def stage_of(engine: sa.Engine, pid: int) -> str | None:
 class World:
     """Sandboxes and the two stores of one trial; a context manager that tears everything down."""
 
-    def __init__(self, workdir: Path, kind: str, seed: int, scale: int) -> None:
+    def __init__(
+        self, workdir: Path, kind: str, seed: int, scale: int, *, chaos_url: str | None = None
+    ) -> None:
         self.workdir = workdir
         self.seed = seed
         self.scale = scale
         self.fleet = SandboxFleet(workdir / "sandbox", seed=seed, scale=scale, only=[SOURCE, SINK])
-        self.chaos_url = new_store_url(kind, workdir, "chaos")
+        self.own_store = chaos_url is None
+        self.chaos_url = chaos_url or new_store_url(kind, workdir, "chaos")
         self.clean_url = new_store_url("sqlite", workdir, "clean")
         self.chaos_yaml = workdir / "chaos.yaml"
         self.clean: Hub | None = None
@@ -288,7 +297,8 @@ class World:
             self.clean.close()
         self.chaos_engine.dispose()
         self.fleet.stop()
-        drop_store(self.chaos_url)
+        if self.own_store:
+            drop_store(self.chaos_url)
 
     def run_clean(self) -> None:
         assert self.clean is not None
