@@ -336,7 +336,7 @@ class _Evaluation:
                 description=f"{ticket.description}\n\nCancelled by the hub: {intent.reason}.",
             )
         )
-        self.outbox(ticket.key, "cancel")
+        self.outbox(ticket.key, "cancel", cancel_reason=intent.reason)
         self.summary.actions.append(
             TicketAction(
                 "cancel",
@@ -348,10 +348,15 @@ class _Evaluation:
             )
         )
 
-    def outbox(self, key: str, action: str) -> None:
+    def outbox(self, key: str, action: str, *, cancel_reason: str | None = None) -> None:
         self.conn.execute(
             outbox.insert().values(
-                ticket_key=key, action=action, sink=self.sink, state="pending", created_at=self.now
+                ticket_key=key,
+                action=action,
+                sink=self.sink,
+                state="pending",
+                created_at=self.now,
+                cancel_reason=cancel_reason,
             )
         )
 

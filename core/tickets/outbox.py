@@ -53,7 +53,7 @@ class DeliverySummary:
 
 
 def payload(row: Any) -> TicketPayload:
-    person_name = (row.title.split("Onboard ", 1)[-1].split(" (")[0]) if row.title else ""
+    """What a sink is told about a ticket, from its columns (never parsed from rendered text)."""
     return TicketPayload(
         key=row.key,
         type=row.type,
@@ -62,7 +62,7 @@ def payload(row: Any) -> TicketPayload:
         priority=row.priority,
         due=row.due_at.isoformat(),
         employee_id=row.employee_id or "",
-        person_name=person_name,
+        person_name=row.person_name or "",
         assignment_group=row.assignment_group or "",
         state=row.state,
         tasks=[{"title": t["title"], "state": t["state"]} for t in row.tasks],
@@ -99,7 +99,7 @@ def _send(
     result = (
         sink.update(external_id, payload(ticket))
         if action == "update"
-        else sink.cancel(external_id, ticket.description.rsplit("Cancelled by the hub: ", 1)[-1])
+        else sink.cancel(external_id, intent.cancel_reason or "no longer needed")
     )
     return external_id, result.get("url")
 

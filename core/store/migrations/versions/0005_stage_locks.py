@@ -2,7 +2,7 @@
 say who holds a stage since when
 
 Revision ID: 0005_stage_locks
-Revises: 0004
+Revises: 0005_ticket_person_and_cancel_reason
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_stage_locks"
-down_revision = "0004"
+down_revision = "0005_ticket_person_and_cancel_reason"
 branch_labels = None
 depends_on = None
 
