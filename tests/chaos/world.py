@@ -247,7 +247,7 @@ def stage_of(engine: sa.Engine, pid: int) -> str | None:
     with engine.connect() as conn:
         held = conn.scalar(sa.select(stage_locks.c.stage).where(stage_locks.c.pid == pid))
         if held:
-            return str(held)
+            return "sync" if held.startswith("sync ") else str(held)
         syncing = conn.scalar(
             sa.select(sync_runs.c.stream)
             .where(sync_runs.c.pid == pid, sync_runs.c.status == "running")
