@@ -361,13 +361,22 @@ def leases_expired(hub: Hub) -> Iterator[None]:
         clock.install(before)
 
 
-def enqueue(hub: Hub, ticket: TicketPayload, action: str, *, sink: str = SINK_INSTANCE) -> None:
-    """Record (or change) a hub ticket and queue one intent, as the lifecycle engine does."""
+def enqueue(
+    hub: Hub,
+    ticket: TicketPayload,
+    action: str,
+    *,
+    cancel_reason: str | None = None,
+    sink: str = SINK_INSTANCE,
+) -> None:
+    """Record (or change) a hub ticket and queue one intent, as the lifecycle engine does (a
+    cancel intent carries its reason)."""
     now = clock.now()
     due_at = datetime.fromisoformat(ticket["due"])
     values = {
         "type": ticket["type"],
         "employee_id": ticket["employee_id"],
+        "person_name": ticket["person_name"],
         "state": ticket["state"],
         "priority": ticket["priority"],
         "title": ticket["title"],
@@ -396,7 +405,12 @@ def enqueue(hub: Hub, ticket: TicketPayload, action: str, *, sink: str = SINK_IN
             )
         conn.execute(
             outbox.insert().values(
-                ticket_key=ticket["key"], action=action, sink=sink, state="pending", created_at=now
+                ticket_key=ticket["key"],
+                action=action,
+                sink=sink,
+                state="pending",
+                created_at=now,
+                cancel_reason=cancel_reason,
             )
         )
 

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from core import clock
 from core.connector.sink import NotificationEvent, TicketPayload, TicketSink
 from core.errors import HubError
+from core.store.locks import locked_stage
 from core.store.schema import outbox, tickets
 from core.tickets.dead_letter import describe_error, record_failure
 from core.tickets.leases import claim_next, held_by, new_owner, release
@@ -63,7 +64,7 @@ class DeliverySummary:
 
 
 def payload(row: Any) -> TicketPayload:
-    person_name = (row.title.split("Onboard ", 1)[-1].split(" (")[0]) if row.title else ""
+    """What a sink is told about a ticket, from its columns (never parsed from rendered text)."""
     return TicketPayload(
         key=row.key,
         type=row.type,
@@ -72,7 +73,7 @@ def payload(row: Any) -> TicketPayload:
         priority=row.priority,
         due=row.due_at.isoformat(),
         employee_id=row.employee_id or "",
-        person_name=person_name,
+        person_name=row.person_name or "",
         assignment_group=row.assignment_group or "",
         state=row.state,
         tasks=[{"title": t["title"], "state": t["state"]} for t in row.tasks],
@@ -114,11 +115,12 @@ def _send(
     result = (
         sink.update(external_id, payload(ticket))
         if action == "update"
-        else sink.cancel(external_id, ticket.description.rsplit("Cancelled by the hub: ", 1)[-1])
+        else sink.cancel(external_id, intent.cancel_reason or "no longer needed")
     )
     return external_id, result.get("url")
 
 
+@locked_stage("deliver")  # one deliver stage per store at a time (core/store/locks.py)
 def deliver(
     hub: Hub, *, after_remote: Callable[[str], None] | None = None, owner: str | None = None
 ) -> DeliverySummary:

@@ -80,7 +80,7 @@ def test_the_documented_commands_revive_a_dead_intent_and_deliver_it_once(
 
     assert "dead: 1" in outputs["status"]
     assert key in outputs["outbox list --state dead"]
-    assert "token request of client" in outputs["outbox show 1"], "the last error says why it died"
+    assert "refused the password grant" in outputs["outbox show 1"], "the last error says why it died"
     assert "Wrong-pass-123" not in "".join(outputs.values()), "a password reached the operator's screen"
     assert "1 intent pending again" in outputs["outbox retry 1"]
     assert desk.admin("tickets_with_key", {"key": key}) == 1, "the documented retry did not deliver"

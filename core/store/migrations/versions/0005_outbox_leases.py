@@ -3,7 +3,7 @@ sent; a failing one waits (next_attempt_at) and after too many attempts is `dead
 Intents a former version left `failed` become `dead`, which `hub outbox retry` brings back.
 
 Revision ID: 0005_outbox_leases
-Revises: 0004
+Revises: 0005_employments
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_outbox_leases"
-down_revision = "0004"
+down_revision = "0005_employments"
 branch_labels = None
 depends_on = None
 
