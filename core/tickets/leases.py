@@ -27,9 +27,45 @@ from core.store.engine import Store
 from core.store.schema import outbox
 
 
+def _host() -> str:
+    return socket.gethostname()[:120]
+
+
 def new_owner() -> str:
     """A name for one deliverer: host and pid for the operator, a nonce so two passes differ."""
-    return f"{socket.gethostname()[:120]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _gone(owner: str) -> bool:
+    """The owner ran on this host and its process no longer exists."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != _host() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
+
+
+def end_orphaned_leases(store: Store) -> int:
+    """End now the leases of deliverers on this host whose process is gone (killed mid-send),
+    so their intents need not wait out the lease; returns how many intents were freed. A lease
+    held from another host only ends when it expires: its process cannot be seen from here."""
+    now = clock.now()
+    live = sa.and_(outbox.c.state == "pending", outbox.c.owner.is_not(None), outbox.c.lease_expires_at > now)
+    with store.engine.begin() as conn:
+        owners = conn.execute(sa.select(outbox.c.owner).where(live).distinct()).scalars().all()
+        gone = [owner for owner in owners if owner and _gone(owner)]
+        if not gone:
+            return 0
+        freed = conn.execute(
+            outbox.update().where(live, outbox.c.owner.in_(gone)).values(lease_expires_at=now)
+        )
+        return int(freed.rowcount)
 
 
 _EARLIER = outbox.alias("earlier")

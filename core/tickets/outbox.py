@@ -31,7 +31,7 @@ from core.errors import HubError
 from core.store.locks import locked_stage
 from core.store.schema import outbox, tickets
 from core.tickets.dead_letter import describe_error, record_failure
-from core.tickets.leases import claim_next, held_by, new_owner, release
+from core.tickets.leases import claim_next, end_orphaned_leases, held_by, new_owner, release
 from core.tickets.notify import notify_safely
 from core.tickets.sinks import notifier, ticket_sink
 
@@ -129,6 +129,7 @@ def deliver(
     exception propagates and the lease is left to expire, as a killed process would leave it)."""
     delivery = DeliveryPass(hub, owner or new_owner(), after_remote)
     lease = timedelta(seconds=hub.config.tickets.delivery.lease_seconds)
+    end_orphaned_leases(hub.store)
     last_id = 0
     while (intent := claim_next(hub.store, delivery.owner, after_id=last_id, lease=lease)) is not None:
         last_id = intent.id

@@ -4,6 +4,8 @@ never stops the others, and an intent that keeps failing ends `dead` until an op
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -153,3 +155,24 @@ def test_delivery_policy_is_validated() -> None:
         100,
         100,
     ]
+
+
+def test_the_claim_of_a_deliverer_process_gone_from_this_host_ends_at_once(hub: Hub) -> None:
+    [key] = queue(hub, 1)
+    gone = f"{socket.gethostname()}:{_pid_of_finished()}:dead"
+    elsewhere = "another-host:1:alive"
+    claim_next(hub.store, gone, after_id=0, lease=timedelta(minutes=10))
+    taken = deliver(hub)
+    assert (taken.delivered, taken.reclaimed) == (1, 1), "the killed deliverer's claim held the intent"
+    assert tickets_per_key(hub) == {key: 1}
+
+    [other] = queue(hub, 1)
+    claim_next(hub.store, elsewhere, after_id=0, lease=timedelta(minutes=10))
+    assert deliver(hub).delivered == 0, "a claim from another host is only freed by its expiry"
+    assert tickets_per_key(hub).get(other) is None
+
+
+def _pid_of_finished() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
