@@ -5,7 +5,9 @@ ticket); the checks arm the generic sandbox faults on it and run the real outbox
 
 - the create is applied but answered 502 (a gateway lost the reply);
 - the create is applied, then the connection drops before the answer;
-- two deliverers (two hubs on one store, in threads) drain the same intents at once.
+- two deliverers (two hubs on one store, in threads) drain the same intents at once, without the
+  `deliver` stage lock (as when one stalled past it and went on): the per-intent claims alone
+  keep them from sending an intent twice.
 
 The crash between the remote create and the local commit is `outbox_delivers_exactly_once_across_a_crash`
 in `core.testing.sink_kit`. Each check ends with exactly one ticket per key, counted by the
@@ -119,7 +121,7 @@ def two_deliverers_at_once_yield_one_ticket_per_key(ctx: SinkKitContext) -> None
         def deliverer(hub: Hub) -> None:
             start.wait()
             try:
-                summaries.append(deliver(hub))
+                summaries.append(_deliver_without_stage_lock(hub))
             except BaseException as exc:  # surfaced below, with the thread's own error
                 failures.append(exc)
 
@@ -134,6 +136,11 @@ def two_deliverers_at_once_yield_one_ticket_per_key(ctx: SinkKitContext) -> None
     finally:
         for hub in hubs:
             hub.close()
+
+
+def _deliver_without_stage_lock(hub: Hub) -> DeliverySummary:
+    unlocked: Callable[[Hub], DeliverySummary] = deliver.__wrapped__  # type: ignore[attr-defined]
+    return unlocked(hub)
 
 
 FAULT_CHECKS: list[Callable[[SinkKitContext], None]] = [
