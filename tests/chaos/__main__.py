@@ -7,9 +7,12 @@ CHAOS_STORES (default sqlite,postgresql), CHAOS_WAVES (change waves per trial, d
 from __future__ import annotations
 
 import os
+import socketserver
+import ssl
 import sys
 import time
 from collections import Counter
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -55,7 +58,20 @@ def fault_table(results: list[TrialResult]) -> Table:
     return table
 
 
+def _quiet_killed_clients() -> None:
+    """A runner killed mid-request leaves the sandbox writing to a closed socket: expected here,
+    so that one error is not printed (any other still is)."""
+    printed = socketserver.BaseServer.handle_error
+
+    def handle_error(self: Any, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
+            printed(self, request, client_address)
+
+    socketserver.BaseServer.handle_error = handle_error  # type: ignore[method-assign]
+
+
 def main() -> int:
+    _quiet_killed_clients()
     trials = int(os.environ.get("CHAOS_TRIALS", "30"))
     seed = int(os.environ.get("CHAOS_SEED", "16"))
     waves = int(os.environ.get("CHAOS_WAVES", "2"))
