@@ -26,7 +26,9 @@ OutboxAction = Literal["create", "update", "cancel"]
 OutboxState = Literal["pending", "delivered", "failed"]
 RunStatus = Literal["running", "succeeded", "failed", "held", "partial", "abandoned"]
 ReadMode = Literal["incremental", "full_snapshot", "delta"]
-ErrorKind = Literal["config", "auth", "transient", "record", "fatal"]
+ErrorKind = Literal["config", "auth", "transient", "record", "fatal", "busy"]
+#: the store-level stages only one runner may run at a time (`core/store/locks.py`)
+Stage = Literal["resolve", "evaluate", "deliver"]
 HoldKind = Literal["mass_change", "ticket_storm"]
 HoldState = Literal["held", "approved", "rejected", "applied", "superseded"]
 FindingKind = Literal[

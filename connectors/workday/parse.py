@@ -15,6 +15,8 @@ from typing import Any
 
 from lxml import etree
 
+from connectors.workday.fields import BOOLEAN_FIELDS, DATE_FIELDS, JOB_FIELDS
+
 WD = "{urn:com.workday/bsvc}"
 TYPE = f"{WD}type"
 HIRE_TYPES = frozenset({"Hire Employee", "Contract Contingent Worker"})
@@ -22,22 +24,6 @@ END_TYPES = frozenset({"Terminate Employee", "End Contingent Worker Contract"})
 #: job changes (Workday's Change Job business process; the older transfer/promotion processes)
 JOB_CHANGE_TYPES = frozenset({"Change Job", "Transfer Employee", "Promote Employee", "Demote Employee"})
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?$")
-BOOLEAN_FIELDS = ("Active", "Terminated", "On_Leave", "Rehire", "Hire_Rescinded", "Termination_Reversed")
-#: job and organization fields a future-dated hire only has As_Of_Effective_Date its hire date
-JOB_FIELDS = (
-    "Employee_Type",
-    "Business_Title",
-    "Position_ID",
-    "Job_Profile_ID",
-    "Job_Profile_Name",
-    "Supervisory_Organization_ID",
-    "Supervisory_Organization_Code",
-    "Supervisory_Organization_Name",
-    "Cost_Center_ID",
-    "Location_ID",
-    "Location_Name",
-    "Manager_ID",
-)
 
 
 def normalize_date(text: str | None) -> str | None:
@@ -164,7 +150,7 @@ def report_record(entry: dict[str, Any]) -> dict[str, Any]:
                 value if isinstance(value, bool) else to_bool(None if value is None else str(value))
             )
     for name in list(record):
-        if name.endswith("_Date") or name == "Last_Day_of_Work":
+        if name in DATE_FIELDS or name.endswith("_Date"):  # a custom column named so too
             value = record[name]
             record[name] = normalize_date(value) if isinstance(value, str) else value
     record.setdefault("On_Leave", False)

@@ -28,6 +28,12 @@ class _Model(BaseModel):
 class StoreConfig(_Model):
     url: str = "sqlite:///.hub/hub.db"
     auto_upgrade: bool = True
+    #: how long a runner waits for a stage (resolve, evaluate, deliver) another runner holds
+    #: before it gives up with exit code 7 (`core/store/locks.py`)
+    lock_wait_seconds: float = Field(default=300, ge=0, le=86400)
+    #: SQLite: a holder renews its lock this often (a third of it); a holder on another host
+    #: silent for this long is taken over (on this host a dead pid is taken over at once)
+    lock_lease_seconds: float = Field(default=300, ge=10, le=86400)
 
 
 class DeletionPolicy(_Model):

@@ -56,6 +56,7 @@ class DagRunResult:
     state: str
     tasks: dict[str, str]
     returns: dict[str, Any]
+    run_id: str = ""
 
 
 def run_dag(dag: Any) -> DagRunResult:
@@ -80,4 +81,4 @@ def run_dag(dag: Any) -> DagRunResult:
             value = session.scalars(query).first()
             if value is not None:
                 returns[label] = XComModel.deserialize_value(value)
-    return DagRunResult(dag.dag_id, str(run.state), tasks, returns)
+    return DagRunResult(dag.dag_id, str(run.state), tasks, returns, run.run_id)

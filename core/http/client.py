@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.auth import AuthBase
 
-from core.errors import AuthError, FatalError, HubError, TransientError
+from core.errors import AuthError, FatalError, HubError
 from core.http.body import UnexpectedBody, json_of
 from core.http.budget import HostGate, gate_for
 from core.http.pagination import BasePaginator
@@ -138,19 +138,7 @@ class HttpClient:
             raise self.status_error(method, url, response)
 
     def _retry_or_raise(self, attempt: int, problem: str, retry_after: float | None, gate: HostGate) -> None:
-        if attempt > self.retry.max_retries:
-            raise TransientError(
-                f"{self.name}: {problem}; gave up after {attempt} attempts",
-                hint="the run can be retried safely; state was committed up to the last checkpoint",
-                retry_after=retry_after,
-            )
-        if retry_after is not None and retry_after > self.retry.max_retry_after:
-            raise TransientError(
-                f"{self.name}: {problem}; server asked to wait {retry_after:.0f}s",
-                hint="quota exhausted; the run will resume from its last committed state",
-                retry_after=retry_after,
-            )
-        delay = self.retry.delay(attempt, retry_after)
+        delay = self.retry.wait_before_retry(attempt, f"{self.name}: {problem}", retry_after)
         if retry_after is not None:
             gate.hold_until(delay)
         self.retry_count += 1

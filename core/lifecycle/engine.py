@@ -38,6 +38,7 @@ from core.lifecycle.employments import (
 from core.lifecycle.event_writes import EventWriter, TicketAction
 from core.lifecycle.playbooks import Playbook, load_playbooks
 from core.lifecycle.storm import storm_holds
+from core.store.locks import locked_stage
 from core.store.schema import change_log, employments, lifecycle_events, persons
 from core.vocabulary import OPEN_EVENT_STATES
 
@@ -80,6 +81,8 @@ class _Evaluation:
         self.writer = EventWriter(conn, self.config, self.books, self.sink, self.now, self.today)
         self.writer.actions = summary.actions
         self._new_employments: list[dict[str, Any]] = []
+        #: change-log rows read by `changes_of`: the ones `mark_processed` marks
+        self.read_ids: list[int] = []
 
     def pending_people(self) -> tuple[int | None, list[str]]:
         """The last unprocessed person change and every person with changes up to it.
@@ -108,7 +111,17 @@ class _Evaluation:
         for row in rows:
             if not row.processed and row.id <= last:
                 grouped[row.entity_id].append(row)
+                self.read_ids.append(row.id)
         return grouped
+
+    def mark_processed(self) -> None:
+        """Mark processed exactly the change-log rows this evaluation read.
+
+        Not an id range: ids are taken when a row is written but become visible when its
+        transaction commits, so a lower id can appear after a higher one was read."""
+        for start in range(0, len(self.read_ids), PREFETCH_CHUNK):
+            chunk = self.read_ids[start : start + PREFETCH_CHUNK]
+            self.conn.execute(change_log.update().where(change_log.c.id.in_(chunk)).values(processed=True))
 
     def prefetch(self, person_ids: list[str]) -> None:
         """Load persons, prior history, open events and employments of a chunk in a few queries, not n."""
@@ -203,8 +216,11 @@ class _Evaluation:
 PREFETCH_CHUNK = 500
 
 
+@locked_stage("evaluate")
 def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
-    """Detect events from unprocessed person changes and plan their tickets (see module doc)."""
+    """Detect events from unprocessed person changes and plan their tickets (see module doc).
+
+    One runner at a time per store, `hub plan` included (the `evaluate` stage lock)."""
     summary = LifecycleSummary()
     with hub.store.engine.connect() as conn:
         transaction = conn.begin()
@@ -235,16 +251,7 @@ def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
             for detection, change, ctx in planned:
                 ev.write(detection, change, ctx)
             ev.flush()
-            if last is not None:
-                conn.execute(
-                    change_log.update()
-                    .where(
-                        change_log.c.entity == "person",
-                        change_log.c.processed.is_(False),
-                        change_log.c.id <= last,
-                    )
-                    .values(processed=True)
-                )
+            ev.mark_processed()
         except BaseException:
             transaction.rollback()
             raise

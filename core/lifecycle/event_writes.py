@@ -254,16 +254,21 @@ class EventWriter:
                 description=f"{ticket.description}\n\nCancelled by the hub: {reason}.",
             )
         )
-        self.outbox(ticket.key, "cancel")
+        self.outbox(ticket.key, "cancel", cancel_reason=reason)
         self.actions.append(
             TicketAction(
                 "cancel", ticket.key, ticket.type, ctx["employee_id"], ticket.due_date.isoformat(), reason
             )
         )
 
-    def outbox(self, key: str, action: str) -> None:
+    def outbox(self, key: str, action: str, *, cancel_reason: str | None = None) -> None:
         self.conn.execute(
             outbox.insert().values(
-                ticket_key=key, action=action, sink=self.sink, state="pending", created_at=self.now
+                ticket_key=key,
+                action=action,
+                sink=self.sink,
+                state="pending",
+                created_at=self.now,
+                cancel_reason=cancel_reason,
             )
         )

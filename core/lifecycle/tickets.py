@@ -50,6 +50,7 @@ def build_ticket(
         elif spec.title:
             tasks.append({"title": values.render(spec.title), "state": "open"})
     return {
+        "person_name": str(values.values.get("display_name") or ""),
         "title": values.render(book.title),
         "description": values.render(book.description),
         "assignment_group": book.assignment_group,

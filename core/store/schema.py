@@ -252,7 +252,9 @@ match_keys = sa.Table(
     sa.Column("rule", sa.String(100), primary_key=True),
     sa.Column("value", sa.String(500), primary_key=True),
     sa.Column("entity_id", sa.String(36), primary_key=True),
-    sa.Index("ix_match_keys_entity_id", "entity_id"),
+    #: resolution rewrites an entity's keys by (entity, entity_id); the primary key serves only
+    #: its `entity` prefix there, a scan of every key of that kind per chunk
+    sa.Index("ix_match_keys_entity_entity_id", "entity", "entity_id"),
 )
 
 conflicts = sa.Table(
@@ -344,6 +346,8 @@ tickets = sa.Table(
     sa.Column("event_id", sa.String(36), nullable=False),
     sa.Column("person_id", sa.String(36), nullable=False, index=True),
     sa.Column("employee_id", sa.String(100)),
+    #: the person's display name when the ticket was written (sinks file it under the person)
+    sa.Column("person_name", sa.String(300)),
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("priority", sa.String(20), nullable=False),
     sa.Column("title", sa.Text, nullable=False),
@@ -390,5 +394,21 @@ outbox = sa.Table(
     _ts("delivered_at"),
     #: when a create was last sent (committed before the call): no second create inside the sink's find lag
     _ts("sent_at"),
+    #: why a cancel intent cancels (what the sink tells the service desk)
+    sa.Column("cancel_reason", sa.Text),
     sa.Index("ix_outbox_pending", "state", "id"),
+)
+
+#: who runs a stage (resolve, evaluate, deliver) now: the lock itself on SQLite (a lease the
+#: holder renews), what a waiter reports on PostgreSQL (where an advisory lock is the lock)
+stage_locks = sa.Table(
+    "stage_locks",
+    metadata,
+    sa.Column("stage", sa.String(30), primary_key=True),
+    sa.Column("token", sa.String(36), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("airflow_run_id", sa.String(250)),
+    _ts("acquired_at", False),
+    _ts("lease_until", False),
 )

@@ -327,13 +327,15 @@ def outbox_hub(sink_cls: type[TicketSink], sink_config: dict[str, Any], store_ur
     return Hub(HubConfig.model_validate(document), open_store(store_url))
 
 
-def enqueue(hub: Hub, ticket: TicketPayload, action: str) -> None:
-    """Record (or change) a hub ticket and queue one intent, as the lifecycle engine does."""
+def enqueue(hub: Hub, ticket: TicketPayload, action: str, *, cancel_reason: str | None = None) -> None:
+    """Record (or change) a hub ticket and queue one intent, as the lifecycle engine does (a
+    cancel intent carries its reason)."""
     now = clock.now()
     due_at = datetime.fromisoformat(ticket["due"])
     values = {
         "type": ticket["type"],
         "employee_id": ticket["employee_id"],
+        "person_name": ticket["person_name"],
         "state": ticket["state"],
         "priority": ticket["priority"],
         "title": ticket["title"],
@@ -362,7 +364,12 @@ def enqueue(hub: Hub, ticket: TicketPayload, action: str) -> None:
             )
         conn.execute(
             outbox.insert().values(
-                ticket_key=ticket["key"], action=action, sink=SINK_INSTANCE, state="pending", created_at=now
+                ticket_key=ticket["key"],
+                action=action,
+                sink=SINK_INSTANCE,
+                state="pending",
+                created_at=now,
+                cancel_reason=cancel_reason,
             )
         )
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from core import clock
 from core.connector.sink import TicketPayload, TicketSink
 from core.errors import HubError
+from core.store.locks import locked_stage
 from core.store.schema import outbox, tickets
 from core.tickets.notify import notify_safely
 from core.tickets.sinks import notifier, ticket_sink
@@ -52,7 +53,7 @@ class DeliverySummary:
 
 
 def payload(row: Any) -> TicketPayload:
-    person_name = (row.title.split("Onboard ", 1)[-1].split(" (")[0]) if row.title else ""
+    """What a sink is told about a ticket, from its columns (never parsed from rendered text)."""
     return TicketPayload(
         key=row.key,
         type=row.type,
@@ -61,7 +62,7 @@ def payload(row: Any) -> TicketPayload:
         priority=row.priority,
         due=row.due_at.isoformat(),
         employee_id=row.employee_id or "",
-        person_name=person_name,
+        person_name=row.person_name or "",
         assignment_group=row.assignment_group or "",
         state=row.state,
         tasks=[{"title": t["title"], "state": t["state"]} for t in row.tasks],
@@ -98,11 +99,12 @@ def _send(
     result = (
         sink.update(external_id, payload(ticket))
         if action == "update"
-        else sink.cancel(external_id, ticket.description.rsplit("Cancelled by the hub: ", 1)[-1])
+        else sink.cancel(external_id, intent.cancel_reason or "no longer needed")
     )
     return external_id, result.get("url")
 
 
+@locked_stage("deliver")  # one deliverer per store at a time (core/store/locks.py)
 def deliver(hub: Hub, *, after_remote: Callable[[str], None] | None = None) -> DeliverySummary:
     """Drain pending intents in order. `after_remote(key)` runs between the remote call and the
     local commit (used by tests to simulate a crash exactly there)."""

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
-from connectors.salesforce.cases import checklist
+from connectors.salesforce.cases import case_tasks
 from connectors.salesforce.sandbox.cases import ApiError, CaseTable
 from core.sandbox.base import Sandbox
 from core.sandbox.server import Request, Response, Router, json_response
@@ -210,7 +210,7 @@ class SalesforceSandbox(Sandbox):
             "key": case.get(self.table.external_id_field),
             "title": case.get("Subject") or "",
             "due": case.get(self.table.due_field) or "",
-            "tasks": checklist(case.get("Description") or ""),
+            "tasks": case_tasks(case.get("Description") or ""),
             "notes": list(self.table.comments.get(case_id, [])),
             "state": case.get("Status"),
         }

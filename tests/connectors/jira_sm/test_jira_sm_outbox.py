@@ -64,7 +64,7 @@ def test_a_crash_after_the_remote_create_still_yields_one_request_which_then_fol
         "state": "cancelled",
         "description": moved["description"] + "\n\nCancelled by the hub: hire rescinded.",
     }
-    enqueue(hub, cancelled, "cancel")
+    enqueue(hub, cancelled, "cancel", cancel_reason="hire rescinded.")
     assert deliver(hub).delivered == 1
     assert issue.status == "Canceled"
     assert issue.comments[-1]["body"] == "Cancelled by the hub: hire rescinded."

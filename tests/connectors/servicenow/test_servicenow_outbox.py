@@ -75,7 +75,7 @@ def test_a_crash_after_the_remote_create_still_yields_one_incident_which_then_fo
         "description": moved["description"] + "\n\nCancelled by the hub: termination reversed in Workday.",
         "tasks": [{**t, "state": "cancelled"} for t in moved["tasks"]],
     }
-    enqueue(hub, cancelled, "cancel")
+    enqueue(hub, cancelled, "cancel", cancel_reason="termination reversed in Workday.")
     assert deliver(hub).delivered == 1
     record = incident(sandbox, key)
     assert record["state"] == "8"

@@ -47,7 +47,10 @@ def test_a_crash_after_the_remote_create_still_yields_one_ticket_which_then_foll
     assert sandbox.tickets[ticket_id]["EndDate"] == "2031-04-02T17:00:00Z"
 
     enqueue(
-        hub, {**moved, "state": "cancelled", "description": "x\n\nCancelled by the hub: rehired."}, "cancel"
+        hub,
+        {**moved, "state": "cancelled", "description": "x\n\nCancelled by the hub: rehired."},
+        "cancel",
+        cancel_reason="rehired.",
     )
     assert deliver(hub).delivered == 1
     assert sandbox.tickets[ticket_id]["StatusName"] == "Cancelled"

@@ -288,7 +288,7 @@ def test_a_future_transfer_is_seen_when_entered_with_the_job_it_brings_beside_to
     [rescinded] = read(connector.stream("workers"), entered_read.state).records
     assert (
         rescinded["Pending_Job_Change_Date"] is None
-        and rescinded["Pending_Supervisory_Organization_Code"] is None
+        and rescinded.get("Pending_Supervisory_Organization_Code") is None
     )
 
 

@@ -2,7 +2,7 @@
 employment; event states move planned -> ticketed -> done | cancelled | superseded
 
 Revision ID: 0005_employments
-Revises: 0004
+Revises: 0005_stage_locks
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_employments"
-down_revision = "0004"
+down_revision = "0005_stage_locks"
 branch_labels = None
 depends_on = None
 
