@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK_FLAGS := --generate-hashes --python-version 3.11
 
-.PHONY: install lock demo test verify check-runtime lint bench up sandbox clean
+.PHONY: install lock demo test verify check-runtime lint bench chaos up sandbox clean
 
 $(BIN)/uv:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.bench
+
+# Random trials that SIGKILL `hub run` mid-stage, with sandbox faults and two runners at once,
+# checked against a clean run (docs/reliability.md). CHAOS_TRIALS (30 per store), CHAOS_SEED,
+# CHAOS_STORES (sqlite,postgresql), CHAOS_WAVES (2). Never part of `make test`.
+chaos: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m tests.chaos
 
 up: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.demo.up
