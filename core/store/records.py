@@ -95,6 +95,8 @@ class RecordWriter:
     _statistics: StatisticsRefresh | None = field(default=None, repr=False)
     #: whether this stream may have open quarantine entries (asked once, then tracked)
     _open_quarantine: bool | None = field(default=None, repr=False)
+    #: whether the next batch reads its stored hashes before writing (see `upsert`)
+    _look_up: bool = field(default=True, repr=False)
 
     def write_batch(
         self,
@@ -111,7 +113,9 @@ class RecordWriter:
         with self.store.engine.begin() as conn:
             rows = [(k, r.entity, r.hash, r.payload, r.fragment) for k, r in unique.items()]
             scope = Scope(self.instance, self.stream, self.partition, self.run_id, now)
-            written = upsert(conn, scope, rows)
+            written = upsert(conn, scope, rows, look_up=self._look_up)
+            # a first load is all new records: looking each batch up would find nothing
+            self._look_up = written.inserted < len(rows)
             batch.inserted, batch.updated = written.inserted, written.updated
             batch.unchanged = len(unique) - written.inserted - written.updated
             if self.snapshot_id is not None:

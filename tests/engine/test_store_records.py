@@ -51,6 +51,25 @@ def test_staged_rows_read_back_as_every_other_row_of_the_store(sqlite_url: str) 
     assert rows[1].fragment is None and rows[1].resolved is False
 
 
+def test_a_batch_after_an_all_new_one_still_writes_only_what_changed(store_url: str) -> None:
+    """After an all-new batch the next one skips reading stored hashes (a first load); records
+    it repeats must still not be written, and a changed one must be."""
+    hub = make_hub(store_url)
+    writer = RecordWriter(hub.store, "workday", "workers", "", "run-1")
+
+    def staged(key: str, **fields: str) -> StagedRecord:
+        fragment = person(key, **fields)
+        return StagedRecord(key, fragment, "person", fragment, content_hash(fragment, fragment))
+
+    first = writer.write_batch([staged("E1"), staged("E2"), staged("E3")])
+    second = writer.write_batch([staged("E1"), staged("E2", title="Lead"), staged("E4")])
+    third = writer.write_batch([staged("E1"), staged("E3"), staged("E4")])  # looked up again
+    assert (first.inserted, first.updated, first.unchanged) == (3, 0, 0)
+    assert (second.inserted, second.updated, second.unchanged) == (1, 1, 1)
+    assert (third.inserted, third.updated, third.unchanged) == (0, 0, 3)
+    assert _rows(hub)["E2"].payload["title"] == "Lead"
+
+
 def test_state_commits_in_the_same_transaction_as_its_batch(store_url: str) -> None:
     hub = make_hub(store_url)
     writer = RecordWriter(hub.store, "workday", "workers", "", "run-1")
