@@ -12,7 +12,12 @@ EntityType = Literal["person", "org_unit", "account", "asset", "cloud_account", 
 PersonStatus = Literal["pre_hire", "active", "on_leave", "terminated"]
 WorkerType = Literal["employee", "contractor", "intern", "temporary", "volunteer"]
 EventType = Literal["joiner", "rehire", "mover", "leaver", "leave_start", "leave_return", "conversion"]
-EventState = Literal["detected", "planned", "cancelled", "superseded", "suppressed"]
+#: planned -> ticketed -> done | cancelled | superseded; an event with no ticket to open is done at
+#: once, existing staff seen on an initial load are suppressed
+EventState = Literal["planned", "ticketed", "done", "cancelled", "superseded", "suppressed"]
+OPEN_EVENT_STATES: tuple[EventState, ...] = ("planned", "ticketed")
+EmploymentState = Literal["current", "ended", "rescinded"]
+TransferNotice = Literal["advance", "on_effective"]
 TicketType = Literal["onboarding", "offboarding", "transfer"]
 TicketState = Literal["open", "in_progress", "closed", "cancelled"]
 TaskState = Literal["open", "closed", "cancelled"]

@@ -13,7 +13,7 @@ from typing import Literal
 
 FieldKind = Literal["id", "text", "date", "flag"]
 #: where a field's value comes from: the `wd:Worker` elements (or the report's column of the same
-#: name), the transaction log, or the future-dated job data re-read for a pending hire
+#: name), the transaction log, or the future-dated job data re-read for a pending hire or transfer
 FieldSource = Literal["worker", "log", "lookahead"]
 
 
@@ -63,7 +63,15 @@ WORKER_FIELDS: tuple[WorkerField, ...] = (
     WorkerField("Hire_Rescinded", "flag", source="log"),
     WorkerField("Termination_Reversed", "flag", source="log"),
     WorkerField("Pending_Hire_Date", "date", source="log"),
+    #: the end of the previous employment, and a future-dated job change (lifecycle facts)
+    WorkerField("Previous_Termination_Date", "date", source="log"),
+    WorkerField("Pending_Job_Change_Date", "date", source="log"),
     WorkerField("Job_Data_As_Of", "date", source="lookahead"),
+    #: the job a pending transfer brings, re-read As_Of_Effective_Date its date
+    WorkerField("Pending_Supervisory_Organization_Code", "text", source="lookahead"),
+    WorkerField("Pending_Business_Title", "text", source="lookahead"),
+    WorkerField("Pending_Location_ID", "text", source="lookahead"),
+    WorkerField("Pending_Manager_ID", "text", source="lookahead"),
 )
 
 

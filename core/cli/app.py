@@ -212,6 +212,7 @@ def main() -> None:
 def _register_subcommands(argv: Sequence[str] | None = None) -> None:
     """Every command group; of the plugin groups, only the one `argv` invokes (None: all of them)."""
     from core.cli import (  # noqa: F401 - they register commands
+        connector_cmd,
         lifecycle_cmd,
         quarantine_cmd,
         source_cmd,
@@ -220,6 +221,7 @@ def _register_subcommands(argv: Sequence[str] | None = None) -> None:
     from core.cli.plugins import add_plugin_groups
 
     app.add_typer(source_cmd.app, name="source")
+    app.add_typer(connector_cmd.app, name="connector")
     app.add_typer(quarantine_cmd.app, name="quarantine")
     add_plugin_groups(app, argv)
     try:

@@ -1,4 +1,5 @@
-"""Stage locks: `resolve`, `evaluate` and `deliver` each run once at a time per store.
+"""Stage locks: `resolve`, `evaluate` and `deliver` each run once at a time per store, and so
+does the sync of one stream partition (`sync workday/workers`).
 
 Why: two runners of one stage (`hub run` in a shell beside the Airflow task, two workers) would
 read the same unresolved records, change-log rows or outbox intents and race each other. Every
@@ -66,6 +67,14 @@ class Holder:
         return f"pid {self.pid} on {self.host}{run} since {self.acquired_at:%Y-%m-%d %H:%M:%S} UTC"
 
 
+def row_key(name: str) -> str:
+    """The `stage_locks` key of a lock name: the name itself, or a stable digest of a long one (a
+    sync lock names its instance, stream and partition)."""
+    if len(name) <= 30:
+        return name
+    return f"{name[:17]}#{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+
+
 def _now() -> datetime:
     """Wall-clock time: leases are about real processes, not the hub's (travelling) business clock."""
     return datetime.now(UTC)
@@ -89,9 +98,9 @@ def _pid_alive(pid: int) -> bool:
 class _StageLock:
     """One acquisition of one stage; `acquire` returns None when taken, else the current holder."""
 
-    def __init__(self, store: Store, stage: Stage, lease_seconds: float) -> None:
+    def __init__(self, store: Store, stage: str, lease_seconds: float) -> None:
         self.store = store
-        self.stage = stage
+        self.stage = row_key(stage)
         self.lease = timedelta(seconds=lease_seconds)
         self.token = str(uuid.uuid4())
         self.host = socket.gethostname()
@@ -125,7 +134,7 @@ class _StageLock:
 
 
 class _PostgresLock(_StageLock):
-    def __init__(self, store: Store, stage: Stage, lease_seconds: float) -> None:
+    def __init__(self, store: Store, stage: str, lease_seconds: float) -> None:
         super().__init__(store, stage, lease_seconds)
         digest = hashlib.sha256(f"itsm-hub/stage/{stage}".encode()).digest()
         self.key = int.from_bytes(digest[:8], "big", signed=True)
@@ -160,7 +169,7 @@ class _PostgresLock(_StageLock):
 
 
 class _SqliteLock(_StageLock):
-    def __init__(self, store: Store, stage: Stage, lease_seconds: float) -> None:
+    def __init__(self, store: Store, stage: str, lease_seconds: float) -> None:
         super().__init__(store, stage, lease_seconds)
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
@@ -229,7 +238,7 @@ def _held_stages() -> set[tuple[int, str]]:
 
 @contextmanager
 def stage_lock(
-    store: Store, stage: Stage, *, wait_seconds: float, lease_seconds: float = 300
+    store: Store, stage: str, *, wait_seconds: float, lease_seconds: float = 300
 ) -> Iterator[None]:
     """Hold `stage` on `store` for the block; wait up to `wait_seconds`, else raise `StageBusy`.
 

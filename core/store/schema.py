@@ -312,6 +312,8 @@ lifecycle_events = sa.Table(
     sa.Column("effective_date", sa.Date),
     sa.Column("effective_at", TS),
     sa.Column("identity", sa.String(200), nullable=False),
+    #: the person's employment the event belongs to (1 for the first hire the hub saw, +1 per rehire)
+    sa.Column("employment", sa.Integer, nullable=False, server_default="1"),
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("before", JSON),
     sa.Column("after", JSON),
@@ -319,6 +321,21 @@ lifecycle_events = sa.Table(
     _ts("detected_at", False),
     _ts("updated_at", False),
     sa.UniqueConstraint("person_id", "event_type", "identity"),
+)
+
+#: a person's employments as the lifecycle engine last acted on them: hire -> termination, a rehire
+#: opens the next generation; the dates are the ones events were opened for, so detection compares
+#: what HR states now with what was acted on, not only two consecutive syncs
+employments = sa.Table(
+    "employments",
+    metadata,
+    sa.Column("person_id", sa.String(36), primary_key=True),
+    sa.Column("generation", sa.Integer, primary_key=True),
+    sa.Column("state", sa.String(20), nullable=False),  # current, ended, rescinded
+    sa.Column("hire_date", sa.Date),
+    sa.Column("termination_date", sa.Date),
+    sa.Column("transfer_date", sa.Date),
+    _ts("updated_at", False),
 )
 
 tickets = sa.Table(

@@ -46,10 +46,12 @@ def summary_table(results: list[TrialResult], stores: list[str]) -> Table:
 def fault_table(results: list[TrialResult]) -> Table:
     table = Table(title="faults fired", title_justify="left")
     table.add_column("fault")
-    table.add_column("fired", justify="right")
+    table.add_column("armed (waves)", justify="right")
+    table.add_column("fired (requests)", justify="right")
+    armed: Counter[str] = sum((r.armed for r in results), Counter())
     fired: Counter[str] = sum((r.faults for r in results), Counter())
-    for label, count in sorted(fired.items()):
-        table.add_row(label, str(count))
+    for label in sorted(armed):
+        table.add_row(label, str(armed[label]), str(fired[label]))
     return table
 
 

@@ -33,7 +33,7 @@ from tests.chaos.world import (
 )
 
 STAGES = ("sync", "resolve", "evaluate", "deliver")
-SINK_PATH = r"^/api/now/table/"
+SINK_PATH = r"^/api/now/(v[12]/)?table/"
 
 
 @dataclass
@@ -43,6 +43,8 @@ class TrialResult:
     kills: Counter[str] = field(default_factory=Counter)
     missed: int = 0
     two_runners: int = 0
+    #: faults armed (per wave) and the times each kind fired
+    armed: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     missing: int = 0
@@ -99,16 +101,25 @@ def arm_faults(rng: random.Random, fleet: SandboxFleet) -> list[tuple[str, Fault
     return armed
 
 
-def kill_in_stage(world: World, runner: Any, target: str, timeout: float = 240) -> str | None:
-    """SIGKILL `runner` once the store shows it in `target` (or in a later stage, if it passed the
-    target between two looks); None when it finished first."""
-    later = set(STAGES[STAGES.index(target) :])
+def kill_in_stage(
+    world: World, runner: Any, target: str, rng: random.Random, timeout: float = 240
+) -> str | None:
+    """SIGKILL `runner` a random moment (up to 0.3 s) after the store shows it in `target` (or a
+    later stage, if it passed the target between two looks); returns the stage it was last seen
+    in, None when it finished first."""
+    later = STAGES[STAGES.index(target) :]
     deadline = time.monotonic() + timeout
+    seen: str | None = None
+    kill_at = 0.0
     while runner.alive() and time.monotonic() < deadline:
         stage = stage_of(world.chaos_engine, runner.pid)
         if stage in later:
+            if seen is None:
+                kill_at = time.monotonic() + rng.uniform(0, 0.3)
+            seen = stage
+        if seen is not None and time.monotonic() >= kill_at:
             runner.kill()
-            return stage
+            return seen
         time.sleep(0.003)
     return None
 
@@ -132,18 +143,19 @@ def run_trial(kind: str, index: int, seed: int, *, waves: int = 2, scale: int = 
             if rng.random() < 0.4:
                 runners.append(start_runner(world.chaos_yaml, Path(tmp) / f"wave{wave}-second.log"))
                 result.two_runners += 1
-            stage = kill_in_stage(world, rng.choice(runners), rng.choice(STAGES))
+            stage = kill_in_stage(world, rng.choice(runners), rng.choice(STAGES), rng)
             if stage is None:
                 result.missed += 1
             else:
                 result.kills[stage] += 1
             for runner in runners:
                 runner.wait(300)
+            world.run_to_completion()  # faults still armed fire here too, a bounded number of times
             for label, fault, times in armed:
+                result.armed[label] += 1
                 result.faults[label] += times - fault.times
             for sandbox in world.fleet.sandboxes.values():
                 sandbox.faults.clear()
-            world.run_to_completion()
             world.run_clean()
         chaos, clean = canonical_rows(world.chaos_url), canonical_rows(world.clean_url)
         if digest(chaos) != digest(clean):

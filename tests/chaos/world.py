@@ -247,7 +247,7 @@ def stage_of(engine: sa.Engine, pid: int) -> str | None:
     with engine.connect() as conn:
         held = conn.scalar(sa.select(stage_locks.c.stage).where(stage_locks.c.pid == pid))
         if held:
-            return str(held)
+            return "sync" if held.startswith("sync ") else str(held)
         syncing = conn.scalar(
             sa.select(sync_runs.c.stream)
             .where(sync_runs.c.pid == pid, sync_runs.c.status == "running")
@@ -260,12 +260,15 @@ def stage_of(engine: sa.Engine, pid: int) -> str | None:
 class World:
     """Sandboxes and the two stores of one trial; a context manager that tears everything down."""
 
-    def __init__(self, workdir: Path, kind: str, seed: int, scale: int) -> None:
+    def __init__(
+        self, workdir: Path, kind: str, seed: int, scale: int, *, chaos_url: str | None = None
+    ) -> None:
         self.workdir = workdir
         self.seed = seed
         self.scale = scale
         self.fleet = SandboxFleet(workdir / "sandbox", seed=seed, scale=scale, only=[SOURCE, SINK])
-        self.chaos_url = new_store_url(kind, workdir, "chaos")
+        self.own_store = chaos_url is None
+        self.chaos_url = chaos_url or new_store_url(kind, workdir, "chaos")
         self.clean_url = new_store_url("sqlite", workdir, "clean")
         self.chaos_yaml = workdir / "chaos.yaml"
         self.clean: Hub | None = None
@@ -294,7 +297,8 @@ class World:
             self.clean.close()
         self.chaos_engine.dispose()
         self.fleet.stop()
-        drop_store(self.chaos_url)
+        if self.own_store:
+            drop_store(self.chaos_url)
 
     def run_clean(self) -> None:
         assert self.clean is not None

@@ -38,11 +38,13 @@ def test_an_empty_worker_element_has_every_field_the_element_gives() -> None:
     worker = etree.fromstring(b'<wd:Worker xmlns:wd="urn:com.workday/bsvc"/>')
     record = worker_record(worker, date(2026, 3, 1))
     assert set(WORKER_ELEMENT_FIELDS) <= set(record)
-    assert set(record) - set(WORKER_ELEMENT_FIELDS) == {
-        "Transactions",
+    assert set(record) - set(WORKER_ELEMENT_FIELDS) == {"Transactions", *names(source="log")}
+    assert set(names(source="log")) == {
         "Hire_Rescinded",
         "Termination_Reversed",
         "Pending_Hire_Date",
+        "Previous_Termination_Date",
+        "Pending_Job_Change_Date",
     }
 
 
