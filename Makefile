@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK_FLAGS := --generate-hashes --python-version 3.11
 
-.PHONY: install lock demo test test-ui check-runtime lint bench up sandbox clean
+.PHONY: install lock demo test test-ui verify check-runtime lint bench chaos up sandbox clean
 
 $(BIN)/uv:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ test-ui: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider tests/ui; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
+# The engine against the reference model (tests/lifecycle_model): 2,000 random HR timelines
+# in-process and 60 through the sandboxes over HTTPS; counterexamples land in
+# tests/scenarios/regressions/. `make test` runs the same tests with the small `quick` profile.
+verify: $(STAMP)
+	HUB_HYPOTHESIS_PROFILE=verify PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  --hypothesis-show-statistics tests/lifecycle_model
+
 # A fresh virtualenv from requirements.lock alone and the production tree the Docker image gets:
 # every production module and connector imports, `hub connectors` runs, no test tool or fake is there.
 check-runtime: $(STAMP)
@@ -56,6 +63,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.bench
+
+# Random trials that SIGKILL `hub run` mid-stage, with sandbox faults and two runners at once,
+# checked against a clean run (docs/reliability.md). CHAOS_TRIALS (30 per store), CHAOS_SEED,
+# CHAOS_STORES (sqlite,postgresql), CHAOS_WAVES (2). Never part of `make test`.
+chaos: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m tests.chaos
 
 up: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.demo.up

@@ -67,6 +67,12 @@ PERSON = _fields(
     FieldSpec("termination_date", D, "termination effective date"),
     FieldSpec("last_day_of_work", D, "last day of work, when different from termination date"),
     FieldSpec("leave_return_date", D, "expected return from leave"),
+    FieldSpec("previous_termination_date", D, "end of the previous employment (before a rehire)"),
+    FieldSpec("pending_transfer_date", D, "effective date of a future-dated transfer or job change"),
+    FieldSpec("pending_org_unit", S, "org unit a future-dated transfer moves the person to"),
+    FieldSpec("pending_title", S, "business title after a future-dated job change"),
+    FieldSpec("pending_location", S, "work location after a future-dated transfer"),
+    FieldSpec("pending_manager_employee_id", S, "manager after a future-dated transfer"),
     FieldSpec("hire_rescinded", B, "the hire was rescinded (never happened)"),
     FieldSpec("termination_reversed", B, "the latest termination was reversed"),
 )

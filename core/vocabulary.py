@@ -12,16 +12,23 @@ EntityType = Literal["person", "org_unit", "account", "asset", "cloud_account", 
 PersonStatus = Literal["pre_hire", "active", "on_leave", "terminated"]
 WorkerType = Literal["employee", "contractor", "intern", "temporary", "volunteer"]
 EventType = Literal["joiner", "rehire", "mover", "leaver", "leave_start", "leave_return", "conversion"]
-EventState = Literal["detected", "planned", "cancelled", "superseded", "suppressed"]
+#: planned -> ticketed -> done | cancelled | superseded; an event with no ticket to open is done at
+#: once, existing staff seen on an initial load are suppressed
+EventState = Literal["planned", "ticketed", "done", "cancelled", "superseded", "suppressed"]
+OPEN_EVENT_STATES: tuple[EventState, ...] = ("planned", "ticketed")
+EmploymentState = Literal["current", "ended", "rescinded"]
+TransferNotice = Literal["advance", "on_effective"]
 TicketType = Literal["onboarding", "offboarding", "transfer"]
 TicketState = Literal["open", "in_progress", "closed", "cancelled"]
 TaskState = Literal["open", "closed", "cancelled"]
 Priority = Literal["normal", "urgent"]
 OutboxAction = Literal["create", "update", "cancel"]
-OutboxState = Literal["pending", "delivered", "failed"]
+OutboxState = Literal["pending", "delivered", "dead"]
 RunStatus = Literal["running", "succeeded", "failed", "held", "partial", "abandoned"]
 ReadMode = Literal["incremental", "full_snapshot", "delta"]
-ErrorKind = Literal["config", "auth", "transient", "record", "fatal", "not_found"]
+ErrorKind = Literal["config", "auth", "transient", "record", "fatal", "busy", "not_found"]
+#: the store-level stages only one runner may run at a time (`core/store/locks.py`)
+Stage = Literal["resolve", "evaluate", "deliver"]
 HoldKind = Literal["mass_change", "ticket_storm"]
 HoldState = Literal["held", "approved", "rejected", "applied", "superseded"]
 FindingKind = Literal[

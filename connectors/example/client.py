@@ -7,7 +7,7 @@ from typing import Any
 
 from connectors.example.config import ExampleConfig
 from core.http import CursorTokenPaginator, HttpClient, RetryPolicy
-from core.http.auth import ClientCredentialsAuth
+from core.http.auth import ClientCredentialsAuth, token_form_poster
 
 
 class DirectoryClient:
@@ -21,13 +21,16 @@ class DirectoryClient:
         }
         self.token_http = HttpClient(config.base_url, name="example-token", **common)
         self.auth = ClientCredentialsAuth(
-            "/oauth/token", config.client_id, config.client_secret, post_form=self._post_form
+            "/oauth/token",
+            config.client_id,
+            config.client_secret,
+            post_form=token_form_poster(
+                self.token_http,
+                service=f"example directory (client {config.client_id!r})",
+                hint="check client_id and client_secret in the directory's API clients page",
+            ),
         )
         self.http = HttpClient(config.base_url, name="example", auth=self.auth, **common)
-
-    def _post_form(self, url: str, form: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
-        body = self.token_http.request_json("POST", url, data=form, headers=headers or None)
-        return body if isinstance(body, dict) else {}
 
     def people_pages(self, updated_since: str | None) -> Iterator[dict[str, Any]]:
         """Pages of people changed since `updated_since` (all when None), oldest change first."""

@@ -11,29 +11,19 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from connectors.jira_sm.client import JiraClient, adf_text, to_adf
 from connectors.jira_sm.config import JiraServiceManagementConfig
 from core.connector.contracts import CheckResult
 from core.connector.sink import RemoteTicket, TaskPayload, TicketPayload, TicketSink
 from core.errors import FatalError, HubError
-from core.vocabulary import TicketState
+from core.tickets.render import FinishedState, open_tasks, render_description, sync_tasks
+from core.vocabulary import TaskState, TicketState
 
 log = logging.getLogger("hub.sink.jira_sm")
 
-CHECKLIST = "Tasks:"
 STATUS_FIELDS = ["status", "resolution"]
-
-
-def render_description(ticket: TicketPayload) -> str:
-    lines = [ticket["description"], "", f"Employee ID: {ticket['employee_id']}", f"Hub key: {ticket['key']}"]
-    return "\n".join([*lines, CHECKLIST, *(f"- {t['title']}" for t in ticket["tasks"])])
-
-
-def checklist(description: str) -> list[str]:
-    _, found, tail = description.rpartition(f"\n{CHECKLIST}\n")
-    return [line[2:] for line in tail.splitlines() if line.startswith("- ")] if found else []
 
 
 def jql_string(value: str) -> str:
@@ -81,10 +71,8 @@ class JiraServiceManagementSink(TicketSink):
         if len(issues) > 1:
             log.warning("jira_sm: %d issues carry key %s; using the oldest", len(issues), key)
         issue = issues[0]
-        titles = checklist(adf_text(issue["fields"].get("description")))
-        self._sync_tasks(
-            issue["id"], [{"title": t, "state": "open"} for t in titles], issue["fields"]["subtasks"]
-        )
+        tasks = open_tasks(adf_text(issue["fields"].get("description")))
+        self._sync_tasks(issue["id"], tasks, issue["fields"]["subtasks"])
         return self._remote(issue)
 
     def create(self, ticket: TicketPayload) -> RemoteTicket:
@@ -174,28 +162,30 @@ class JiraServiceManagementSink(TicketSink):
     def _sync_tasks(
         self, issue_id: str, tasks: list[TaskPayload], existing: list[dict[str, Any]] | None
     ) -> None:
-        """Add missing sub-tasks and close/cancel open ones as the payload says; never reopen."""
-        current = {
-            t["fields"]["summary"]: t for t in (self._subtasks(issue_id) if existing is None else existing)
-        }
-        for task in tasks:
-            title = task["title"][:255]
-            subtask = current.get(title)
-            if subtask is None:
-                created = self.client.create_issue(
-                    {
-                        "project": {"key": self.settings.project_key},
-                        "parent": {"id": issue_id},
-                        "issuetype": {"id": self.settings.subtask_issue_type_id},
-                        "summary": title,
-                    }
-                )
-                if task["state"] != "open":
-                    self._move(created["id"], task["state"])
-            elif task["state"] != "open" and subtask["fields"]["status"]["statusCategory"]["key"] != "done":
-                self._move(subtask["id"], task["state"])
+        """Sub-tasks in line with the payload (`core.tickets.render.sync_tasks`)."""
 
-    def _move(self, issue_id: str, want: Literal["closed", "cancelled"]) -> None:
+        def add(title: str, state: TaskState) -> None:
+            created = self.client.create_issue(
+                {
+                    "project": {"key": self.settings.project_key},
+                    "parent": {"id": issue_id},
+                    "issuetype": {"id": self.settings.subtask_issue_type_id},
+                    "summary": title,
+                }
+            )
+            if state != "open":
+                self._move(created["id"], state)
+
+        sync_tasks(
+            tasks,
+            {t["fields"]["summary"]: t for t in (self._subtasks(issue_id) if existing is None else existing)},
+            title_max=255,
+            is_open=lambda subtask: subtask["fields"]["status"]["statusCategory"]["key"] != "done",
+            add=add,
+            finish=lambda subtask, state: self._move(subtask["id"], state),
+        )
+
+    def _move(self, issue_id: str, want: FinishedState) -> None:
         """Transition to a done status: a cancelled one (by name) for `cancelled`, another for `closed`."""
         cancelled = {name.lower() for name in self.settings.cancelled_statuses}
         for transition in self.client.transitions(issue_id):

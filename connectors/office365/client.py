@@ -14,7 +14,6 @@ from typing import Any
 
 from connectors.office365.auth import GraphAuth
 from connectors.office365.config import Office365Config
-from core.errors import TransientError
 from core.http import HttpClient, NextLinkPaginator, RetryPolicy, parse_retry_after
 from core.http.body import json_of
 from core.http.client import HttpStatusError
@@ -122,7 +121,13 @@ class GraphClient:
 
     def _one_batch(self, chunk: dict[str, str]) -> Iterator[tuple[BatchAnswer, float | None]]:
         payload = {"requests": [{"id": i, "method": "GET", "url": url} for i, url in chunk.items()]}
-        body = self.http.request_json("POST", "$batch", json=payload, require=("responses",))
+        body = self.http.request_json(
+            "POST",
+            "$batch",
+            json=payload,
+            require=("responses",),
+            idempotent=True,  # a batch of GETs
+        )
         seen = set()
         for item in body.get("responses", []):
             item_id = str(item.get("id"))
@@ -136,21 +141,11 @@ class GraphClient:
             yield BatchAnswer(missing, 503, None), None
 
     def _wait_for_items(self, attempt: int, count: int, retry_after: float | None) -> None:
-        if attempt > self.retry.max_retries:
-            raise TransientError(
-                f"office365: {count} $batch item(s) still throttled after {attempt} attempts",
-                hint="the run can be retried safely; state was committed up to the last checkpoint",
-                retry_after=retry_after,
-            )
-        if retry_after is not None and retry_after > self.retry.max_retry_after:
-            raise TransientError(
-                f"office365: $batch items throttled; Graph asked to wait {retry_after:.0f}s",
-                hint="quota exhausted; the run will resume from its last committed state",
-                retry_after=retry_after,
-            )
-        delay = self.retry.delay(attempt, retry_after)
-        log.info("office365: %d $batch item(s) throttled; retrying in %.1fs", count, delay)
-        # the next $batch call waits at the host gate, together with every other Graph request
+        """The shared retry policy decides (`RetryPolicy.wait_before_retry`); the wait is held at
+        the host gate, so the next `$batch` call waits together with every other Graph request."""
+        problem = f"office365: {count} $batch item(s) throttled or unavailable"
+        delay = self.retry.wait_before_retry(attempt, problem, retry_after)
+        log.info("%s; retrying in %.1fs", problem, delay)
         self.http.gate(self.http.base_url).hold_until(delay)
 
     def close(self) -> None:

@@ -57,7 +57,7 @@ def description(ticket: TicketPayload) -> str:
     return clip(ticket["description"], DESCRIPTION_MAX - len(tail)) + tail
 
 
-def checklist(description_text: str) -> list[TaskPayload]:
+def case_tasks(description_text: str) -> list[TaskPayload]:
     """The tasks as a technician reads them back from a Case Description written by the hub."""
     lines = description_text.split("\n")
     if CHECKLIST_HEADING not in lines:

@@ -8,6 +8,7 @@ once; every other Salesforce error becomes a hub error that names the Case and s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -25,9 +26,8 @@ from connectors.salesforce.config import SalesforceConfig
 from connectors.salesforce.session import HubSession
 from core.errors import AuthError, ConfigError, FatalError, HubError, RecordError, TransientError
 from core.http import HttpClient, RetryPolicy
-from core.http.body import json_of
+from core.http.auth import ClientCredentialsAuth, token_form_poster
 from core.http.redaction import redact_text
-from core.secrets import remember_secret
 
 T = TypeVar("T")
 
@@ -69,7 +69,20 @@ class SalesforceClient:
             retry=retry,
             secrets=secrets,
         )
-        self.session = HubSession(api_http, ceiling=config.api_usage_ceiling)
+        # the upsert by external ID is idempotent by the key itself: keep retrying it
+        upsert = re.compile(rf"/sobjects/Case/{re.escape(config.external_id_field)}/")
+        self.session = HubSession(api_http, ceiling=config.api_usage_ceiling, idempotent_paths=(upsert,))
+        self.auth = ClientCredentialsAuth(
+            "/services/oauth2/token",
+            config.client_id,
+            config.client_secret,
+            post_form=token_form_poster(
+                self._token_http,
+                service=f"salesforce ({config.login_url}, client {config.client_id!r})",
+                hint="check client_id/client_secret; in the External Client App enable the client "
+                "credentials flow and set its Run As user (README step 4)",
+            ),
+        )
         self._sf: Salesforce | None = None
         self.instance_url: str | None = None
 
@@ -82,38 +95,11 @@ class SalesforceClient:
 
     def refresh(self) -> None:
         """Ask for a new access token (client credentials flow); AuthError says what to fix."""
-        response = self._token_http.request(
-            "POST",
-            "/services/oauth2/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self.config.client_id,
-                "client_secret": self.config.client_secret.reveal(),
-            },
-            accept_statuses=(400, 401),
-        )
-        if response.status_code < 400:  # a success must be the token document, not a login page
-            json_of(
-                response,
-                require=("access_token",),
-                where="/services/oauth2/token",
-                secrets=self._token_http.secrets,
-            )
-        body = _json(response)
-        if response.status_code >= 400 or "access_token" not in body:
-            error = body.get("error", response.status_code)
-            description = redact_text(str(body.get("error_description", "")), self._token_http.secrets)
-            raise AuthError(
-                f"salesforce: {self.config.login_url} refused a token for client {self.config.client_id!r} "
-                f"({error}: {description})",
-                hint="check client_id/client_secret; in the External Client App enable the client "
-                "credentials flow and set its Run As user (README step 4)",
-            )
-        remember_secret(str(body["access_token"]))
-        self.instance_url = str(body.get("instance_url") or self.config.login_url).rstrip("/")
+        self.auth.refresh()
+        self.instance_url = str(self.auth.details.get("instance_url") or self.config.login_url).rstrip("/")
         self._sf = Salesforce(
             instance_url=self.instance_url,
-            session_id=str(body["access_token"]),
+            session_id=self.auth.token(),
             session=self.session,
             version=self.config.api_version,
         )
@@ -199,11 +185,3 @@ def _messages(exc: SalesforceError) -> str:
     if not errors:
         return str(exc.content)[:300]
     return "; ".join(f"{e.get('errorCode', '?')}: {e.get('message', '')}" for e in errors)[:500]
-
-
-def _json(response: Any) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

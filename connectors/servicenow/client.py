@@ -9,59 +9,43 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import requests
-from requests.auth import AuthBase, HTTPBasicAuth
+from requests.auth import AuthBase
 
 from connectors.servicenow.config import ServiceNowConfig
-from core.errors import AuthError, ConfigError, FatalError
+from core.errors import ConfigError, FatalError
 from core.http import HttpClient, RetryPolicy
+from core.http.auth import BasicAuth, ClientCredentialsAuth, SecretOrText, token_form_poster
 from core.http.body import json_of
-from core.secrets import remember_secret, secret_values
+from core.secrets import secret_values
 
 
-class OAuthTokenAuth(AuthBase):
-    """Bearer token from `/oauth_token.do`; `refresh()` is called by HttpClient on a 401."""
-
-    def __init__(self, config: ServiceNowConfig, secrets: list[str]) -> None:
-        self._config = config
-        self._token: str | None = None
-        self._http = HttpClient(
-            config.instance_url,
-            name="servicenow-oauth",
-            ca_bundle=config.ca_bundle,
-            retry=RetryPolicy(max_retries=config.max_retries),
-            secrets=secrets,
-        )
-
-    def refresh(self) -> None:
-        config = self._config
-        form = {
-            "grant_type": "password" if config.auth == "oauth_password" else "client_credentials",
-            "client_id": config.client_id or "",
-            "client_secret": config.client_secret.reveal() if config.client_secret else "",
-        }
-        if config.auth == "oauth_password":
-            form["username"] = config.username or ""
-            form["password"] = config.password.reveal() if config.password else ""
-        response = self._http.request("POST", "/oauth_token.do", data=form, accept_statuses=(400, 401))
-        if response.status_code in (400, 401):
-            raise AuthError(
-                f"servicenow: the OAuth token request of client {config.client_id!r} was rejected "
-                f"({response.status_code} {self._http.excerpt(response, 120)})",
-                hint="check client_id/client_secret in System OAuth > Application Registry "
-                "and the integration user's password",
-            )
-        body = json_of(
-            response, require=("access_token",), where="/oauth_token.do", secrets=self._http.secrets
-        )
-        self._token = str(body["access_token"])
-        remember_secret(self._token)
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if self._token is None:
-            self.refresh()
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        return request
+def oauth_auth(config: ServiceNowConfig, secrets: list[str]) -> tuple[ClientCredentialsAuth, HttpClient]:
+    """Bearer tokens from `/oauth_token.do` (password or client-credentials grant), cached until
+    they expire; the token requests go over their own client (returned, to be closed)."""
+    http = HttpClient(
+        config.instance_url,
+        name="servicenow-oauth",
+        ca_bundle=config.ca_bundle,
+        retry=RetryPolicy(max_retries=config.max_retries),
+        secrets=secrets,
+    )
+    user: dict[str, SecretOrText] = {}
+    if config.auth == "oauth_password":
+        user = {"username": config.username or "", "password": config.password or ""}
+    auth = ClientCredentialsAuth(
+        "/oauth_token.do",
+        config.client_id or "",
+        config.client_secret or "",
+        post_form=token_form_poster(
+            http,
+            service=f"servicenow (client {config.client_id!r})",
+            hint="check client_id/client_secret in System OAuth > Application Registry "
+            "and the integration user's password",
+        ),
+        grant_type="password" if config.auth == "oauth_password" else "client_credentials",
+        grant_fields=user,
+    )
+    return auth, http
 
 
 class ServiceNowClient:
@@ -71,10 +55,11 @@ class ServiceNowClient:
         self.config = config
         secrets = secret_values(config)
         auth: AuthBase
+        self._token_http: HttpClient | None = None
         if config.auth == "basic":
-            auth = HTTPBasicAuth(config.username or "", config.password.reveal() if config.password else "")
+            auth = BasicAuth(config.username or "", config.password or "")
         else:
-            auth = OAuthTokenAuth(config, secrets)
+            auth, self._token_http = oauth_auth(config, secrets)
         self.auth = auth
         self.http = HttpClient(
             config.instance_url,
@@ -162,3 +147,5 @@ class ServiceNowClient:
 
     def close(self) -> None:
         self.http.close()
+        if self._token_http is not None:
+            self._token_http.close()

@@ -24,31 +24,20 @@ from connectors.servicenow.tables import HUB_TO_TASK, TableProfile, profile_for
 from core.connector.contracts import CheckResult
 from core.connector.sink import RemoteTicket, TaskPayload, TicketPayload, TicketSink
 from core.errors import ConfigError, FatalError, HubError
+from core.tickets.render import FinishedState, open_tasks, render_description, sync_tasks
+from core.vocabulary import TaskState
 
 log = logging.getLogger("hub.sink.servicenow")
 
 TICKET_FIELDS = ["sys_id", "number", "state", "correlation_id", "correlation_display", "description"]
 TASK_FIELDS = ["sys_id", "short_description", "state"]
 CREATING = " (creating)"
-CHECKLIST = "Tasks:"
 TITLE_MAX, KEY_MAX = 160, 100
 
 
 def glide_datetime(iso: str) -> str:
     """ServiceNow's API datetime format (UTC, no zone)."""
     return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def render_description(ticket: TicketPayload) -> str:
-    """What the agent reads, ending with the task checklist a crash-interrupted create resumes from."""
-    lines = [ticket["description"], "", f"Employee ID: {ticket['employee_id']}", f"Hub key: {ticket['key']}"]
-    lines += [CHECKLIST] + [f"- {t['title']}" for t in ticket["tasks"]]
-    return "\n".join(lines)
-
-
-def checklist(description: str) -> list[str]:
-    _, found, tail = description.rpartition(f"\n{CHECKLIST}\n")
-    return [line[2:] for line in tail.splitlines() if line.startswith("- ")] if found else []
 
 
 class ServiceNowSink(TicketSink):
@@ -202,8 +191,11 @@ class ServiceNowSink(TicketSink):
 
     def _finish_create(self, record: dict[str, Any], ticket: TicketPayload | None = None) -> dict[str, Any]:
         """Create the tasks (those not there yet) and mark the record complete."""
-        titles = [t["title"] for t in ticket["tasks"]] if ticket else checklist(record.get("description", ""))
-        tasks: list[TaskPayload] = [{"title": t, "state": "open"} for t in titles]
+        tasks: list[TaskPayload] = (
+            [{"title": t["title"], "state": "open"} for t in ticket["tasks"]]
+            if ticket
+            else open_tasks(record.get("description", ""))
+        )
         self._sync_tasks(record["sys_id"], tasks, ticket)
         return self.client.patch(
             self.profile.table,
@@ -217,19 +209,31 @@ class ServiceNowSink(TicketSink):
         return self.client.query(self.profile.task_table, query, TASK_FIELDS, limit=500)
 
     def _sync_tasks(self, parent: str, tasks: list[TaskPayload], ticket: TicketPayload | None) -> None:
-        """Add missing tasks and close/cancel open ones as the payload says; never reopen a task."""
-        existing = {t["short_description"]: t for t in self._tasks(parent)}
-        for task in tasks:
-            title = task["title"][:TITLE_MAX]
-            want = HUB_TO_TASK[task["state"]]
-            current = existing.get(title)
-            if current is None:
-                values = {self.profile.task_parent_field: parent, "short_description": title, "state": want}
-                if ticket is not None:
-                    values["due_date"] = glide_datetime(ticket["due"])
-                self.client.insert(self.profile.task_table, values, TASK_FIELDS)
-            elif task["state"] != "open" and self.profile.task_to_hub.get(current["state"], "open") == "open":
-                self.client.patch(self.profile.task_table, current["sys_id"], {"state": want}, TASK_FIELDS)
+        """Tasks in line with the payload (`core.tickets.render.sync_tasks`); new ones get its due."""
+
+        def add(title: str, state: TaskState) -> None:
+            values = {
+                self.profile.task_parent_field: parent,
+                "short_description": title,
+                "state": HUB_TO_TASK[state],
+            }
+            if ticket is not None:
+                values["due_date"] = glide_datetime(ticket["due"])
+            self.client.insert(self.profile.task_table, values, TASK_FIELDS)
+
+        def finish(task: dict[str, Any], state: FinishedState) -> None:
+            self.client.patch(
+                self.profile.task_table, task["sys_id"], {"state": HUB_TO_TASK[state]}, TASK_FIELDS
+            )
+
+        sync_tasks(
+            tasks,
+            {t["short_description"]: t for t in self._tasks(parent)},
+            title_max=TITLE_MAX,
+            is_open=lambda task: self.profile.task_to_hub.get(task["state"], "open") == "open",
+            add=add,
+            finish=finish,
+        )
 
     def _remote(self, record: dict[str, Any]) -> RemoteTicket:
         return RemoteTicket(

@@ -16,24 +16,26 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
-from requests.auth import AuthBase
 
 from connectors.teamdynamix.config import TeamDynamixConfig
 from core.errors import AuthError, FatalError, TransientError
 from core.http import HttpClient, RetryPolicy, parse_retry_after
+from core.http.auth import CachedBearerAuth, IssuedToken, jwt_seconds_left
 from core.http.body import json_of, unexpected_body
-from core.secrets import remember_secret
 
 #: longest rate-limit wait done in-process; beyond it the delivery fails transiently and resumes
 MAX_WAIT_SECONDS = 120.0
 
 
-class AdminTokenAuth(AuthBase):
-    """Bearer JWT from `/api/auth/loginadmin`; `refresh()` runs again when a token expires (401)."""
+class AdminTokenAuth(CachedBearerAuth):
+    """Bearer JWT from `/api/auth/loginadmin` (an admin service account's BEID and Web Services
+    Key), kept until its `exp` claim (TeamDynamix issues it for 24 hours) and fetched again on a 401."""
+
+    default_lifetime_seconds = 24 * 3600.0
 
     def __init__(self, config: TeamDynamixConfig) -> None:
+        super().__init__()
         self._config = config
-        self._token: str | None = None
         self._http = HttpClient(
             config.base_url,
             name="teamdynamix-auth",
@@ -42,10 +44,10 @@ class AdminTokenAuth(AuthBase):
             secrets=[config.web_services_key.reveal()],
         )
 
-    def refresh(self) -> None:
+    def fetch(self) -> IssuedToken:
         body = {"BEID": self._config.beid, "WebServicesKey": self._config.web_services_key.reveal()}
         response = self._http.request(
-            "POST", "/api/auth/loginadmin", json=body, accept_statuses=(400, 401, 403)
+            "POST", "/api/auth/loginadmin", json=body, accept_statuses=(400, 401, 403), idempotent=True
         )
         if response.status_code >= 400:
             raise AuthError(
@@ -63,14 +65,10 @@ class AdminTokenAuth(AuthBase):
                 where="/api/auth/loginadmin",
                 secrets=self._http.secrets,
             )
-        self._token = token
-        remember_secret(token)
+        return IssuedToken(token, jwt_seconds_left(token))
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if self._token is None:
-            self.refresh()
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        return request
+    def close(self) -> None:
+        self._http.close()
 
 
 def route_of(method: str, path: str) -> str:
@@ -156,3 +154,4 @@ class TeamDynamixClient:
 
     def close(self) -> None:
         self.http.close()
+        self.auth.close()

@@ -17,7 +17,8 @@ from connectors.teamdynamix.config import TeamDynamixConfig
 from core.connector.contracts import CheckResult
 from core.connector.sink import RemoteTicket, TaskPayload, TicketPayload, TicketSink
 from core.errors import ConfigError, HubError
-from core.vocabulary import TicketState
+from core.tickets.render import FinishedState, open_tasks, render_description, sync_tasks
+from core.vocabulary import TaskState, TicketState
 
 log = logging.getLogger("hub.sink.teamdynamix")
 
@@ -33,23 +34,12 @@ STATUS_CLASSES: dict[int, TicketState] = {
 }
 #: CustomAttributeComponent.Ticket (https://solutions.teamdynamix.com/TDWebApi/Home/member/TeamDynamix.Api.CustomAttributes.CustomAttributeComponent.Ticket)
 TICKET_COMPONENT = 9
-CHECKLIST = "Tasks:"
 NO_NOTIFY = {
     "EnableNotifyReviewer": "false",
     "NotifyRequestor": "false",
     "NotifyResponsible": "false",
     "AllowRequestorCreation": "false",
 }
-
-
-def render_description(ticket: TicketPayload) -> str:
-    lines = [ticket["description"], "", f"Employee ID: {ticket['employee_id']}", f"Hub key: {ticket['key']}"]
-    return "\n".join([*lines, CHECKLIST, *(f"- {t['title']}" for t in ticket["tasks"])])
-
-
-def checklist(description: str) -> list[str]:
-    _, found, tail = description.rpartition(f"\n{CHECKLIST}\n")
-    return [line[2:] for line in tail.splitlines() if line.startswith("- ")] if found else []
 
 
 def tdx_datetime(iso: str) -> str:
@@ -100,12 +90,12 @@ class TeamDynamixSink(TicketSink):
             "CustomAttributes": [{"ID": self.settings.key_attribute_id, "Value": key}],
         }
         for listing in sorted(
-            self.client.call("POST", f"{self.app}/tickets/search", json=search), key=lambda t: t["ID"]
+            self.client.call("POST", f"{self.app}/tickets/search", json=search, idempotent=True),
+            key=lambda t: t["ID"],
         ):
             ticket = self.client.call("GET", f"{self.app}/tickets/{listing['ID']}")
             if self._key_of(ticket) == key:
-                titles = checklist(ticket.get("Description") or "")
-                self._sync_tasks(ticket["ID"], [{"title": t, "state": "open"} for t in titles], None)
+                self._sync_tasks(ticket["ID"], open_tasks(ticket.get("Description") or ""), None)
                 return self._remote(ticket)
         return None
 
@@ -201,7 +191,9 @@ class TeamDynamixSink(TicketSink):
         if not name:
             return None
         if name not in self._groups:
-            found = self.client.call("POST", "/api/groups/search", json={"NameLike": name, "IsActive": True})
+            found = self.client.call(
+                "POST", "/api/groups/search", json={"NameLike": name, "IsActive": True}, idempotent=True
+            )
             exact = [g for g in found if g["Name"] == name]
             if not exact:
                 raise ConfigError(
@@ -232,23 +224,29 @@ class TeamDynamixSink(TicketSink):
         existing: list[dict[str, Any]] | None,
         ticket: TicketPayload | None = None,
     ) -> None:
-        """Add missing tasks and complete open ones the payload closed/cancelled; never reopen."""
-        current = {t["Title"]: t for t in (self._tasks(ticket_id) if existing is None else existing)}
-        for task in tasks:
-            title = task["title"][:300]
-            found = current.get(title)
-            if found is None:
-                body: dict[str, Any] = {"Title": title}
-                if ticket is not None:
-                    body["EndDate"] = tdx_datetime(ticket["due"])
-                found = self.client.call("POST", f"{self.app}/tickets/{ticket_id}/tasks", json=body)
-            if task["state"] != "open" and found["PercentComplete"] < 100:
-                note = (
-                    "Completed by the hub"
-                    if task["state"] == "closed"
-                    else "Cancelled by the hub: not needed"
-                )
-                self._complete(ticket_id, found["ID"], note)
+        """Tasks in line with the payload (`core.tickets.render.sync_tasks`); TeamDynamix has no
+        cancelled task state, so a finished task is completed with a comment saying which."""
+
+        def finish(task: dict[str, Any], state: FinishedState) -> None:
+            note = "Completed by the hub" if state == "closed" else "Cancelled by the hub: not needed"
+            self._complete(ticket_id, task["ID"], note)
+
+        def add(title: str, state: TaskState) -> None:
+            body: dict[str, Any] = {"Title": title}
+            if ticket is not None:
+                body["EndDate"] = tdx_datetime(ticket["due"])
+            created = self.client.call("POST", f"{self.app}/tickets/{ticket_id}/tasks", json=body)
+            if state != "open" and created["PercentComplete"] < 100:
+                finish(created, state)
+
+        sync_tasks(
+            tasks,
+            {t["Title"]: t for t in (self._tasks(ticket_id) if existing is None else existing)},
+            title_max=300,
+            is_open=lambda task: task["PercentComplete"] < 100,
+            add=add,
+            finish=finish,
+        )
 
     def _remote(self, ticket: dict[str, Any]) -> RemoteTicket:
         status_class = ticket.get("StatusClass")

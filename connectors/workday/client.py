@@ -18,7 +18,7 @@ from typing import Any
 from lxml import etree
 from requests.auth import HTTPBasicAuth
 
-from connectors.workday.auth import RefreshTokenAuth
+from connectors.workday.auth import refresh_token_auth
 from connectors.workday.config import WorkdayConfig
 from connectors.workday.soap import (
     WD,
@@ -32,8 +32,9 @@ from connectors.workday.soap import (
     response_of,
     results_of,
 )
-from core.errors import AuthError, FatalError, TransientError
+from core.errors import AuthError, FatalError
 from core.http import HttpClient, RetryPolicy
+from core.http.auth import ClientCredentialsAuth
 from core.http.body import unexpected_body
 from core.http.retry import RETRY_STATUSES
 
@@ -55,7 +56,10 @@ class WorkdayClient:
     def __init__(self, config: WorkdayConfig, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
         secrets = [s.reveal() for s in (config.password, config.client_secret, config.refresh_token) if s]
-        self.oauth = RefreshTokenAuth(config, secrets) if config.uses_oauth else None
+        self.oauth: ClientCredentialsAuth | None = None
+        self._token_http: HttpClient | None = None
+        if config.uses_oauth:
+            self.oauth, self._token_http = refresh_token_auth(config, secrets)
         self.retry = RetryPolicy(max_retries=config.max_retries, retry_statuses=RETRY_STATUSES - {500})
         self.http = HttpClient(
             config.base_url,
@@ -89,7 +93,12 @@ class WorkdayClient:
             attempt += 1
             self.soap_calls += 1
             response = self.http.request(
-                "POST", config.soap_path, data=data, headers=SOAP_HEADERS, accept_statuses=(500,)
+                "POST",
+                config.soap_path,
+                data=data,
+                headers=SOAP_HEADERS,
+                accept_statuses=(500,),
+                idempotent=True,  # Get_* operations only: reads sent as POST
             )
             try:
                 root = parse(response.content)
@@ -144,12 +153,7 @@ class WorkdayClient:
             )
 
     def _backoff(self, attempt: int, problem: str) -> None:
-        if attempt > self.retry.max_retries:
-            raise TransientError(
-                f"workday {self.config.tenant}: {problem}; gave up after {attempt} attempts",
-                hint="the run can be retried safely; state was committed up to the last checkpoint",
-            )
-        delay = self.retry.delay(attempt)
+        delay = self.retry.wait_before_retry(attempt, f"workday {self.config.tenant}: {problem}")
         log.info(
             "workday %s: %s; retry %d/%d in %.1fs",
             self.config.tenant,
@@ -216,5 +220,5 @@ class WorkdayClient:
 
     def close(self) -> None:
         self.http.close()
-        if self.oauth is not None:
-            self.oauth.close()
+        if self._token_http is not None:
+            self._token_http.close()

@@ -39,7 +39,8 @@ class WorkdayConfig(ConnectorConfig):
     )
     prehire_lookahead: bool = Field(
         default=True,
-        description="re-read future-dated hires As_Of_Effective_Date their hire date to get their job data",
+        description="re-read future-dated hires and job changes As_Of_Effective_Date their date to get "
+        "the job data they bring",
     )
     window_lag_seconds: int = Field(
         default=0, ge=0, le=3600, description="end each Updated window this many seconds before now"

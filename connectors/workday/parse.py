@@ -15,27 +15,15 @@ from typing import Any
 
 from lxml import etree
 
+from connectors.workday.fields import BOOLEAN_FIELDS, DATE_FIELDS, JOB_FIELDS
+
 WD = "{urn:com.workday/bsvc}"
 TYPE = f"{WD}type"
 HIRE_TYPES = frozenset({"Hire Employee", "Contract Contingent Worker"})
 END_TYPES = frozenset({"Terminate Employee", "End Contingent Worker Contract"})
+#: job changes (Workday's Change Job business process; the older transfer/promotion processes)
+JOB_CHANGE_TYPES = frozenset({"Change Job", "Transfer Employee", "Promote Employee", "Demote Employee"})
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?$")
-BOOLEAN_FIELDS = ("Active", "Terminated", "On_Leave", "Rehire", "Hire_Rescinded", "Termination_Reversed")
-#: job and organization fields a future-dated hire only has As_Of_Effective_Date its hire date
-JOB_FIELDS = (
-    "Employee_Type",
-    "Business_Title",
-    "Position_ID",
-    "Job_Profile_ID",
-    "Job_Profile_Name",
-    "Supervisory_Organization_ID",
-    "Supervisory_Organization_Code",
-    "Supervisory_Organization_Name",
-    "Cost_Center_ID",
-    "Location_ID",
-    "Location_Name",
-    "Manager_ID",
-)
 
 
 def normalize_date(text: str | None) -> str | None:
@@ -75,22 +63,32 @@ def ref_id(node: etree._Element | None, path: str, *id_types: str) -> str | None
 
 
 def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
-    """What the transaction log says that Worker_Status_Data does not: rescinds and pending hires."""
+    """What the transaction log says that Worker_Status_Data does not: rescinds, pending hires,
+    the end of the previous employment and pending (future-dated) job changes."""
     hires = sorted((t for t in log if t["Type"] in HIRE_TYPES), key=lambda t: str(t["Effective_Date"]))
     ends = sorted((t for t in log if t["Type"] in END_TYPES), key=lambda t: str(t["Effective_Date"]))
     live_hires = [t for t in hires if not t["Rescinded"]]
     live_ends = [t for t in ends if not t["Rescinded"]]
-    pending = [t["Effective_Date"] for t in live_hires if str(t["Effective_Date"]) > as_of.isoformat()]
+    today = as_of.isoformat()
+    pending = [t["Effective_Date"] for t in live_hires if str(t["Effective_Date"]) > today]
     last_live_hire = str(live_hires[-1]["Effective_Date"]) if live_hires else ""
     reversed_ = (
         bool(ends)
         and ends[-1]["Rescinded"]
         and not any(str(t["Effective_Date"]) >= last_live_hire for t in live_ends)
     )
+    earlier_ends = [str(t["Effective_Date"]) for t in live_ends if str(t["Effective_Date"]) < last_live_hire]
+    job_changes = [
+        str(t["Effective_Date"])
+        for t in log
+        if t["Type"] in JOB_CHANGE_TYPES and not t["Rescinded"] and str(t["Effective_Date"]) > today
+    ]
     return {
         "Hire_Rescinded": bool(hires) and hires[-1]["Rescinded"],
         "Termination_Reversed": reversed_,
         "Pending_Hire_Date": min(pending) if pending else None,
+        "Previous_Termination_Date": max(earlier_ends) if earlier_ends else None,
+        "Pending_Job_Change_Date": min(job_changes) if job_changes else None,
     }
 
 
@@ -101,6 +99,23 @@ def merge_future_job(record: dict[str, Any], future: dict[str, Any]) -> dict[str
         if future.get(name) is not None:
             merged[name] = future[name]
     merged["Job_Data_As_Of"] = record.get("Pending_Hire_Date")
+    return merged
+
+
+#: the job a pending transfer brings, read As_Of_Effective_Date its date -> flat record field
+PENDING_JOB_FIELDS = {
+    "Supervisory_Organization_Code": "Pending_Supervisory_Organization_Code",
+    "Business_Title": "Pending_Business_Title",
+    "Location_ID": "Pending_Location_ID",
+    "Manager_ID": "Pending_Manager_ID",
+}
+
+
+def merge_pending_job(record: dict[str, Any], future: dict[str, Any]) -> dict[str, Any]:
+    """A worker with a future-dated job change, with the job it will have on that date beside the current one."""
+    merged = dict(record)
+    for name, pending in PENDING_JOB_FIELDS.items():
+        merged[pending] = future.get(name)
     return merged
 
 
@@ -135,7 +150,7 @@ def report_record(entry: dict[str, Any]) -> dict[str, Any]:
                 value if isinstance(value, bool) else to_bool(None if value is None else str(value))
             )
     for name in list(record):
-        if name.endswith("_Date") or name == "Last_Day_of_Work":
+        if name in DATE_FIELDS or name.endswith("_Date"):  # a custom column named so too
             value = record[name]
             record[name] = normalize_date(value) if isinstance(value, str) else value
     record.setdefault("On_Leave", False)

@@ -4,41 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.workday.parse import BOOLEAN_FIELDS
+from connectors.workday.fields import WORKER_FIELDS
 
 TEXT: dict[str, Any] = {"type": ["string", "null"]}
 FLAG: dict[str, Any] = {"type": ["boolean", "null"]}
-TEXT_FIELDS = [
-    "Worker_ID",
-    "Employee_Type",
-    "User_ID",
-    "Legal_First_Name",
-    "Legal_Last_Name",
-    "Preferred_First_Name",
-    "Preferred_Last_Name",
-    "Email_Work",
-    "Previous_Worker_ID",
-    "Business_Title",
-    "Position_ID",
-    "Job_Profile_ID",
-    "Job_Profile_Name",
-    "Supervisory_Organization_ID",
-    "Supervisory_Organization_Code",
-    "Supervisory_Organization_Name",
-    "Cost_Center_ID",
-    "Location_ID",
-    "Location_Name",
-    "Manager_ID",
-    "Hire_Date",
-    "Original_Hire_Date",
-    "Termination_Date",
-    "Last_Day_of_Work",
-    "Termination_Reason",
-    "Leave_Start_Date",
-    "Estimated_Leave_End_Date",
-    "Pending_Hire_Date",
-    "Job_Data_As_Of",
-]
 
 WORKER_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -46,8 +15,7 @@ WORKER_SCHEMA: dict[str, Any] = {
     "properties": {
         "WID": {"type": "string", "minLength": 1},
         "Worker_Type": {"type": "string", "enum": ["Employee", "Contingent_Worker"]},
-        **{name: TEXT for name in TEXT_FIELDS},
-        **{name: FLAG for name in BOOLEAN_FIELDS},
+        **{f.name: FLAG if f.kind == "flag" else TEXT for f in WORKER_FIELDS if f.kind != "id"},
         "Transactions": {
             "type": ["array", "null"],
             "items": {

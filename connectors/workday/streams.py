@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 from connectors.workday.client import WorkdayClient
-from connectors.workday.parse import merge_future_job, organization_record, report_record
+from connectors.workday.parse import merge_future_job, merge_pending_job, organization_record, report_record
 from connectors.workday.schemas import ORGANIZATION_SCHEMA, WORKER_SCHEMA
 from connectors.workday.soap import WorkersQuery
 from connectors.workday.worker_xml import worker_record
@@ -97,7 +97,9 @@ class WorkersStream(Stream):
 class _Lookahead:
     """Future-dated hires have no position as of today: they are held until a batch is gathered,
     then re-read by WID `As_Of_Effective_Date` their hire date (one request per date) and given the
-    job and organization data they will start with. Batching keeps this to a few requests per
+    job and organization data they will start with. A worker with a future-dated job change is
+    re-read the same way as of its date, and keeps the job it brings beside the current one
+    (`Pending_Supervisory_Organization_Code`...), so a transfer ticket can be opened in advance. Batching keeps this to a few requests per
     thousand pre-hires instead of several per page."""
 
     BATCH = 500
@@ -109,8 +111,10 @@ class _Lookahead:
         self.held: list[dict[str, Any]] = []
 
     def hold(self, record: dict[str, Any]) -> bool:
-        """Keep a pending hire for the next flush (False: yield the record now)."""
-        if not (self.enabled and record.get("Pending_Hire_Date") and record.get("WID")):
+        """Keep a pending hire or job change for the next flush (False: yield the record now)."""
+        if not (self.enabled and (record.get("Pending_Hire_Date") or record.get("Pending_Job_Change_Date"))):
+            return False
+        if not record.get("WID"):
             return False
         self.held.append(record)
         return True
@@ -121,18 +125,19 @@ class _Lookahead:
     def flush(self) -> list[dict[str, Any]]:
         by_date: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for record in self.held:
-            by_date[str(record["Pending_Hire_Date"])].append(record)
+            by_date[str(record.get("Pending_Hire_Date") or record["Pending_Job_Change_Date"])].append(record)
         merged: dict[int, dict[str, Any]] = {}
-        for hire_date, records in sorted(by_date.items()):
+        for day, records in sorted(by_date.items()):
             try:
-                as_of_hire = date.fromisoformat(hire_date)
+                as_of_day = date.fromisoformat(day)
             except ValueError:
                 continue  # unparsable: the mapping quarantines the record with the real value
-            future = self._as_of([str(r["WID"]) for r in records], as_of_hire)
+            future = self._as_of([str(r["WID"]) for r in records], as_of_day)
             for record in records:
                 found = future.get(str(record["WID"]))
                 if found is not None:
-                    merged[id(record)] = merge_future_job(record, found)
+                    merge = merge_future_job if record.get("Pending_Hire_Date") else merge_pending_job
+                    merged[id(record)] = merge(record, found)
         flushed = [merged.get(id(r), r) for r in self.held]
         self.held = []
         return flushed

@@ -13,6 +13,7 @@ from typing import Any, Union
 
 from lxml import etree
 
+from connectors.workday.fields import WORKER_ELEMENT_FIELDS
 from connectors.workday.parse import WD, log_facts, normalize_date, to_bool
 
 TYPE = f"{WD}type"
@@ -232,46 +233,11 @@ WORKER = _clark(
         },
     }
 )
-FIELDS = [
-    "WID",
-    "Worker_ID",
-    "Worker_Type",
-    "Employee_Type",
-    "User_ID",
-    "Legal_First_Name",
-    "Legal_Last_Name",
-    "Preferred_First_Name",
-    "Preferred_Last_Name",
-    "Email_Work",
-    "Previous_Worker_ID",
-    "Business_Title",
-    "Position_ID",
-    "Job_Profile_ID",
-    "Job_Profile_Name",
-    "Supervisory_Organization_ID",
-    "Supervisory_Organization_Code",
-    "Supervisory_Organization_Name",
-    "Cost_Center_ID",
-    "Location_ID",
-    "Location_Name",
-    "Manager_ID",
-    "Active",
-    "Hire_Date",
-    "Original_Hire_Date",
-    "Rehire",
-    "Terminated",
-    "Termination_Date",
-    "Last_Day_of_Work",
-    "Termination_Reason",
-    "On_Leave",
-    "Leave_Start_Date",
-    "Estimated_Leave_End_Date",
-]
 
 
 def worker_record(worker: etree._Element, as_of: date) -> dict[str, Any]:
     """One `wd:Worker` as a flat record (README lists the fields); `as_of` dates pending hires."""
-    record: dict[str, Any] = dict.fromkeys(FIELDS)
+    record: dict[str, Any] = dict.fromkeys(WORKER_ELEMENT_FIELDS)
     record["Worker_Type"] = "Employee"
     record["Transactions"] = []
     walk(worker, WORKER, record)

@@ -6,8 +6,9 @@ A bench module defines `run(bench)` and measures cases:
         ...
         case.records = 100_000
         case.extra["requests"] = 12
+        case.floor = floor_seconds  # the same work at the machine's floor, measured in this run
 
-Each module runs in a fresh interpreter so its peak RSS is its own.
+A case with a floor is printed beside it with their ratio ("x floor"). Each module runs in a fresh interpreter so its peak RSS is its own.
 """
 
 from core.bench.runner import Bench, Case

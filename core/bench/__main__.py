@@ -66,7 +66,7 @@ def main() -> int:
             failures.append(f"{path.stem}: exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}")
         console.print(f"[dim]  {path.stem} took {time.monotonic() - started:.0f}s[/]")
     table = Table(title="itsm-hub benchmarks (2 cores; figures from this machine)", title_justify="left")
-    for column in ("case", "records", "seconds", "records/s", "peak RSS MB", "extra"):
+    for column in ("case", "records", "seconds", "records/s", "floor s", "x floor", "peak RSS MB", "extra"):
         table.add_column(column, justify="left" if column in ("case", "extra") else "right")
     for c in cases:
         extra = ", ".join(f"{k}={v}" for k, v in c.extra.items())
@@ -75,6 +75,8 @@ def main() -> int:
             f"{c.records:,}",
             f"{c.seconds:.2f}",
             f"{c.per_second:,.0f}",
+            f"{c.floor:.2f}" if c.floor else "-",
+            f"{c.over_floor:.2f}x" if c.over_floor else "-",
             f"{c.peak_rss_mb:.0f}",
             extra,
         )

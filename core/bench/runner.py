@@ -23,10 +23,17 @@ class Case:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: seconds the machine's floor for the same work took in the same run (0: no floor)
+    floor: float = 0.0
 
     @property
     def per_second(self) -> float:
         return self.records / self.seconds if self.seconds else 0.0
+
+    @property
+    def over_floor(self) -> float | None:
+        """How many times the floor's time this case took."""
+        return self.seconds / self.floor if self.floor else None
 
 
 class Bench:
@@ -42,6 +49,15 @@ class Bench:
         started = time.perf_counter()
         yield case
         case.seconds = time.perf_counter() - started
+        self._finish(case)
+
+    def derived(self, name: str, seconds: float, records: int = 0, **extra: Any) -> Case:
+        """A figure computed from measured cases (a sum, a difference), reported like one."""
+        case = Case(name, records=records, seconds=seconds, extra=extra)
+        self._finish(case)
+        return case
+
+    def _finish(self, case: Case) -> None:
         case.peak_rss_mb = peak_rss_mb()
         self.cases.append(case)
         if self.emit:

@@ -33,6 +33,7 @@ from core.declarative.load import LoadedDefinition, load_definition
 from core.declarative.streams import DeclarativeStream, stream_class
 from core.declarative.templates import render, render_params
 from core.errors import ConfigError, HubError
+from core.http.auth import token_form_poster
 from core.http.redaction import redact_url
 from core.http.retry import RetryPolicy
 from core.secrets import secret_values
@@ -122,7 +123,12 @@ class DeclarativeSource(SourceConnector):
     # -- what a subclass may override ------------------------------------------------------------
     def build_auth(self) -> AuthBase | None:
         """The request signer; the default is the definition's `auth:`."""
-        return build_auth(self.definition(), self.config, self._post_token_form)
+        poster = token_form_poster(
+            self._token_http,
+            service=f"{self.instance} ({self.type_name})",
+            hint="check the client ID and secret, and that the client may use the client credentials grant",
+        )
+        return build_auth(self.definition(), self.config, poster)
 
     def transform(self, stream: str, record: Record) -> Record | RecordRejected | None:
         """Each record before the engine sees it: change it, reject it (quarantined), or None to skip."""
@@ -152,10 +158,6 @@ class DeclarativeSource(SourceConnector):
     def close(self) -> None:
         self.http.close()
         self._token_http.close()
-
-    def _post_token_form(self, url: str, form: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
-        body = self._token_http.request_json("POST", url, data=form, headers=headers or None)
-        return body if isinstance(body, dict) else {}
 
 
 _classes: dict[tuple[str, float], type[DeclarativeSource]] = {}

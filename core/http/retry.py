@@ -1,4 +1,5 @@
-"""Backoff policy: exponential with full jitter, capped, and `Retry-After` always wins."""
+"""Backoff policy: exponential with full jitter, capped, and `Retry-After` always wins; and which
+requests may be re-sent at all (a POST or PATCH only when it provably never reached the server)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from core.errors import TransientError
+
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: methods whose repetition has the effect of sending them once (RFC 9110 section 9.2.2)
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+
+def is_idempotent(method: str) -> bool:
+    """Whether a request with this method may be re-sent after an ambiguous failure."""
+    return method.upper() in IDEMPOTENT_METHODS
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,25 @@ class RetryPolicy:
     #: Retry-After values above this are not waited out in-process; the run fails resumably
     max_retry_after: float = 300.0
     retry_statuses: frozenset[int] = RETRY_STATUSES
+
+    def wait_before_retry(self, attempt: int, problem: str, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based) before trying again;
+        raises `TransientError` (resumable, carrying `retry_after`) when the attempts are used up
+        or the server asks for a wait longer than `max_retry_after`. `problem` starts the message
+        ("office365: 3 $batch item(s) throttled")."""
+        if attempt > self.max_retries:
+            raise TransientError(
+                f"{problem}; gave up after {attempt} attempts",
+                hint="the run can be retried safely; state was committed up to the last checkpoint",
+                retry_after=retry_after,
+            )
+        if retry_after is not None and retry_after > self.max_retry_after:
+            raise TransientError(
+                f"{problem}; server asked to wait {retry_after:.0f}s",
+                hint="quota exhausted; the run will resume from its last committed state",
+                retry_after=retry_after,
+            )
+        return self.delay(attempt, retry_after)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number `attempt` (1-based)."""

@@ -1,5 +1,5 @@
 """Lifecycle policy from `hub.yaml` (`lifecycle:`): time zones, existing-staff window, deadline
-preset, ticket-storm guard and playbook overrides."""
+preset, ticket-storm guard, transfer notice and playbook overrides."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import ConfigError
+from core.vocabulary import TransferNotice
 
 DeadlinePreset = Literal["none", "fedramp_low", "fedramp_moderate", "fedramp_high", "cjis"]
 
@@ -29,6 +30,9 @@ class LifecycleConfig(BaseModel):
     #: local time a termination takes effect on the last day of work when one is given
     last_day_end_hour: int = Field(default=17, ge=0, le=23)
     storm_guard: StormGuard = Field(default_factory=StormGuard)
+    #: a future-dated transfer opens its ticket when first seen, due on its effective date
+    #: (`advance`), or only once it has taken effect (`on_effective`)
+    transfer_notice: TransferNotice = "advance"
     playbook_dirs: list[str] = Field(default_factory=list)
 
     @field_validator("timezone")

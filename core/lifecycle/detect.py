@@ -1,158 +1,275 @@
-"""Event detection: what a person's canonical changes mean, decided from the change log only.
+"""Event detection: what a person's facts and changes mean for their current employment.
 
-Input: the person as it is now (`after`), the values before this batch of changes (`before`),
-the set of changed fields and the person's planned events. Output: intents (open an event,
-move its date, cancel it). Pure: no I/O, so every rule is tested directly.
+Input: the person now (`after`) and before this batch of changes, the changed fields, the
+person's current employment as last acted on, and the *open* events of that employment. Dates
+(hire, termination, rehire, transfer notice) are reconciled from the effective-dated facts HR
+states (`core.lifecycle.facts`) against the employment, so a missed sync window still yields each
+event once and the same facts twice change nothing; what only a change shows (a job change that
+took effect, leave, conversion) comes from the change log (`core.lifecycle.changes`).
+Output: intents (open, move, cancel, supersede, record) and the employment rows to save.
+Pure: no I/O, so every rule is tested directly.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
 
-from core.lifecycle.dates import parse_date
+from core.lifecycle.changes import change_intents
+from core.lifecycle.employments import Employment
+from core.lifecycle.facts import Facts, facts_of
+from core.lifecycle.intents import Intent, OpenEvent, PersonChange
+from core.vocabulary import TransferNotice
 
-MOVE_FIELDS = ("org_unit", "title", "manager_employee_id", "location")
-Action = Literal["open", "move", "cancel", "record"]
+__all__ = ["Detection", "Intent", "OpenEvent", "PersonChange", "Policy", "detect"]
 
 
 @dataclass(frozen=True)
-class PlannedEvent:
-    id: str
-    event_type: str
-    effective_date: date | None
+class Policy:
+    existing_staff_days: int = 14
+    transfer_notice: TransferNotice = "advance"
 
 
 @dataclass
-class Intent:
-    action: Action
-    event_type: str
-    effective_date: date | None = None
-    event_id: str | None = None
-    reason: str = ""
-    changed: set[str] = field(default_factory=set)
-    suppressed: bool = False
+class Detection:
+    intents: list[Intent] = field(default_factory=list)
+    #: employment rows to save, in order (an ended one before the one a rehire opens)
+    employments: list[Employment] = field(default_factory=list)
 
 
-@dataclass
-class PersonChange:
-    before: dict[str, Any]
-    after: dict[str, Any]
-    changed: set[str]
-    is_new: bool
-    deleted: bool
-    planned: list[PlannedEvent]
-
-    def planned_of(self, *types: str) -> PlannedEvent | None:
-        found = [e for e in self.planned if e.event_type in types]
-        return found[-1] if found else None
+def detect(change: PersonChange, today: date, policy: Policy) -> Detection:
+    facts = facts_of(change.after)
+    if change.employment is None and change.is_new:
+        return _first_seen(change, facts, today, policy)
+    return _Reconcile(change, facts, today, policy).run()
 
 
-def detect(change: PersonChange, today: date, existing_staff_days: int) -> list[Intent]:
-    a, b, f = change.after, change.before, change.changed
-    start = parse_date(a.get("hire_date"))
-    if change.deleted or ("hire_rescinded" in f and a.get("hire_rescinded")):
-        return _cancel(
-            change, ("joiner", "rehire"), "hire rescinded" if a.get("hire_rescinded") else "person removed"
+def _first_seen(change: PersonChange, facts: Facts, today: date, policy: Policy) -> Detection:
+    employment = Employment(change.last_generation + 1, facts.hire)
+    found = Detection()
+    if facts.rescinded:
+        found.employments.append(employment)
+        return found
+    horizon = today - timedelta(days=policy.existing_staff_days)
+    hire_event = "joiner"
+    if facts.prior_termination is not None and facts.prior_termination >= horizon:
+        # a rehire first seen while the previous employment's end is recent: that end still
+        # needs its offboarding, once, and the current employment is the next one
+        ended = Employment(employment.generation, None, facts.prior_termination, state="ended")
+        found.employments.append(ended)
+        reason = f"termination effective {facts.prior_termination}, seen with the rehire"
+        found.intents.append(
+            Intent("open", "leaver", facts.prior_termination, reason=reason, employment=ended.generation)
         )
-    if change.is_new:
-        return _first_seen(a, start, today, existing_staff_days)
-    intents: list[Intent] = []
-    was_terminated, is_back = b.get("status") == "terminated", a.get("status") in ("active", "pre_hire")
-    rehired = was_terminated and is_back and "hire_date" in f
-    reversed_ = (
-        ("termination_date" in f and not a.get("termination_date") and b.get("termination_date"))
-        or ("termination_reversed" in f and a.get("termination_reversed"))
-        or (was_terminated and is_back and not rehired)
-    )
-    if rehired:
-        intents.append(Intent("open", "rehire", start, reason=f"terminated person rehired on {start}"))
-    elif reversed_:
-        intents += _cancel(change, ("leaver",), "termination reversed")
-    elif (
-        "hire_date" in f
-        and (planned := change.planned_of("joiner", "rehire"))
-        and start != planned.effective_date
-    ):
-        intents.append(Intent("move", planned.event_type, start, planned.id, f"start date moved to {start}"))
-    intents += _termination(change, today, rehired or bool(reversed_))
-    intents += _moves_and_status(change, today)
-    return intents
-
-
-def _first_seen(a: dict[str, Any], start: date | None, today: date, existing_staff_days: int) -> list[Intent]:
-    if a.get("hire_rescinded"):
-        return []
-    intents: list[Intent] = []
-    horizon = today - timedelta(days=existing_staff_days)
-    if a.get("status") in ("pre_hire", "active", "on_leave") and start is not None:
-        if start >= horizon:
-            intents.append(Intent("open", "joiner", start, reason=f"new {a.get('status')} starting {start}"))
-        else:
-            intents.append(
+        employment, hire_event = Employment(ended.generation + 1, facts.hire), "rehire"
+    g = employment.generation
+    status = change.after.get("status")
+    if status in ("pre_hire", "active", "on_leave") and facts.hire is not None:
+        if facts.hire >= horizon:
+            found.intents.append(
                 Intent(
-                    "record",
-                    "joiner",
-                    start,
-                    suppressed=True,
-                    reason=f"existing staff: started {start}, before the {existing_staff_days}-day window",
+                    "open", hire_event, facts.hire, reason=f"new {status} starting {facts.hire}", employment=g
                 )
             )
-    termination = parse_date(a.get("last_day_of_work") or a.get("termination_date"))
-    if termination is not None and termination >= horizon and not a.get("termination_reversed"):
-        intents.append(Intent("open", "leaver", termination, reason=f"termination effective {termination}"))
-    return intents
-
-
-def _termination(change: PersonChange, today: date, handled: bool) -> list[Intent]:
-    a, f = change.after, change.changed
-    if handled or not ({"termination_date", "last_day_of_work"} & f) or not a.get("termination_date"):
-        return []
-    when = parse_date(a.get("last_day_of_work") or a.get("termination_date"))
-    planned = change.planned_of("leaver")
-    if planned is not None:
-        if when != planned.effective_date:
-            return [Intent("move", "leaver", when, planned.id, f"termination date moved to {when}")]
-        return []
-    return [Intent("open", "leaver", when, reason=f"termination effective {when}")]
-
-
-def _moves_and_status(change: PersonChange, today: date) -> list[Intent]:
-    a, b, f = change.after, change.before, change.changed
-    intents: list[Intent] = []
-    if b.get("status") != "on_leave" and a.get("status") == "on_leave":
-        intents.append(
-            Intent(
-                "record", "leave_start", today, reason=f"leave of absence until {a.get('leave_return_date')}"
+        else:
+            found.intents.append(
+                Intent(
+                    "record",
+                    hire_event,
+                    facts.hire,
+                    suppressed=True,
+                    reason=f"existing staff: started {facts.hire}, before the {policy.existing_staff_days}-day window",
+                    employment=g,
+                )
             )
-        )
-    elif b.get("status") == "on_leave" and a.get("status") == "active":
-        intents.append(Intent("record", "leave_return", today, reason="returned from leave"))
-    converted = (
-        "worker_type" in f and b.get("worker_type") and a.get("worker_type") != b.get("worker_type")
-    ) or (
-        "employee_id" in f and b.get("employee_id") and a.get("previous_employee_id") == b.get("employee_id")
+    if facts.termination is not None:
+        # an old termination is remembered without an event, so no later change reopens it
+        employment = employment.but(termination=facts.termination)
+        if facts.termination >= horizon:
+            found.intents.append(
+                Intent(
+                    "open",
+                    "leaver",
+                    facts.termination,
+                    reason=f"termination effective {facts.termination}",
+                    employment=g,
+                )
+            )
+    notice = _notice_date(facts, today, policy)
+    if notice is not None and status in ("active", "on_leave"):
+        employment = employment.but(transfer=notice)
+        found.intents.append(_notice(notice, g))
+    found.employments.append(employment)
+    return found
+
+
+def _notice_date(facts: Facts, today: date, policy: Policy) -> date | None:
+    """A future transfer the policy gives notice of (none after the person's termination)."""
+    pending = facts.pending_transfer
+    if policy.transfer_notice != "advance" or pending is None or pending <= today:
+        return None
+    if facts.termination is not None and pending > facts.termination:
+        return None
+    return pending
+
+
+def _notice(day: date, generation: int) -> Intent:
+    return Intent(
+        "open",
+        "mover",
+        day,
+        reason=f"transfer entered in advance, effective {day}",
+        employment=generation,
+        notice=True,
     )
-    if converted:
-        intents.append(
+
+
+class _Reconcile:
+    """The facts against the current employment: rehire, moved dates, termination, transfer notice."""
+
+    def __init__(self, change: PersonChange, facts: Facts, today: date, policy: Policy) -> None:
+        self.change, self.facts, self.today, self.policy = change, facts, today, policy
+        self.employment = change.employment or self._bootstrap()
+        self.found = Detection()
+        self.rehired = False
+        self.transfer_took_effect = False
+
+    def _bootstrap(self) -> Employment:
+        """A person evaluated before employments were kept: the dates as the last evaluation saw them."""
+        before = facts_of(self.change.before)
+        return Employment(max(self.change.last_generation, 1), before.hire, before.termination)
+
+    def add(self, intent: Intent) -> None:
+        self.found.intents.append(intent)
+
+    def run(self) -> Detection:
+        if self.change.deleted or self.facts.rescinded:
+            self._rescinded()
+        else:
+            self._hire()
+            self._termination()
+            self._transfer_notice()
+            self.found.intents += change_intents(
+                self.change,
+                self.today,
+                self.employment.generation,
+                movers=not (self.rehired or self.transfer_took_effect),
+            )
+        self.found.employments.append(self.employment)
+        return self.found
+
+    def _rescinded(self) -> None:
+        reason = "hire rescinded" if self.facts.rescinded else "person removed"
+        g = self.employment.generation
+        for event in [e for e in self.change.open_events if e.employment == g]:
+            if event.event_type in ("joiner", "rehire", "mover"):
+                self.add(
+                    Intent("cancel", event.event_type, event.effective_date, event.id, reason, employment=g)
+                )
+        if self.facts.rescinded and g > 1 and self.facts.hire != self.employment.hire:
+            # a rescinded rehire: the employment never began, the previous one is current again
+            self.employment = self.employment.but(state="rescinded")
+
+    def _hire(self) -> None:
+        e, hire = self.employment, self.facts.hire
+        if hire is None or hire == e.hire:
+            return
+        prior = self.facts.prior_termination
+        ended = e.termination or (
+            prior if prior is not None and (e.hire is None or prior >= e.hire) else None
+        )
+        if ended is not None and hire > ended:
+            self._rehire(hire, ended)
+            return
+        event = self.change.open_of(e.generation, "joiner", "rehire")
+        if event is not None:
+            self.add(
+                Intent(
+                    "move",
+                    event.event_type,
+                    hire,
+                    event.id,
+                    f"start date moved to {hire}",
+                    employment=e.generation,
+                )
+            )
+        self.employment = e.but(hire=hire)
+
+    def _rehire(self, hire: date, ended: date) -> None:
+        e = self.employment
+        if e.termination is None:  # the termination was never seen: it still ends this employment, once
+            self.add(
+                Intent(
+                    "open",
+                    "leaver",
+                    ended,
+                    reason=f"termination effective {ended}, seen with the rehire",
+                    employment=e.generation,
+                )
+            )
+        self.found.employments.append(e.but(termination=ended, transfer=None, state="ended"))
+        generation = max(self.change.last_generation, e.generation) + 1
+        self.employment = Employment(generation, hire)
+        self.rehired = True
+        self.add(
             Intent(
-                "open",
-                "conversion",
-                today,
-                reason=f"{b.get('worker_type')} -> {a.get('worker_type')}, ID {b.get('employee_id')} -> "
-                f"{a.get('employee_id')}",
+                "open", "rehire", hire, reason=f"terminated person rehired on {hire}", employment=generation
             )
         )
-    moved = {name for name in MOVE_FIELDS if name in f and b.get(name) is not None}
-    if moved and a.get("status") in ("active", "on_leave", "pre_hire") and not converted:
-        desc = ", ".join(f"{n} {b.get(n)} -> {a.get(n)}" for n in sorted(moved))
-        intents.append(Intent("open", "mover", today, reason=desc, changed=moved))
-    return intents
 
+    def _termination(self) -> None:
+        e, ended = self.employment, self.facts.termination
+        g = e.generation
+        if ended is not None and e.termination is None:
+            self.add(Intent("open", "leaver", ended, reason=f"termination effective {ended}", employment=g))
+        elif ended is not None and ended != e.termination:
+            event = self.change.open_of(g, "leaver")
+            if event is not None:
+                self.add(
+                    Intent(
+                        "move", "leaver", ended, event.id, f"termination date moved to {ended}", employment=g
+                    )
+                )
+        elif ended is None and e.termination is not None and not self.rehired:
+            event = self.change.open_of(g, "leaver")
+            if event is not None:
+                self.add(
+                    Intent(
+                        "cancel",
+                        "leaver",
+                        event.effective_date,
+                        event.id,
+                        "termination reversed",
+                        employment=g,
+                    )
+                )
+        self.employment = self.employment.but(termination=ended)
 
-def _cancel(change: PersonChange, types: tuple[str, ...], reason: str) -> list[Intent]:
-    planned = change.planned_of(*types)
-    if planned is None:
-        return []
-    return [Intent("cancel", planned.event_type, planned.effective_date, planned.id, reason)]
+    def _transfer_notice(self) -> None:
+        e, g = self.employment, self.employment.generation
+        notice = None if self.rehired else _notice_date(self.facts, self.today, self.policy)
+        if notice is not None and self.facts.status not in ("active", "on_leave"):
+            notice = None
+        pending = self.change.open_of(g, "mover", on=e.transfer) if e.transfer is not None else None
+        if notice is not None and e.transfer is None:
+            self.add(_notice(notice, g))
+        elif notice is not None and notice != e.transfer and pending is not None:
+            moved = f"transfer date moved to {notice}"
+            self.add(Intent("move", "mover", notice, pending.id, moved, employment=g, notice=True))
+        elif notice is None and e.transfer is not None:
+            if e.transfer <= self.today:
+                self.transfer_took_effect = True  # the job change now seen is the transfer given notice of
+            elif pending is not None:
+                termination = self.facts.termination
+                superseded = termination is not None and termination < e.transfer
+                self.add(
+                    Intent(
+                        "supersede" if superseded else "cancel",
+                        "mover",
+                        e.transfer,
+                        pending.id,
+                        f"termination effective {termination}" if superseded else "transfer rescinded",
+                        employment=g,
+                    )
+                )
+        self.employment = self.employment.but(transfer=notice)

@@ -27,6 +27,8 @@ class TaskSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str | None = None
     footprint: str | None = None
+    #: tag keys naming an owner for `footprint:` (case-insensitive); default owner/Owner/OWNER/EmployeeId
+    owner_tags: list[str] | None = None
     when: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.lifecycle.footprint import footprint_tasks
+from core.lifecycle.footprint import DEFAULT_OWNER_TAGS, footprint_tasks
 from core.lifecycle.playbooks import Playbook, TemplateValues, task_applies
 
 
@@ -44,10 +44,13 @@ def build_ticket(
         if not task_applies(spec, person, changed):
             continue
         if spec.footprint:
-            tasks += [{"title": t, "state": "open"} for t in footprint_tasks(conn, person_id, spec.footprint)]
+            owner_tags = spec.owner_tags or DEFAULT_OWNER_TAGS
+            found = footprint_tasks(conn, person_id, spec.footprint, owner_tags)
+            tasks += [{"title": t, "state": "open"} for t in found]
         elif spec.title:
             tasks.append({"title": values.render(spec.title), "state": "open"})
     return {
+        "person_name": str(values.values.get("display_name") or ""),
         "title": values.render(book.title),
         "description": values.render(book.description),
         "assignment_group": book.assignment_group,

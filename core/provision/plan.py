@@ -8,6 +8,8 @@ same store; a plan changes nothing (not even the cursors), an apply changes only
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from core.lifecycle.engine import LifecycleSummary, TicketAction, evaluate_in
 from core.provision.read import FoundRecord, read_person
 from core.resolve.engine import resolve_records
+from core.store.locks import stage_lock
 from core.store.records import RecordWriter
 from core.store.schema import change_log, entity_links, outbox, persons, source_records, tickets
 
@@ -112,7 +115,7 @@ def plan(hub: Hub, instance: str, employee_id: str, streams: list[str] | None = 
     Changes nothing. Raises ConfigError for an unknown instance or stream."""
     found, listed = read_person(hub, instance, employee_id, streams)
     draft = ProvisionPlan(instance, employee_id.strip().upper(), listed, found=found)
-    with hub.store.engine.connect() as conn:
+    with _stages(hub), hub.store.engine.connect() as conn:
         transaction = conn.begin()
         try:
             _simulate(hub, conn, draft)
@@ -129,7 +132,7 @@ def apply(hub: Hub, planned: ProvisionPlan) -> ProvisionResult:
     from core.tickets.outbox import deliver
 
     applied = ProvisionPlan(planned.instance, planned.employee_id, planned.listed, found=planned.found)
-    with hub.store.engine.begin() as conn:
+    with _stages(hub), hub.store.engine.begin() as conn:
         _simulate(hub, conn, applied)
     result = ProvisionResult(applied)
     keys = sorted({key for key, _, _ in applied.deliveries})
@@ -143,6 +146,19 @@ def apply(hub: Hub, planned: ProvisionPlan) -> ProvisionResult:
         ):
             result.ticket_states[row.key] = (row.state, row.external_id)
     return result
+
+
+@contextmanager
+def _stages(hub: Hub) -> Iterator[None]:
+    """The resolve and evaluate stage locks (core/store/locks.py): a scheduled pass and this one
+    never work on the same records at once."""
+    settings = hub.config.store
+    wait, lease = settings.lock_wait_seconds, settings.lock_lease_seconds
+    with (
+        stage_lock(hub.store, "resolve", wait_seconds=wait, lease_seconds=lease),
+        stage_lock(hub.store, "evaluate", wait_seconds=wait, lease_seconds=lease),
+    ):
+        yield
 
 
 def _simulate(hub: Hub, conn: sa.Connection, draft: ProvisionPlan) -> None:

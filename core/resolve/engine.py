@@ -24,6 +24,7 @@ from core.resolve.keys import rule_keys
 from core.resolve.links import HINT_FIELDS, PERSON_LINK_COLUMNS, PersonIndex, key_columns
 from core.resolve.merge import LinkedRecord, merge
 from core.resolve.writes import APPLY_CHUNK, EntityWrites
+from core.store.locks import locked_stage
 from core.store.schema import (
     ENTITY_TABLES,
     change_log,
@@ -39,6 +40,11 @@ if TYPE_CHECKING:
     from core.hub import Hub
 
 log = logging.getLogger("hub.resolve")
+#: what a resolution pass reads of each source record (`resolve` and `resolve_records` alike)
+RECORD_COLUMNS = tuple(
+    source_records.c[name]
+    for name in ("id", "instance", "stream", "record_key", "fragment", "deleted_at", "content_hash")
+)
 BATCH = 500
 
 
@@ -94,6 +100,8 @@ class _Pass:
         self._changes: list[dict[str, Any]] = []
         #: (match index, key) -> entity ids, loaded per batch by `prefetch_keys`
         self._known: dict[tuple[str, str], set[str]] = defaultdict(set)
+        #: source record id -> content hash of the live version a merge read (`mark_resolved`)
+        self._merged: dict[int, str] = {}
 
     # -- matching ------------------------------------------------------------------------
     def match(
@@ -243,8 +251,30 @@ class _Pass:
         if self._changes:  # one multi-row insert per batch instead of one per changed field
             self.conn.execute(change_log.insert(), self._changes)
             self._changes = []
-        self.conn.execute(source_records.update().where(source_records.c.id.in_(ids)).values(resolved=True))
+        self.mark_resolved(records)
         self.summary.records += len(ids)
+
+    def mark_resolved(self, records: list[Any]) -> None:
+        """Mark resolved only the records still at the version this pass merged.
+
+        A sync may commit a newer version (or a deletion) of a record between the read and this
+        mark; that record stays unresolved, so the next pass merges what it now says."""
+        for live in (True, False):
+            versions = [
+                {"_id": r.id, "_hash": self._merged.get(r.id, r.content_hash)}
+                for r in records
+                if (r.id in self._merged or r.deleted_at is None) is live
+            ]
+            if not versions:
+                continue
+            t = source_records
+            state = t.c.deleted_at.is_(None) if live else t.c.deleted_at.is_not(None)
+            self.conn.execute(
+                t.update()
+                .where(t.c.id == sa.bindparam("_id"), t.c.content_hash == sa.bindparam("_hash"), state)
+                .values(resolved=True),
+                versions,
+            )
 
     # -- merging and writing -----------------------------------------------------------------
     def linked_records(self, entity: str, entity_ids: list[str]) -> dict[str, list[LinkedRecord]]:
@@ -252,7 +282,13 @@ class _Pass:
         t = source_records
         rows = self.conn.execute(
             sa.select(
-                entity_links.c.entity_id, t.c.id, t.c.instance, t.c.stream, t.c.fragment, t.c.last_changed_at
+                entity_links.c.entity_id,
+                t.c.id,
+                t.c.instance,
+                t.c.stream,
+                t.c.fragment,
+                t.c.last_changed_at,
+                t.c.content_hash,
             )
             .join(entity_links, entity_links.c.source_record_id == t.c.id)
             .where(
@@ -263,6 +299,7 @@ class _Pass:
         )
         linked: dict[str, list[LinkedRecord]] = defaultdict(list)
         for r in rows:
+            self._merged[r.id] = r.content_hash
             linked[r.entity_id].append(
                 LinkedRecord(
                     r.id,
@@ -403,8 +440,12 @@ class _Pass:
                     self.summary.relinked += 1
 
 
+@locked_stage("resolve")
 def resolve(hub: Hub) -> ResolveSummary:
-    """Resolve every unresolved source record (people first); returns what changed."""
+    """Resolve every unresolved source record (people first); returns what changed.
+
+    One runner at a time per store (the `resolve` stage lock; a second one waits, see
+    `core/store/locks.py`)."""
     summary = ResolveSummary(run_id=str(uuid.uuid4()))
     rules = load_rules(hub.config.resolution)
     with hub.store.engine.begin() as conn:
@@ -424,7 +465,7 @@ def resolve(hub: Hub) -> ResolveSummary:
                 resolver = _Pass(hub, conn, summary, rules)
                 t = source_records
                 rows = conn.execute(
-                    sa.select(t.c.id, t.c.instance, t.c.stream, t.c.record_key, t.c.fragment, t.c.deleted_at)
+                    sa.select(*RECORD_COLUMNS)
                     .where(t.c.resolved.is_(False), t.c.entity == entity, t.c.id > last_id)
                     .order_by(t.c.id)
                     .limit(BATCH)
@@ -454,7 +495,7 @@ def resolve_records(hub: Hub, conn: sa.Connection, record_ids: list[int]) -> Res
     t = source_records
     for entity in ENTITY_ORDER:
         rows = conn.execute(
-            sa.select(t.c.id, t.c.instance, t.c.stream, t.c.record_key, t.c.fragment, t.c.deleted_at)
+            sa.select(*RECORD_COLUMNS)
             .where(t.c.id.in_(record_ids), t.c.resolved.is_(False), t.c.entity == entity)
             .order_by(t.c.id)
         ).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,29 @@ def _is_deactivation(entity: str, fragment: dict[str, Any] | None, current: dict
     return fragment.get(field) == value and current.get(field) != value
 
 
+#: unresolved records whose current entities are read by one query per entity table
+CHUNK = 500
+
+
+def _pending_in(conn: sa.Connection, chunk: Sequence[Any]) -> list[tuple[str, str]]:
+    """The (instance, stream) of each record in `chunk` that deletes or deactivates its entity."""
+    found = [(row.instance, row.stream) for row in chunk if row.deleted_at is not None]
+    candidates: dict[str, list[Any]] = defaultdict(list)
+    for row in chunk:
+        if row.deleted_at is None and row.entity in DEACTIVATING:
+            candidates[row.entity].append(row)
+    for entity, some in candidates.items():
+        table = ENTITY_TABLES[entity]
+        ids = sorted({row.entity_id for row in some})
+        current = dict(conn.execute(sa.select(table.c.id, table.c.attrs).where(table.c.id.in_(ids))).all())
+        found += [
+            (row.instance, row.stream)
+            for row in some
+            if _is_deactivation(entity, row.fragment, current.get(row.entity_id))
+        ]
+    return found
+
+
 def held_streams(conn: sa.Connection, config: HubConfig, pass_id: str = "") -> set[tuple[str, str]]:
     """Streams to skip in this pass; creates holds for streams that trip the guard and supersedes
     the holds of streams that no longer do (the source corrected itself)."""
@@ -44,15 +68,9 @@ def held_streams(conn: sa.Connection, config: HubConfig, pass_id: str = "") -> s
         .join(entity_links, entity_links.c.source_record_id == t.c.id)
         .where(t.c.resolved.is_(False))
     )
-    for row in rows:
-        if row.deleted_at is not None:
-            pending[(row.instance, row.stream)] += 1
-            continue
-        if row.entity in DEACTIVATING:
-            table = ENTITY_TABLES[row.entity]
-            current = conn.scalar(sa.select(table.c.attrs).where(table.c.id == row.entity_id))
-            if _is_deactivation(row.entity, row.fragment, current):
-                pending[(row.instance, row.stream)] += 1
+    for chunk in rows.partitions(CHUNK):
+        for instance_stream in _pending_in(conn, chunk):
+            pending[instance_stream] += 1
     skipped: set[tuple[str, str]] = set()
     for (instance, stream), count in pending.items():
         try:

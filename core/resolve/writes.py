@@ -14,6 +14,11 @@ from core.store.schema import conflicts, match_keys
 APPLY_CHUNK = 500
 
 
+def delete_keys_of(entity: str, entity_ids: list[str]) -> sa.Delete:
+    """The match keys of these entities (seeks `ix_match_keys_entity_entity_id`, chunk by chunk)."""
+    return match_keys.delete().where(match_keys.c.entity == entity, match_keys.c.entity_id.in_(entity_ids))
+
+
 @dataclass
 class EntityWrites:
     """Rows one chunk of `apply` produces, written together by `flush`."""
@@ -43,11 +48,7 @@ class EntityWrites:
                 table.update().where(table.c.id.in_(self.deletions)).values(deleted_at=now, updated_at=now)
             )
         if self.entity_ids:  # match keys and conflicts are rewritten for every entity merged
-            conn.execute(
-                match_keys.delete().where(
-                    match_keys.c.entity == entity, match_keys.c.entity_id.in_(self.entity_ids)
-                )
-            )
+            conn.execute(delete_keys_of(entity, self.entity_ids))
             conn.execute(
                 conflicts.delete().where(
                     conflicts.c.entity == entity, conflicts.c.entity_id.in_(self.entity_ids)

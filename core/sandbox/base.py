@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,6 +29,9 @@ class Sandbox(ABC):
     name: ClassVar[str]
     #: whether the connector reads answers over HTTP (the contract kit feeds those bad bodies)
     http_answers: ClassVar[bool] = True
+    #: op -> the argument names it takes (None: open-ended fields the op checks itself), so scenario
+    #: files are checked before anything runs; a sandbox that declares nothing takes no scenario steps
+    admin_arguments: ClassVar[Mapping[str, frozenset[str] | None]] = {}
 
     def __init__(
         self, *, seed: int = 7, scale: int = 50, ca: SandboxCA | None = None, workdir: Path | None = None

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from core import clock
 from core.approvals import approve
 from core.config.hub_config import HubConfig
@@ -21,43 +23,16 @@ from core.sandbox import fake_clock
 from core.sandbox.fleet import SandboxFleet
 from core.scenario.expect import check
 from core.scenario.spec import Scenario, Step, load_scenario, parse_duration
+from core.scenario.steps import sandbox_call
 from core.status import open_holds
 from core.store.engine import open_store
+from core.store.schema import tickets
 
 Echo = Callable[[str], None]
 #: the moment of day a scenario's clock starts: mid-morning in the Americas
 START_HOUR_UTC = 15
 #: how far the clock moves during each sandbox or engine step
 STEP_DURATION = timedelta(minutes=1)
-
-
-#: scenario step names (the vocabulary agencies write) -> (sandbox admin op, argument renames)
-STEP_OPS: dict[str, tuple[str, dict[str, str]]] = {
-    "workday.hire": ("hire", {"org": "department"}),
-    "workday.transfer": ("transfer", {"org": "department"}),
-    "workday.update": ("correct", {"org": "department"}),
-    "workday.rehire": ("rehire", {"org": "department"}),
-    "office365.create_user": ("create_user", {"upn": "user_principal_name"}),
-    "office365.disable_user": ("disable_user", {"upn": "user"}),
-    "office365.delete_user": ("delete_user", {"upn": "user"}),
-    "office365.assign_license": ("assign_licence", {"upn": "user", "license": "sku"}),
-    "office365.enroll_device": ("enroll_device", {"upn": "user"}),
-    "aws.create_iam_user": ("create_user", {"account": "account_id"}),
-    "aws.create_instance": ("launch_instance", {"account": "account_id"}),
-    "azure.create_resource": ("create_resource", {}),
-}
-
-
-def sandbox_call(kind: str, args: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    """(sandbox, op, args) for a sandbox step; `fields:` of an update are spread into the args."""
-    name, op = kind.split(".", 1)
-    renames: dict[str, str] = {}
-    if kind in STEP_OPS:
-        op, renames = STEP_OPS[kind]
-    args = dict(args)
-    if isinstance(args.get("fields"), dict):
-        args.update(args.pop("fields"))
-    return name, op, {renames.get(k, k): v for k, v in args.items()}
 
 
 class SimulatedCrash(Exception):
@@ -103,17 +78,30 @@ class _Run:
 
     def sandbox_op(self, step: Step) -> None:
         name, op, args = sandbox_call(step.kind, step.args)
+        args = self._desk_ids(args)
         sandbox = self.fleet.sandboxes.get(name)
         if sandbox is None:
-            raise HubError(
-                f"{step.where}: no {name} sandbox is running ({self.fleet.failed.get(name, 'not registered')})"
-            )
+            raise HubError(f"no {name} sandbox is running ({self.fleet.failed.get(name, 'not registered')})")
         try:
             with sandbox.lock:
                 result = sandbox.admin(op, args)
         except (ValueError, KeyError, TypeError) as exc:
-            raise HubError(f"{self.scenario.path} {step.where}: {step.kind}: {exc}") from None
+            raise HubError(str(exc).strip("'\"")) from None
+        except Exception as exc:  # a sandbox's own failure is this step's failure, in one line
+            raise HubError(f"the {name} sandbox failed: {type(exc).__name__}: {exc}") from None
         self.echo(f"  {step.kind} {_brief(step.args)} -> {_brief(result)}")
+
+    def _desk_ids(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A desk step names its ticket by the hub's idempotency key (`external_id: E10006:e1:leaver:
+        2026-02-02`), which a scenario can know; the sink's own ID is looked up here."""
+        key = args.get("external_id")
+        if not isinstance(key, str) or ":" not in key:
+            return args
+        with self.hub.store.engine.connect() as conn:
+            external_id = conn.scalar(sa.select(tickets.c.external_id).where(tickets.c.key == key))
+        if external_id is None:
+            raise HubError(f"no delivered hub ticket with key {key!r}")
+        return {**args, "external_id": external_id}
 
     def do_sync(self, step: Step) -> None:
         only = step.args.get("only")
@@ -200,8 +188,9 @@ def run_scenario(scenario: Scenario, *, store_url: str | None = None, echo: Echo
                     try:
                         run.step(step)
                     except HubError as exc:
-                        run.result.failures.append(f"{step.where}: {step.kind} failed: {exc}")
-                        echo(f"  [red]{step.kind} failed[/] {step.where}: {exc}")
+                        where = f"{scenario.path}:{step.line}"
+                        run.result.failures.append(f"{where}: {step.kind} failed: {exc}")
+                        echo(f"  [red]{step.kind} failed[/] {where}: {exc}")
                         break
                     run.result.steps += 1
     finally:

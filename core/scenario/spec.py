@@ -16,6 +16,7 @@ steps:
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,6 +25,7 @@ from typing import Any
 
 from core.config.yaml_lines import Location, line_of, load_yaml_with_lines, read_text
 from core.errors import ConfigError
+from core.scenario.steps import StepProblem, check_sandbox_step
 
 TOP_LEVEL = {"name", "description", "start", "scale", "seed", "config", "sink", "steps"}
 ENGINE_STEPS = {"sync", "advance", "approve", "expect"}
@@ -119,10 +121,16 @@ def load_scenario(path: Path) -> Scenario:
 
 def _check_step(step: Step, fail: Any, loc: Location) -> None:
     if "." in step.kind:
-        return  # sandbox ops are checked by the sandbox, which names the op and its arguments
+        try:
+            check_sandbox_step(step.kind, step.args)
+        except StepProblem as problem:
+            where = loc if problem.field is None else _field_location(step, loc, problem.field)
+            raise fail(str(problem), where) from None
+        return
     if step.kind not in ENGINE_STEPS:
+        close = difflib.get_close_matches(step.kind, sorted(ENGINE_STEPS), n=1, cutoff=0.6)
         raise fail(
-            f"unknown step {step.kind!r}",
+            f"unknown step {step.kind!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
             loc,
             hint="steps: sync, advance, approve, expect, or <sandbox>.<op> (workday.hire, ...)",
         )
@@ -130,7 +138,7 @@ def _check_step(step: Step, fail: Any, loc: Location) -> None:
     for key in step.args:
         if key not in allowed[step.kind]:
             raise fail(
-                f"unknown field {key!r} in {step.kind}",
+                f"unknown field {key!r} in {step.kind}{_did_you_mean(key, allowed[step.kind])}",
                 (*loc, key),
                 hint=f"known: {', '.join(sorted(allowed[step.kind]))}",
             )
@@ -138,7 +146,19 @@ def _check_step(step: Step, fail: Any, loc: Location) -> None:
         for key in ticket:
             if key not in TICKET_FIELDS:
                 raise fail(
-                    f"unknown ticket field {key!r}",
+                    f"unknown ticket field {key!r}{_did_you_mean(key, TICKET_FIELDS)}",
                     (*loc, "tickets", i, key),
                     hint=f"known: {', '.join(sorted(TICKET_FIELDS))}",
                 )
+
+
+def _did_you_mean(word: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _field_location(step: Step, loc: Location, name: str) -> Location:
+    """Where a step's argument is written: directly, or inside its `fields:` mapping."""
+    if name not in step.args and isinstance(step.args.get("fields"), dict):
+        return (*loc, "fields", name)
+    return (*loc, name)

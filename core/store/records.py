@@ -14,6 +14,7 @@ Promises:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -25,14 +26,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core import clock
+from core.store.encoding import content_hash
 from core.store.engine import Store
 from core.store.schema import quarantine, snapshot_seen, source_records, stream_state
 from core.store.statistics import StatisticsRefresh
+from core.store.upsert import Scope, upsert
 
+#: what staging refreshes planner statistics of (PostgreSQL; see core/store/statistics.py)
+STATISTICS_COLUMNS = "source_records (instance, stream, record_key, entity, resolved, deleted_at)"
 
-def content_hash(payload: Any, fragment: Any) -> str:
-    blob = json.dumps([payload, fragment], sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+__all__ = ["content_hash"]  # re-exported: connectors and tests hash what they stage from here
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,10 @@ def keyless_fingerprint(payload: Any, occurrence: int) -> str:
     """Identity of a record that has no key: its content, and which of identical rows it is.
 
     A bad row that every export repeats keeps its identity wherever it moves in the file, so it
-    stays one open quarantine entry; two identical rows stay two."""
-    return f"{content_hash(payload, None)[:40]}#{occurrence}"
+    stays one open quarantine entry; two identical rows stay two. (Its digest is the one
+    fingerprints were first stored with: open entries keep matching across upgrades.)"""
+    blob = json.dumps([payload, None], sort_keys=True, separators=(",", ":"), default=str)
+    return f"{hashlib.sha256(blob.encode()).hexdigest()[:40]}#{occurrence}"
 
 
 @dataclass
@@ -93,6 +98,8 @@ class RecordWriter:
     _statistics: StatisticsRefresh | None = field(default=None, repr=False)
     #: whether this stream may have open quarantine entries (asked once, then tracked)
     _open_quarantine: bool | None = field(default=None, repr=False)
+    #: whether the next batch reads its stored hashes before writing (see `upsert`)
+    _look_up: bool = field(default=True, repr=False)
 
     def write_batch(
         self,
@@ -106,7 +113,8 @@ class RecordWriter:
         with self.store.engine.begin() as conn:
             batch = self.write_in(conn, records, deletions=deletions, quarantined=quarantined, state=state)
         if self._statistics is None:
-            self._statistics = StatisticsRefresh(self.store, ["source_records"])
+            # the columns lookups filter on: sampling the JSON payloads cost 0.9 s per refresh
+            self._statistics = StatisticsRefresh(self.store, [STATISTICS_COLUMNS])
         self._statistics.grew(batch.inserted)
         return batch
 
@@ -124,21 +132,13 @@ class RecordWriter:
         batch = BatchCounts()
         now = clock.now()
         unique = {r.key: r for r in records}  # the last version of a key within a batch wins
-        existing = self._existing(conn, list(unique))
-        inserts, updates = [], []
-        for key, rec in unique.items():
-            old = existing.get(key)
-            if old is None:
-                inserts.append(self._row(rec, now) | {"first_seen_at": now})
-            elif old["content_hash"] != rec.hash or old["deleted_at"] is not None or old["missing_count"]:
-                updates.append({"_id": old["id"], **self._row(rec, now)})
-            else:
-                batch.unchanged += 1
-        if inserts:
-            conn.execute(source_records.insert(), inserts)
-        if updates:
-            conn.execute(self._update_stmt(), updates)
-        batch.inserted, batch.updated = len(inserts), len(updates)
+        rows = [(k, r.entity, r.hash, r.payload, r.fragment) for k, r in unique.items()]
+        scope = Scope(self.instance, self.stream, self.partition, self.run_id, now)
+        written = upsert(conn, scope, rows, look_up=self._look_up)
+        if rows:  # a first load is all new records: looking each batch up would find nothing
+            self._look_up = written.inserted < len(rows)
+        batch.inserted, batch.updated = written.inserted, written.updated
+        batch.unchanged = len(unique) - written.inserted - written.updated
         if self.snapshot_id is not None:
             # a quarantined version still proves the record is in the source (a keyless one
             # is listed by its fingerprint, which matches no stored key)
@@ -164,11 +164,13 @@ class RecordWriter:
     ) -> None:
         """Close open entries of these keys (or keyless fingerprints): staged cleanly now, or about
         to be quarantined anew."""
+        if self._open_quarantine is False or not keys:  # the common case: nothing to build or ask
+            return
         q = quarantine
         mine = [q.c.instance == self.instance, q.c.stream == self.stream, q.c.released_at.is_(None)]
         if self._open_quarantine is None:
             self._open_quarantine = conn.scalar(sa.select(sa.exists().where(*mine))) or False
-        if not keys or not self._open_quarantine:
+        if not self._open_quarantine:
             return
         ordered = sorted(keys)
         for start in range(0, len(ordered), 900):
@@ -181,60 +183,12 @@ class RecordWriter:
         """Record keys as listed by the snapshot; a key listed again (a resumed read) is no error."""
         if not keys:
             return
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        rows = [{"run_id": snapshot_id, "record_key": k} for k in keys]
-        conn.execute(insert(snapshot_seen).on_conflict_do_nothing(), rows)
-
-    def _existing(self, conn: sa.Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
-        if not keys:
-            return {}
-        t = source_records
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(keys), 900):
-            rows = conn.execute(
-                sa.select(t.c.id, t.c.record_key, t.c.content_hash, t.c.deleted_at, t.c.missing_count).where(
-                    t.c.instance == self.instance,
-                    t.c.stream == self.stream,
-                    t.c.record_key.in_(keys[start : start + 900]),
-                )
-            )
-            for row in rows:
-                found[row.record_key] = dict(row._mapping)
-        return found
-
-    def _row(self, rec: StagedRecord, now: datetime) -> dict[str, Any]:
-        return {
-            "instance": self.instance,
-            "stream": self.stream,
-            "record_key": rec.key,
-            "partition": self.partition,
-            "entity": rec.entity,
-            "content_hash": rec.hash,
-            "payload": rec.payload,
-            "fragment": rec.fragment,
-            "last_changed_at": now,
-            "last_run_id": self.run_id,
-            "missing_count": 0,
-            "missing_since": None,
-            "deleted_at": None,
-            "resolved": False,
-        }
-
-    @staticmethod
-    def _update_stmt() -> sa.Update:
-        t = source_records
-        columns = (
-            "entity",
-            "content_hash",
-            "payload",
-            "fragment",
-            "last_changed_at",
-            "last_run_id",
-            "partition",
+        # plain tuples to the driver: every key of every full listing passes here
+        mark = "%s" if conn.dialect.name == "postgresql" else "?"
+        conn.exec_driver_sql(
+            f"INSERT INTO {snapshot_seen.name} (run_id, record_key) VALUES ({mark}, {mark}) ON CONFLICT DO NOTHING",
+            [(snapshot_id, key) for key in keys],
         )
-        values: dict[str, Any] = {c: sa.bindparam(c) for c in columns}
-        values |= {"missing_count": 0, "missing_since": None, "deleted_at": None, "resolved": False}
-        return t.update().where(t.c.id == sa.bindparam("_id")).values(**values)
 
     def _delete(self, conn: sa.Connection, keys: Sequence[str], now: datetime) -> int:
         t = source_records
@@ -278,20 +232,30 @@ def save_state(
     run_id: str,
     now: datetime,
 ) -> None:
+    values = {"instance": instance, "stream": stream, "partition": partition}
+    conn.execute(
+        _save_state_statement(conn.dialect.name), values | {"state": state, "run_id": run_id, "now": now}
+    )
+
+
+@functools.cache
+def _save_state_statement(dialect: str) -> sa.Insert:
+    """One upsert of a partition's state, built once (it runs with every batch)."""
     t = stream_state
-    where = (t.c.instance == instance, t.c.stream == stream, t.c.partition == partition)
-    updated = conn.execute(t.update().where(*where).values(state=state, run_id=run_id, updated_at=now))
-    if not updated.rowcount:
-        conn.execute(
-            t.insert().values(
-                instance=instance,
-                stream=stream,
-                partition=partition,
-                state=state,
-                run_id=run_id,
-                updated_at=now,
-            )
-        )
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(t).values(
+        instance=sa.bindparam("instance"),
+        stream=sa.bindparam("stream"),
+        partition=sa.bindparam("partition"),
+        state=sa.bindparam("state", type_=t.c.state.type),
+        run_id=sa.bindparam("run_id"),
+        updated_at=sa.bindparam("now", type_=t.c.updated_at.type),
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[t.c.instance, t.c.stream, t.c.partition],
+        set_={"state": excluded.state, "run_id": excluded.run_id, "updated_at": excluded.updated_at},
+    )
 
 
 def load_state(store: Store, instance: str, stream: str, partition: str) -> dict[str, Any] | None:

@@ -252,7 +252,9 @@ match_keys = sa.Table(
     sa.Column("rule", sa.String(100), primary_key=True),
     sa.Column("value", sa.String(500), primary_key=True),
     sa.Column("entity_id", sa.String(36), primary_key=True),
-    sa.Index("ix_match_keys_entity_id", "entity_id"),
+    #: resolution rewrites an entity's keys by (entity, entity_id); the primary key serves only
+    #: its `entity` prefix there, a scan of every key of that kind per chunk
+    sa.Index("ix_match_keys_entity_entity_id", "entity", "entity_id"),
 )
 
 conflicts = sa.Table(
@@ -310,6 +312,8 @@ lifecycle_events = sa.Table(
     sa.Column("effective_date", sa.Date),
     sa.Column("effective_at", TS),
     sa.Column("identity", sa.String(200), nullable=False),
+    #: the person's employment the event belongs to (1 for the first hire the hub saw, +1 per rehire)
+    sa.Column("employment", sa.Integer, nullable=False, server_default="1"),
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("before", JSON),
     sa.Column("after", JSON),
@@ -317,6 +321,21 @@ lifecycle_events = sa.Table(
     _ts("detected_at", False),
     _ts("updated_at", False),
     sa.UniqueConstraint("person_id", "event_type", "identity"),
+)
+
+#: a person's employments as the lifecycle engine last acted on them: hire -> termination, a rehire
+#: opens the next generation; the dates are the ones events were opened for, so detection compares
+#: what HR states now with what was acted on, not only two consecutive syncs
+employments = sa.Table(
+    "employments",
+    metadata,
+    sa.Column("person_id", sa.String(36), primary_key=True),
+    sa.Column("generation", sa.Integer, primary_key=True),
+    sa.Column("state", sa.String(20), nullable=False),  # current, ended, rescinded
+    sa.Column("hire_date", sa.Date),
+    sa.Column("termination_date", sa.Date),
+    sa.Column("transfer_date", sa.Date),
+    _ts("updated_at", False),
 )
 
 tickets = sa.Table(
@@ -327,6 +346,8 @@ tickets = sa.Table(
     sa.Column("event_id", sa.String(36), nullable=False),
     sa.Column("person_id", sa.String(36), nullable=False, index=True),
     sa.Column("employee_id", sa.String(100)),
+    #: the person's display name when the ticket was written (sinks file it under the person)
+    sa.Column("person_name", sa.String(300)),
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("priority", sa.String(20), nullable=False),
     sa.Column("title", sa.Text, nullable=False),
@@ -373,7 +394,30 @@ outbox = sa.Table(
     _ts("delivered_at"),
     #: when a create was last sent (committed before the call): no second create inside the sink's find lag
     _ts("sent_at"),
+    #: the deliverer holding the intent (host:pid:nonce) and until when; an expired lease is free
+    sa.Column("owner", sa.String(200)),
+    _ts("lease_expires_at"),
+    #: a failed intent is not tried again before this (exponential backoff)
+    _ts("next_attempt_at"),
+    #: when the intent gave up (state `dead`): it waits for `hub outbox retry`
+    _ts("dead_at"),
+    #: why a cancel intent cancels (what the sink tells the service desk)
+    sa.Column("cancel_reason", sa.Text),
     sa.Index("ix_outbox_pending", "state", "id"),
+)
+
+#: who runs a stage (resolve, evaluate, deliver) now: the lock itself on SQLite (a lease the
+#: holder renews), what a waiter reports on PostgreSQL (where an advisory lock is the lock)
+stage_locks = sa.Table(
+    "stage_locks",
+    metadata,
+    sa.Column("stage", sa.String(30), primary_key=True),
+    sa.Column("token", sa.String(36), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("airflow_run_id", sa.String(250)),
+    _ts("acquired_at", False),
+    _ts("lease_until", False),
 )
 
 #: who did what from an operator surface (the console, the CLI), and when: the audit trail of

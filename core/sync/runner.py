@@ -31,6 +31,7 @@ from core.connector.contracts import (
 )
 from core.errors import ConfigError, HubError, RecordError
 from core.http.redaction import redact_text
+from core.store.locks import stage_lock
 from core.store.records import (
     BatchCounts,
     QuarantinedRecord,
@@ -222,7 +223,26 @@ def sync_stream(
         raise ConfigError(f"{instance_name} is a {connector.type_name} ticket sink, not a source")
     stream = connector.stream(stream_name)
     parts = [partition] if partition is not None else stream.partitions()
-    return [_sync_partition(hub, connector, stream, p, full_refresh, progress) for p in parts]
+    return [_locked_partition(hub, connector, stream, p, full_refresh, progress) for p in parts]
+
+
+def _locked_partition(
+    hub: Hub,
+    connector: SourceConnector,
+    stream: Stream,
+    partition: Partition,
+    full_refresh: bool,
+    progress: Progress | None,
+) -> RunSummary:
+    """One runner per stream partition at a time: two would stage the same keys at once (a
+    second `hub run`, a manual `hub sync` beside the scheduled task); the second waits."""
+    pid = partition_id(partition)
+    name = f"sync {connector.instance}/{stream.name}" + (f" [{pid}]" if pid else "")
+    settings = hub.config.store
+    with stage_lock(
+        hub.store, name, wait_seconds=settings.lock_wait_seconds, lease_seconds=settings.lock_lease_seconds
+    ):
+        return _sync_partition(hub, connector, stream, partition, full_refresh, progress)
 
 
 def _sync_partition(

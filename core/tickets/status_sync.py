@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from core import clock
 from core.connector.sink import RemoteTicket, TicketSink
 from core.errors import HubError
-from core.store.schema import tickets
+from core.store.schema import lifecycle_events, tickets
 from core.tickets.notify import notify_safely
 from core.tickets.sinks import notifier, ticket_sink
+from core.vocabulary import OPEN_EVENT_STATES
 
 if TYPE_CHECKING:
     from core.hub import Hub
@@ -99,3 +100,9 @@ def record_state(hub: Hub, row: Any, state: str) -> None:
             values["access_removed_at"] = now
     with hub.store.engine.begin() as conn:
         conn.execute(tickets.update().where(tickets.c.key == row.key).values(**values))
+        if state in ("closed", "cancelled"):  # the desk finished (or dropped) the event's work
+            conn.execute(
+                lifecycle_events.update()
+                .where(lifecycle_events.c.id == row.event_id, lifecycle_events.c.state.in_(OPEN_EVENT_STATES))
+                .values(state="done" if state == "closed" else "cancelled", updated_at=now)
+            )

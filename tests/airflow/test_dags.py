@@ -7,7 +7,9 @@ its own; the demo test proves it with every bundled connector.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +86,24 @@ def test_a_broken_hub_yaml_is_an_import_error_that_names_the_line(
     assert "hub.yaml:3" in error
 
 
+@contextmanager
+def stage_holders() -> Iterator[list[dict[str, Any]]]:
+    """The holder rows written to `stage_locks` by any store engine of this process meanwhile."""
+    import sqlalchemy as sa
+
+    holders: list[dict[str, Any]] = []
+
+    def seen(conn: Any, statement: Any, *args: Any) -> None:
+        if isinstance(statement, sa.Insert) and statement.table.name == "stage_locks":
+            holders.append(statement.compile().params)
+
+    sa.event.listen(sa.Engine, "before_execute", seen)
+    try:
+        yield holders
+    finally:
+        sa.event.remove(sa.Engine, "before_execute", seen)
+
+
 def test_sync_and_lifecycle_dags_run_end_to_end_and_open_tickets(
     hub_yaml: Path, airflow_metadata_db: str
 ) -> None:
@@ -105,8 +125,14 @@ def test_sync_and_lifecycle_dags_run_end_to_end_and_open_tickets(
 
     # the example directory lists the shared roster: its terminated people open no onboarding
     joiners = sum(1 for person in roster(3, 30) if person.status != "terminated")
-    lifecycle = run_dag(dags["hub_lifecycle"])
+    with stage_holders() as holders:
+        lifecycle = run_dag(dags["hub_lifecycle"])
     assert lifecycle.state == "success", lifecycle.tasks
+    # each task took the stage lock the CLI takes, as the holder a waiter would be told about
+    assert [(h["stage"], h["pid"]) for h in holders] == [
+        (s, os.getpid()) for s in ("resolve", "evaluate", "deliver")
+    ]
+    assert {h["airflow_run_id"] for h in holders} == {lifecycle.run_id}
     assert lifecycle.returns["deliver"]["delivered"] == joiners
 
     tickets = list_tickets(Hub(config).store)

@@ -83,7 +83,7 @@ def test_apply_provisions_only_that_person_once_and_keeps_the_cursors(hired: tup
     assert code == 0, out
     assert out["applied"] is True and out["delivered"] == 1
     [(key, ticket)] = out["tickets"].items()
-    assert key.startswith(f"{wanted}:joiner:") and ticket["external_id"].startswith("HUB")
+    assert key.startswith(f"{wanted}:") and ":joiner:" in key and ticket["external_id"].startswith("HUB")
     after = snapshot(path)
     assert after["tickets"] == [*before["tickets"], (wanted, "onboarding")]
     assert after["records"] == before["records"] + 1

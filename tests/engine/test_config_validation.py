@@ -89,6 +89,11 @@ def _no_runs(db: Path) -> bool:
             "9: lifecycle.existing_staff_days",
             "greater than or equal to 0",
         ),
+        (
+            "lifecycle:\n  transfer_notice: in_advance\n",
+            "9: lifecycle.transfer_notice",
+            "'advance' or 'on_effective'",
+        ),
         ("timezone: Mars/Olympus\n", "8: timezone", "unknown time zone"),
         ("resolution:\n  persn: {match: []}\n", "9: resolution.persn", "did you mean 'person'"),
         (
@@ -107,7 +112,17 @@ def _no_runs(db: Path) -> bool:
             "did you mean 'max_share'",
         ),
     ],
-    ids=["zone", "location-zone", "negative", "hub-zone", "entity", "normalizer", "sink", "guard"],
+    ids=[
+        "zone",
+        "location-zone",
+        "negative",
+        "transfer-notice",
+        "hub-zone",
+        "entity",
+        "normalizer",
+        "sink",
+        "guard",
+    ],
 )
 def test_every_section_is_checked_at_load(tmp_path: Path, tail: str, where: str, says: str) -> None:
     path = _write(tmp_path, tail)

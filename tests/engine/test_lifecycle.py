@@ -9,6 +9,7 @@ from core.lifecycle.engine import evaluate
 from core.pipeline import run_lifecycle
 from core.resolve.engine import resolve
 from core.store.schema import builtin_tickets, lifecycle_events, outbox
+from core.testing.sink_kit import leases_expired
 from core.tickets.outbox import deliver
 from core.tickets.query import list_tickets
 from tests.engine.staging import make_hub, person, set_today, stage
@@ -238,9 +239,44 @@ def test_a_crash_between_remote_create_and_local_record_still_yields_one_ticket(
         deliver(hub, after_remote=crash)
     with hub.store.engine.connect() as conn:
         assert conn.scalar(sa.select(outbox.c.state)) == "pending"
-    deliver(hub)
+    assert deliver(hub).delivered == 0, "the killed worker's lease still holds the intent"
+    with leases_expired(hub):
+        assert deliver(hub).reclaimed == 1
     deliver(hub)
     with hub.store.engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(builtin_tickets)) == 1
         assert conn.scalar(sa.select(outbox.c.state)) == "delivered"
     assert _tickets(hub, "E1")[0]["external_id"] == "HUB000001"
+
+
+def _events(hub, person_key: str) -> list[tuple[str, int, str, str]]:
+    with hub.store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(lifecycle_events)
+            .where(lifecycle_events.c.employee_id == person_key)
+            .order_by(lifecycle_events.c.detected_at)
+        ).all()
+    return [(r.event_type, r.employment, r.identity, r.state) for r in rows]
+
+
+def test_event_states_and_keys_follow_employments(hub) -> None:
+    from core.tickets.builtin_sink import BuiltinConfig, BuiltinSink
+
+    base = {"hire_date": "2018-01-01"}
+    _sync(hub, {"E3": base})
+    _sync(hub, {"E3": {**base, "termination_date": "2026-03-20"}})
+    _sync(hub, {"E3": {**base, "termination_reversed": True}})
+    _sync(hub, {"E3": {**base, "termination_date": "2026-03-20"}})  # entered again, same date
+    keys = [(t["key"], t["state"]) for t in _tickets(hub, "E3")]
+    assert keys == [("E3:e1:leaver:2026-03-20", "cancelled"), ("E3:e1:leaver:2026-03-20:r2", "open")]
+    BuiltinSink(BuiltinConfig(), instance="builtin", store=hub.store).set_state(
+        _tickets(hub, "E3")[1]["external_id"], "closed"
+    )
+    _sync(hub, {"E3": {**base, "termination_date": "2026-03-20"}})  # reads the desk's close back
+    _sync(hub, {"E3": {**base, "status": "pre_hire", "hire_date": "2026-04-06", "termination_date": None}})
+    assert _events(hub, "E3") == [
+        ("leaver", 1, "leaver-e1-2026-03-20", "cancelled"),
+        ("leaver", 1, "leaver-e1-2026-03-20-r2", "done"),
+        ("rehire", 2, "rehire-e2-2026-04-06", "ticketed"),
+    ]
+    assert _tickets(hub, "E3")[-1]["key"] == "E3:e2:rehire:2026-04-06"

@@ -128,3 +128,37 @@ def test_a_100000_person_agency_holds_past_the_count(tmp_path: Path) -> None:
     lost_50 = _bulk_listing(store, keys[50:], first=False)
     assert not lost_50.held and lost_50.newly_missing == 50
     store.dispose()
+
+
+def test_the_resolution_guard_reads_current_entities_once_per_chunk_not_per_record(
+    store_url: str,
+) -> None:
+    from core.resolve.engine import resolve
+    from core.resolve.guard import CHUNK, held_streams
+    from core.store.schema import ENTITY_TABLES
+
+    hub = make_hub(store_url)
+    everyone = {f"E{i:04d}": person(f"E{i:04d}") for i in range(CHUNK + 100)}
+    stage(hub, "workday", "workers", "person", everyone)
+    resolve(hub)
+    leavers = {k: {**v, "status": "terminated"} for k, v in everyone.items()}
+    leavers["E0000"]["status"] = "active"  # one unchanged in status: not a deactivation
+    stage(hub, "workday", "workers", "person", leavers)
+
+    persons = ENTITY_TABLES["person"].name
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *_):  # type: ignore[no-untyped-def]
+        if f"FROM {persons}" in statement:
+            statements.append(statement)
+
+    sa.event.listen(hub.store.engine, "before_cursor_execute", count)
+    with hub.store.engine.begin() as conn:
+        held = held_streams(conn, hub.config, "pass-1")
+    assert held == {("workday", "workers")}
+    assert len(statements) == 2, "one read of the current persons per chunk of pending records"
+    with hub.store.engine.connect() as conn:
+        reason = conn.execute(
+            sa.text("SELECT reason FROM holds WHERE scope = 'resolve:workday/workers'")
+        ).scalar()
+    assert f"{CHUNK + 99:,} of {CHUNK + 100:,}" in reason

@@ -32,6 +32,46 @@ def test_unchanged_records_cause_no_row_write(store_url: str) -> None:
     assert after["E2"].resolved is False
 
 
+def test_staged_rows_read_back_as_every_other_row_of_the_store(sqlite_url: str) -> None:
+    """Staging writes rows without SQLAlchemy's per-row processing: they must still be stored in
+    the forms the rest of the store reads (timestamps as SQLAlchemy stores them, JSON null)."""
+    hub = make_hub(sqlite_url)
+    writer = stage(hub, "workday", "workers", "person", {"E1": person("E1", family_name="Peña")})
+    writer.write_batch([StagedRecord("E2", {"k": 2}, None, None, content_hash({"k": 2}, None))])
+    with hub.store.engine.connect() as conn:
+        raw = conn.exec_driver_sql(
+            "SELECT s.first_seen_at, s.last_changed_at, r.started_at, s.fragment, s.resolved "
+            "FROM source_records s JOIN sync_runs r ON r.run_id = s.last_run_id ORDER BY s.id"
+        ).all()
+        rows = conn.execute(sa.select(source_records).order_by(source_records.c.id)).all()
+    shape = [(len(first), first[10], len(changed), changed[10]) for first, changed, *_ in raw]
+    assert shape == [(len(raw[0].started_at), " ", len(raw[0].started_at), " ")] * 2
+    assert [(r.fragment, r.resolved) for r in raw][1] == ("null", 0)
+    assert rows[0].payload["family_name"] == "Peña" and rows[0].first_seen_at.tzinfo is not None
+    assert rows[1].fragment is None and rows[1].resolved is False
+
+
+def test_a_batch_after_an_all_new_one_still_writes_only_what_changed(store_url: str) -> None:
+    """After an all-new batch the next one skips reading stored hashes (a first load); records
+    it repeats must still not be written, and a changed one must be."""
+    hub = make_hub(store_url)
+    writer = RecordWriter(hub.store, "workday", "workers", "", "run-1")
+
+    def staged(key: str, **fields: str) -> StagedRecord:
+        fragment = person(key, **fields)
+        return StagedRecord(key, fragment, "person", fragment, content_hash(fragment, fragment))
+
+    first = writer.write_batch([staged("E1"), staged("E2"), staged("E3")])
+    second = writer.write_batch([staged("E1"), staged("E2", title="Lead"), staged("E4")])
+    third = writer.write_batch([staged("E1"), staged("E3"), staged("E4")])  # looked up again
+    writer.write_batch([], deletions=["E9"], state={"cursor": "x"})  # no records: decides nothing
+    assert writer._look_up, "an unchanged batch keeps reading stored hashes first"
+    assert (first.inserted, first.updated, first.unchanged) == (3, 0, 0)
+    assert (second.inserted, second.updated, second.unchanged) == (1, 1, 1)
+    assert (third.inserted, third.updated, third.unchanged) == (0, 0, 3)
+    assert _rows(hub)["E2"].payload["title"] == "Lead"
+
+
 def test_state_commits_in_the_same_transaction_as_its_batch(store_url: str) -> None:
     hub = make_hub(store_url)
     writer = RecordWriter(hub.store, "workday", "workers", "", "run-1")

@@ -103,6 +103,17 @@ OPS: dict[str, Op] = {
 }
 
 
+#: op -> the arguments it takes: scenario files are checked against this before anything runs
+ADMIN_ARGUMENTS: dict[str, frozenset[str] | None] = {
+    "create_user": frozenset({"account_id", "user_name", "tags", "console_password", "mfa", "access_key"}),
+    "delete_user": frozenset({"account_id", "user_name"}),
+    "create_access_key": frozenset({"account_id", "user_name"}),
+    "tag_resource": frozenset({"arn", "tags", "account_id"}),
+    "launch_instance": frozenset({"account_id", "region", "tags", "count", "instance_type"}),
+    "terminate_instance": frozenset({"arn"}),
+}
+
+
 def apply(admin: SandboxAdmin, estate: Estate, op: str, args: dict[str, Any]) -> Any:
     handler = OPS.get(op)
     if handler is None:

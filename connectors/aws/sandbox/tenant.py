@@ -50,6 +50,7 @@ class _QuietHandler(MotoRequestHandler):
 
 class AwsSandbox(Sandbox):
     name = "aws"
+    admin_arguments = ops.ADMIN_ARGUMENTS
     #: fault `path` regexes match `/{service}/{Operation}` (see protocol.AwsCall.fault_path)
     throttle_path: ClassVar[str] = r"^/organizations/ListAccounts$"
     contract_scale: ClassVar[int] = 30

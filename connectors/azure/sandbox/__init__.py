@@ -28,6 +28,28 @@ TAG_OPERATIONS = ("merge", "replace", "delete")
 
 class AzureSandbox(Sandbox):
     name = "azure"
+    admin_arguments: ClassVar[dict[str, frozenset[str] | None]] = {
+        "create_resource": frozenset(
+            {
+                "subscription_id",
+                "resource_group",
+                "type",
+                "name",
+                "location",
+                "sku",
+                "kind",
+                "managed_by",
+                "tags",
+            }
+        ),
+        "tag_resource": frozenset({"resource_id", "tags", "operation"}),
+        "delete_resource": frozenset({"resource_id"}),
+        "create_subscription": frozenset(
+            {"subscription_id", "display_name", "department", "environment", "tags"}
+        ),
+        "disable_subscription": frozenset({"subscription_id"}),
+        "register_certificate": frozenset({"certificate_pem"}),
+    }
     #: the first request of the first stream (subscriptions) is the one the contract kit throttles
     throttle_path: ClassVar[str] = r"^/subscriptions$"
 

@@ -19,7 +19,7 @@ import paramiko
 from connectors.munis.layouts import LAYOUTS
 from connectors.munis.sandbox.data import MunisData, build
 from connectors.munis.sandbox.exports import Completion, ExportJob, render
-from connectors.munis.sandbox.ops import MunisOperations
+from connectors.munis.sandbox.ops import ADMIN_ARGUMENTS, MunisOperations
 from connectors.munis.sandbox.sftp import SandboxSftpServer
 from connectors.munis.sandbox.sql import ASSET_MODIFIED, EMPLOYEE_MODIFIED, SandboxDatabase
 from core import clock
@@ -33,6 +33,7 @@ EXPORT_OPS = ("export", "deliver_partial", "complete_partial", "redeliver")
 
 class MunisSandbox(Sandbox):
     name = "munis"
+    admin_arguments = ADMIN_ARGUMENTS
     throttle_path: ClassVar[str] = r"^/outbound/munis"
     #: exports come over SFTP or SQL, not as HTTP answers; partial uploads (markers), truncated
     #: transfers and drifted headers have their own tests

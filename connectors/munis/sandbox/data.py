@@ -40,9 +40,17 @@ FILLER = [
 
 
 def employee_number(employee_id: str) -> str:
-    """MUNIS employee numbers are numeric: E10001 -> 10001 (accepts either form)."""
+    """MUNIS employee numbers are numeric: E10001 -> 10001 (accepts either form).
+
+    Raises ValueError for anything else: MUNIS keeps the number in a numeric column, so a value
+    like `EMP-7` is refused here with the accepted forms, not deep in the database."""
     text = str(employee_id).strip().upper()
-    return text[1:] if text.startswith("E") else text
+    number = text[1:] if text.startswith("E") else text
+    if not number.isdigit():
+        raise ValueError(
+            f"employee_id {employee_id!r} is not a MUNIS employee number: give digits (10001) or E + digits (E10001)"
+        )
+    return number
 
 
 def department_number(code: str) -> str:

@@ -38,6 +38,35 @@ ARGUMENT_ALIASES = {
     "manager_employee_id": "supervisor",
 }
 Changes = dict[str, set[str]]
+_WHO = frozenset({"employee_id", "employee_number"})
+_ASSET = frozenset({"asset", "asset_number", "serial_number", "asset_tag"})
+_JOB = frozenset(
+    {"department", "org", "location", "supervisor", "manager_employee_id", "job_class_code", "title"}
+)
+#: op -> the arguments it takes (None: any employee field, which the op checks itself); scenario
+#: files are checked against this before anything runs
+ADMIN_ARGUMENTS: dict[str, frozenset[str] | None] = {
+    "hire": _WHO
+    | _JOB
+    | {"first_name", "last_name", "given_name", "family_name", "email", "employment_status", "hire_date"},
+    "rehire": _WHO | {"hire_date"},
+    "terminate": _WHO | {"termination_date"},
+    "transfer": _WHO | _JOB,
+    "leave": None,
+    "return_from_leave": None,
+    "update_employee": None,
+    "assign_asset": _WHO | _ASSET,
+    "return_asset": _ASSET,
+    "dispose_asset": _ASSET | {"disposal_date"},
+    "add_asset": _WHO
+    | {"serial_number", "asset_tag", "description", "class_code", "department", "org", "acquired_on", "cost"}
+    | {"manufacturer", "model"},
+    "purge_asset": _ASSET,
+    "export": frozenset({"streams", "completion"}),
+    "deliver_partial": frozenset({"stream"}),
+    "complete_partial": frozenset({"name"}),
+    "redeliver": frozenset({"name", "as_name"}),
+}
 
 
 def _today(args: dict[str, Any], name: str) -> str:

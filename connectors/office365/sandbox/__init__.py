@@ -34,6 +34,7 @@ APP_ROLES = {
 
 class Office365Sandbox(Sandbox):
     name = "office365"
+    admin_arguments = sandbox_admin.ADMIN_ARGUMENTS
     throttle_path: ClassVar[str] = r"^/v1\.0/users/delta$"
     contract_scale: ClassVar[int] = 60
 

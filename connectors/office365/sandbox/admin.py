@@ -246,3 +246,32 @@ OPS: dict[str, AdminOp] = {
     "wipe_device": remove_device("wipe"),
     "expire_delta_tokens": expire_delta_tokens,
 }
+
+#: op -> the arguments it takes: scenario files are checked against this before anything runs
+ADMIN_ARGUMENTS: dict[str, frozenset[str] | None] = {
+    "create_user": frozenset(
+        {"user_principal_name", "employee_id", "mail", "display_name", "given_name", "surname"}
+        | {"employee_type", "account_enabled", "department", "job_title", "office_location", "licences"}
+    ),
+    "set_throttle": frozenset({"capacity", "per_second"}),
+    "grant_permission": frozenset({"permission"}),
+    "revoke_permission": frozenset({"permission"}),
+    "update_user": frozenset({"user", "changes"}),
+    "disable_user": frozenset({"user"}),
+    "enable_user": frozenset({"user"}),
+    "delete_user": frozenset({"user", "permanent"}),
+    "restore_user": frozenset({"user"}),
+    "assign_licence": frozenset({"user", "sku"}),
+    "remove_licence": frozenset({"user", "sku"}),
+    "add_group_member": frozenset({"user", "group"}),
+    "remove_group_member": frozenset({"user", "group"}),
+    "sign_in": frozenset({"user", "at"}),
+    "enroll_device": frozenset(
+        {"user", "serial_number", "device_name", "manufacturer", "model", "operating_system"}
+        | {"os_version", "compliance", "enrollment", "owner"}
+    ),
+    "update_device": frozenset({"device", "changes", "sync"}),
+    "retire_device": frozenset({"device"}),
+    "wipe_device": frozenset({"device"}),
+    "expire_delta_tokens": frozenset(),
+}

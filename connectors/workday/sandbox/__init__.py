@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 from lxml import etree
 
 from connectors.workday.sandbox.directory import WorkerDirectory
-from connectors.workday.sandbox.tenant_admin import TenantAdmin, parse_day
+from connectors.workday.sandbox.tenant_admin import ADMIN_ARGUMENTS, TenantAdmin, parse_day
 from connectors.workday.sandbox.tenant_report import REPORT_NAME, report_entries
 from connectors.workday.sandbox.tenant_soap import ValidationFault, get_organizations, get_workers
 from connectors.workday.sandbox.tenant_xml import ENV_NS, fault
@@ -40,6 +40,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Tru
 
 class WorkdaySandbox(Sandbox):
     name = "workday"
+    admin_arguments = ADMIN_ARGUMENTS
     contract_scale: ClassVar[int] = 30
     throttle_path: ClassVar[str] = r"^/ccx/service/[^/]+/Human_Resources/"
 

@@ -47,6 +47,34 @@ ARGUMENT_ALIASES = {
     "effective_date_of_hire": "hire_date",
 }
 
+_JOB = frozenset(
+    {"department", "time_zone", "title", "job_profile", "position_id", "location", "worker_type"}
+) | {"manager_employee_id"}
+_WHO = frozenset({"employee_id"}) | set(ARGUMENT_ALIASES)
+#: op -> the arguments it takes (aliases included): scenario files are checked against this up front
+ADMIN_ARGUMENTS: dict[str, frozenset[str] | None] = {
+    "hire": _WHO
+    | _JOB
+    | {"given_name", "family_name", "preferred_name", "email", "user_id", "hire_date", "manager_employee_id"},
+    "terminate": _WHO | {"termination_date", "last_day_of_work", "reason"},
+    "rescind_hire": _WHO,
+    "reverse_termination": _WHO,
+    "rescind_transfer": _WHO,
+    "correct": _WHO
+    | _JOB
+    | PERSONAL_FIELDS
+    | {"hire_date", "termination_date", "last_day_of_work", "transfer_date"},
+    "update": _WHO
+    | _JOB
+    | PERSONAL_FIELDS
+    | {"hire_date", "termination_date", "last_day_of_work", "transfer_date"},
+    "transfer": _WHO | _JOB | {"effective_date"},
+    "leave": _WHO | {"start_date", "return_date", "leave_type"},
+    "return_from_leave": _WHO | {"return_date"},
+    "convert": _WHO | _JOB | {"conversion_date", "effective_date", "new_employee_id"},
+    "rehire": _WHO | _JOB | {"hire_date"},
+}
+
 
 def parse_day(value: Any, name: str) -> date | None:
     """A date argument given as `YYYY-MM-DD` (or a date); None when absent."""
@@ -75,6 +103,7 @@ class TenantAdmin:
             "terminate": self.terminate,
             "rescind_hire": self.rescind_hire,
             "reverse_termination": self.reverse_termination,
+            "rescind_transfer": self.rescind_transfer,
             "correct": self.correct,
             "update": self.correct,
             "transfer": self.transfer,
@@ -243,12 +272,32 @@ class TenantAdmin:
         self._rescind(worker, end)
         return worker.worker_id
 
+    def _pending_transfer(self, worker: Worker) -> Transaction | None:
+        """The live job change that has not taken effect yet (the earliest, if several)."""
+        pending = [
+            t for t in worker.transactions if t.kind == CHANGE_JOB and t.live and t.effective > self._today()
+        ]
+        return min(pending, key=lambda t: t.order) if pending else None
+
+    def rescind_transfer(self, args: dict[str, Any]) -> str:
+        """Rescind a future-dated transfer (Change Job) before it takes effect: it never happens."""
+        worker = self._worker(args)
+        target = self._pending_transfer(worker)
+        if target is None:
+            raise ValueError(f"{worker.worker_id} has no future-dated transfer to rescind")
+        self._rescind(worker, target)
+        return worker.worker_id
+
     def correct(self, args: dict[str, Any]) -> str:
         """Correct data in place (names, email, title, dates...) without a new effective date."""
         worker = self._worker(args)
         personal = {k: args[k] for k in PERSONAL_FIELDS if k in args}
         job = self._job_changes(args, self._current_job(worker))
-        dates = {k: args[k] for k in ("hire_date", "termination_date", "last_day_of_work") if k in args}
+        dates = {
+            k: args[k]
+            for k in ("hire_date", "termination_date", "last_day_of_work", "transfer_date")
+            if k in args
+        }
         if not (personal or job or dates):
             raise ValueError("correct needs at least one field to change")
         if personal:
@@ -259,6 +308,9 @@ class TenantAdmin:
             worker.add(self._txn(CORRECT, target.effective, job, corrected=True, target=target.wid))
         if "hire_date" in dates:
             self._move(worker, worker.latest(HIRE_KINDS), parse_day(dates["hire_date"], "hire_date"), "hire")
+        if "transfer_date" in dates:
+            moved = parse_day(dates["transfer_date"], "transfer_date")
+            self._move(worker, self._pending_transfer(worker), moved, "future-dated transfer")
         if "termination_date" in dates or "last_day_of_work" in dates:
             end = self._open_end(worker)
             old_end = end.effective if end else None

@@ -43,6 +43,13 @@ class FixtureSandbox(Sandbox):
     """Specialised per definition by `for_connector` (a sandbox class per connector type)."""
 
     name = "fixture"
+    #: hire and update take any field of the source's people (the fixture keeps what it is given)
+    admin_arguments: ClassVar[dict[str, frozenset[str] | None]] = {
+        "hire": None,
+        "update": None,
+        "terminate": frozenset({"employee_id", "key", "stream", "termination_date", "date"}),
+        "delete": frozenset({"employee_id", "key", "stream"}),
+    }
     loaded: ClassVar[LoadedDefinition]
     contract_scale: ClassVar[int] = 30
     throttle_path: ClassVar[str] = ".*"

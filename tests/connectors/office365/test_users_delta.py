@@ -4,6 +4,7 @@ read only what changed, removals become deletions, and a refused token starts ov
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from connectors.office365.connector import Office365Connector
 from connectors.office365.sandbox import Office365Sandbox
 from connectors.office365.streams import USER_SELECT
 from core import clock
+from core.errors import TransientError
 from core.sandbox import fake_clock
 from core.sandbox.org import roster
 
@@ -223,6 +225,29 @@ def test_throttled_batch_items_are_retried_after_retry_after(
     assert {r["id"] for r in second.records} == set(live)
     assert all(r["jobTitle"] == "Analyst II" for r in second.records)
     assert any("throttled" in r.getMessage() for r in caplog.records), "some items were answered 429"
+
+
+def test_batch_items_throttled_for_longer_than_the_policy_waits_fail_resumably(
+    tenant: Office365Sandbox, make_connector: Connector, read
+) -> None:
+    """The `$batch` items follow the shared retry policy (`RetryPolicy.wait_before_retry`): a
+    Retry-After beyond `max_retry_after` is not waited out in-process but ends the read with a
+    resumable error carrying the wait, as any other throttled request does."""
+    _, users = users_stream(make_connector)
+    state = read(users).state
+    tenant.delta_page_size = 100
+    for user_id in tenant.tenant.live_ids()[:12]:
+        tenant.admin("update_user", {"user": user_id, "changes": {"jobTitle": "Analyst III"}})
+    tenant.admin("set_throttle", {"capacity": 2, "per_second": 0.0005})
+
+    with pytest.raises(TransientError) as caught:
+        read(users, state)
+
+    message = str(caught.value)
+    assert re.match(
+        r"office365: \d+ \$batch item\(s\) throttled or unavailable; server asked to wait", message
+    )
+    assert caught.value.retry_after is not None and caught.value.retry_after > 300
 
 
 def test_a_saved_link_to_a_host_no_longer_served_asks_for_a_full_refresh(

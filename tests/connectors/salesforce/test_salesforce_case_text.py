@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from connectors.salesforce.cases import (
     DESCRIPTION_MAX,
-    checklist,
+    case_tasks,
     description,
     salesforce_datetime,
     ticket_state,
@@ -45,7 +45,7 @@ def _ticket(text: str, task_list: list[TaskPayload]) -> TicketPayload:
 def test_the_checklist_reads_back_as_the_tasks_sent(text: str, task_list: list[TaskPayload]) -> None:
     written = description(_ticket(text, task_list))
     expected = [{"title": " ".join(t["title"].split()), "state": t["state"]} for t in task_list]
-    assert checklist(written) == expected
+    assert case_tasks(written) == expected
 
 
 @given(size=st.integers(min_value=0, max_value=80_000), task_list=tasks)

@@ -258,3 +258,50 @@ def test_pre_hires_are_looked_up_once_per_start_date_and_checkpointed_after(
     )
     pages = [c["window"]["page"] for c in result.checkpoints if "window" in c]
     assert pages == [1, 2], "no checkpoint while pre-hires of pages 3-4 wait for their lookup"
+
+
+def test_a_future_transfer_is_seen_when_entered_with_the_job_it_brings_beside_todays(
+    tenant: WorkdaySandbox, make_connector: Callable[..., WorkdayConnector]
+) -> None:
+    connector, state = _synced(make_connector)
+    before = read(connector.stream("workers")).by("Worker_ID")["E10011"]
+    tenant.admin(
+        "transfer",
+        {
+            "employee_id": "E10011",
+            "department": "FIN",
+            "title": "Budget Analyst",
+            "effective_date": "2026-03-16",
+        },
+    )
+    later(hours=1)
+    entered_read = read(connector.stream("workers"), state)
+    [entered] = entered_read.records
+    assert entered["Pending_Job_Change_Date"] == "2026-03-16"
+    assert entered["Supervisory_Organization_Code"] == before["Supervisory_Organization_Code"] != "FIN"
+    assert (entered["Pending_Supervisory_Organization_Code"], entered["Pending_Business_Title"]) == (
+        "FIN",
+        "Budget Analyst",
+    )
+    tenant.admin("rescind_transfer", {"employee_id": "E10011"})
+    later(hours=1)
+    [rescinded] = read(connector.stream("workers"), entered_read.state).records
+    assert (
+        rescinded["Pending_Job_Change_Date"] is None
+        and rescinded.get("Pending_Supervisory_Organization_Code") is None
+    )
+
+
+def test_a_termination_and_rehire_entered_together_still_name_the_previous_employments_end(
+    tenant: WorkdaySandbox, make_connector: Callable[..., WorkdayConnector]
+) -> None:
+    connector, state = _synced(make_connector)
+    later(days=20)  # no sync saw the termination
+    tenant.admin("terminate", {"employee_id": "E10020", "termination_date": "2026-03-06"})
+    tenant.admin("rehire", {"employee_id": "E10020", "hire_date": "2026-03-20"})
+    [worker] = read(connector.stream("workers"), state).records
+    assert worker["Active"] is True and worker["Hire_Date"] == "2026-03-20"
+    assert worker["Termination_Date"] is None, (
+        "Worker_Status_Data no longer shows the earlier employment's end"
+    )
+    assert worker["Previous_Termination_Date"] == "2026-03-06"

@@ -1,7 +1,7 @@
 """operator_actions: who approved, rejected, dismissed or retried what, and when
 
 Revision ID: 0005_operator_actions
-Revises: 0004
+Revises: 0005_outbox_leases
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0005_operator_actions"
-down_revision = "0004"
+down_revision = "0005_outbox_leases"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,37 @@
+"""Events only a change shows: a job change that took effect (mover), leave start and return,
+a worker-type conversion. Read from the change log (`before` -> `after`); pure, no I/O."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from core.lifecycle.intents import Intent, PersonChange
+
+MOVE_FIELDS = ("org_unit", "title", "manager_employee_id", "location")
+
+
+def change_intents(change: PersonChange, today: date, generation: int, *, movers: bool) -> list[Intent]:
+    """Leave, conversion and (unless `movers` is off: a rehire or a transfer already given
+    notice of explains the job change) mover intents for the employment `generation`."""
+    a, b, f = change.after, change.before, change.changed
+    intents: list[Intent] = []
+    if b.get("status") != "on_leave" and a.get("status") == "on_leave":
+        reason = f"leave of absence until {a.get('leave_return_date')}"
+        intents.append(Intent("record", "leave_start", today, reason=reason, employment=generation))
+    elif b.get("status") == "on_leave" and a.get("status") == "active":
+        intents.append(
+            Intent("record", "leave_return", today, reason="returned from leave", employment=generation)
+        )
+    converted = (
+        "worker_type" in f and b.get("worker_type") and a.get("worker_type") != b.get("worker_type")
+    ) or (
+        "employee_id" in f and b.get("employee_id") and a.get("previous_employee_id") == b.get("employee_id")
+    )
+    if converted:
+        reason = f"{b.get('worker_type')} -> {a.get('worker_type')}, ID {b.get('employee_id')} -> {a.get('employee_id')}"
+        intents.append(Intent("open", "conversion", today, reason=reason, employment=generation))
+    moved = {name for name in MOVE_FIELDS if name in f and b.get(name) is not None}
+    if movers and moved and a.get("status") in ("active", "on_leave", "pre_hire") and not converted:
+        desc = ", ".join(f"{n} {b.get(n)} -> {a.get(n)}" for n in sorted(moved))
+        intents.append(Intent("open", "mover", today, reason=desc, changed=moved, employment=generation))
+    return intents

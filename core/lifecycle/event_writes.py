@@ -1,0 +1,274 @@
+"""Writing what detection decided: events, their tickets and outbox intents, in the caller's transaction.
+
+An event's identity and its ticket's idempotency key carry the employment generation
+(`E1:e2:leaver:2026-06-30`: the second employment's termination), so a second termination after a
+rehire is a new ticket. An identity already used in the employment (a termination reversed, then
+entered again for the same date) gets a revision (`...:r2`): a new ticket, never the cancelled one
+again. A moved date keeps the ticket and recomputes its due moment and priority.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.lifecycle.config import LifecycleConfig
+from core.lifecycle.dates import due_moment, leaver_effective, local_moment, person_zone
+from core.lifecycle.intents import Intent, PersonChange
+from core.lifecycle.playbooks import Playbook
+from core.lifecycle.tickets import build_ticket, template_values
+from core.store.schema import lifecycle_events, outbox, tickets
+
+
+@dataclass
+class TicketAction:
+    action: str
+    key: str
+    type: str
+    employee_id: str | None
+    due: str | None
+    reason: str
+
+
+#: the job a future-dated transfer brings (canonical pending field -> the field it will replace)
+PENDING_JOB = {
+    "pending_org_unit": "org_unit",
+    "pending_title": "title",
+    "pending_location": "location",
+    "pending_manager_employee_id": "manager_employee_id",
+}
+
+
+def notice_view(person: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
+    """(the person as the transfer makes them, as they are now, the job fields it changes)."""
+    future = dict(person)
+    for pending, current in PENDING_JOB.items():
+        if person.get(pending) not in (None, ""):
+            future[current] = person[pending]
+    changed = {f for f in PENDING_JOB.values() if future.get(f) != person.get(f)}
+    return future, person, changed
+
+
+class EventWriter:
+    def __init__(
+        self,
+        conn: sa.Connection,
+        config: LifecycleConfig,
+        books: dict[str, Playbook],
+        sink: str,
+        now: datetime,
+        today: date,
+    ) -> None:
+        self.conn, self.config, self.books, self.sink = conn, config, books, sink
+        self.now, self.today = now, today
+        self.actions: list[TicketAction] = []
+
+    def apply(self, intent: Intent, change: PersonChange, ctx: dict[str, Any]) -> None:
+        if intent.action in ("open", "record"):
+            self.open_event(intent, change, ctx)
+        elif intent.action == "move" and intent.event_id:
+            self.move_event(intent, change, ctx)
+        elif intent.action in ("cancel", "supersede") and intent.event_id:
+            self.cancel_event(intent, ctx)
+
+    def moments(self, intent: Intent, attrs: dict[str, Any]) -> tuple[Any, Any, str]:
+        """(effective moment, due moment, time zone) in the person's zone."""
+        event_type, effective = intent.event_type, intent.effective_date or self.today
+        tz = person_zone(attrs, self.config)
+        at = local_moment(effective, tz)
+        if intent.notice:  # prepared in advance: due when the transfer takes effect
+            return at, at, tz.key
+        if event_type == "leaver":
+            stated = leaver_effective(attrs, tz, self.config)
+            # the person's last day closes at the configured hour when it is the day acted on
+            at = stated if stated is not None and stated.date() == effective else at
+        return at, due_moment(event_type, at, self.config), tz.key
+
+    def priority(self, book: Playbook, event_type: str, effective: date | None) -> str:
+        """Urgent when a termination is already in effect, else the playbook's priority."""
+        if event_type == "leaver" and effective is not None and effective <= self.today:
+            return "urgent"
+        return book.priority
+
+    def _identity(self, intent: Intent, ctx: dict[str, Any]) -> tuple[str, str] | None:
+        """(event identity, ticket key); None when a record-only event is already recorded."""
+        g = intent.employment
+        if intent.event_type == "mover" and intent.changed:  # a job change seen now: one per change batch
+            return (
+                f"mover-e{g}-c{min(ctx['change_ids'])}",
+                f"{ctx['employee_id']}:e{g}:mover:c{min(ctx['change_ids'])}",
+            )
+        base = f"{intent.event_type}-e{g}-{intent.effective_date}"
+        key = f"{ctx['employee_id']}:e{g}:{intent.event_type}:{intent.effective_date}"
+        taken = set(
+            self.conn.scalars(
+                sa.select(lifecycle_events.c.identity).where(
+                    lifecycle_events.c.person_id == ctx["person_id"],
+                    lifecycle_events.c.event_type == intent.event_type,
+                    lifecycle_events.c.identity.like(f"{base}%"),
+                )
+            )
+        )
+        if intent.action == "record" and base in taken:
+            return None
+        revision = 1
+        while (f"{base}-r{revision}" if revision > 1 else base) in taken:
+            revision += 1
+        if revision == 1:
+            return base, key
+        return f"{base}-r{revision}", f"{key}:r{revision}"
+
+    def open_event(self, intent: Intent, change: PersonChange, ctx: dict[str, Any]) -> None:
+        named = self._identity(intent, ctx)
+        if named is None:
+            return
+        identity, key = named
+        event_id = str(uuid.uuid4())
+        book = self.books.get(intent.event_type)
+        ticketed = book is not None and intent.action == "open"
+        effective_at, due_at, tz = self.moments(intent, change.after)
+        self.conn.execute(
+            lifecycle_events.insert().values(
+                id=event_id,
+                person_id=ctx["person_id"],
+                employee_id=ctx["employee_id"],
+                event_type=intent.event_type,
+                effective_date=intent.effective_date,
+                effective_at=effective_at,
+                identity=identity,
+                employment=intent.employment,
+                state="planned" if ticketed else ("suppressed" if intent.suppressed else "done"),
+                before={k: change.before.get(k) for k in intent.changed} or None,
+                after=change.after,
+                change_ids=ctx["change_ids"],
+                detected_at=self.now,
+                updated_at=self.now,
+            )
+        )
+        if book is None or not ticketed:
+            return
+        content = self._content(book, intent, change, ctx)
+        self.conn.execute(
+            tickets.insert().values(
+                key=key,
+                type=book.ticket_type,
+                event_id=event_id,
+                person_id=ctx["person_id"],
+                employee_id=ctx["employee_id"],
+                state="open",
+                priority=self.priority(book, intent.event_type, intent.effective_date),
+                due_at=due_at,
+                due_date=due_at.date(),
+                time_zone=tz,
+                sink=self.sink,
+                effective_at=effective_at,
+                created_at=self.now,
+                updated_at=self.now,
+                **content,
+            )
+        )
+        self._event_state(event_id, "ticketed")
+        self.outbox(key, "create")
+        self.actions.append(
+            TicketAction(
+                "create", key, book.ticket_type, ctx["employee_id"], due_at.date().isoformat(), intent.reason
+            )
+        )
+
+    def _content(
+        self, book: Playbook, intent: Intent, change: PersonChange, ctx: dict[str, Any]
+    ) -> dict[str, Any]:
+        person, before, changed = change.after, change.before, intent.changed
+        if intent.notice:  # the ticket describes the job the transfer brings, against today's
+            person, before, changed = notice_view(change.after)
+        values = template_values(person, before, intent.effective_date, changed, intent.reason)
+        return build_ticket(self.conn, book, ctx["person_id"], person, values, changed)
+
+    def _event_state(self, event_id: str, state: str, **values: Any) -> None:
+        self.conn.execute(
+            lifecycle_events.update()
+            .where(lifecycle_events.c.id == event_id)
+            .values(state=state, updated_at=self.now, **values)
+        )
+
+    def move_event(self, intent: Intent, change: PersonChange, ctx: dict[str, Any]) -> None:
+        effective_at, due_at, tz = self.moments(intent, change.after)
+        self.conn.execute(
+            lifecycle_events.update()
+            .where(lifecycle_events.c.id == intent.event_id)
+            .values(
+                effective_date=intent.effective_date,
+                effective_at=effective_at,
+                updated_at=self.now,
+                change_ids=ctx["change_ids"],
+            )
+        )
+        ticket = self.conn.execute(sa.select(tickets).where(tickets.c.event_id == intent.event_id)).first()
+        book = self.books.get(intent.event_type)
+        if ticket is None or book is None or ticket.state in ("closed", "cancelled"):
+            return
+        self.conn.execute(
+            tickets.update()
+            .where(tickets.c.key == ticket.key)
+            .values(
+                due_at=due_at,
+                due_date=due_at.date(),
+                time_zone=tz,
+                effective_at=effective_at,
+                priority=self.priority(book, intent.event_type, intent.effective_date),
+                updated_at=self.now,
+                **self._content(book, intent, change, ctx),
+            )
+        )
+        self.outbox(ticket.key, "update")
+        self.actions.append(
+            TicketAction(
+                "update",
+                ticket.key,
+                ticket.type,
+                ctx["employee_id"],
+                due_at.date().isoformat(),
+                intent.reason,
+            )
+        )
+
+    def cancel_event(self, intent: Intent, ctx: dict[str, Any]) -> None:
+        self._event_state(str(intent.event_id), "superseded" if intent.action == "supersede" else "cancelled")
+        ticket = self.conn.execute(sa.select(tickets).where(tickets.c.event_id == intent.event_id)).first()
+        if ticket is None or ticket.state in ("closed", "cancelled"):
+            return
+        reason = f"superseded: {intent.reason}" if intent.action == "supersede" else intent.reason
+        tasks = [{**t, "state": "cancelled" if t["state"] == "open" else t["state"]} for t in ticket.tasks]
+        self.conn.execute(
+            tickets.update()
+            .where(tickets.c.key == ticket.key)
+            .values(
+                state="cancelled",
+                tasks=tasks,
+                closed_at=self.now,
+                updated_at=self.now,
+                description=f"{ticket.description}\n\nCancelled by the hub: {reason}.",
+            )
+        )
+        self.outbox(ticket.key, "cancel", cancel_reason=reason)
+        self.actions.append(
+            TicketAction(
+                "cancel", ticket.key, ticket.type, ctx["employee_id"], ticket.due_date.isoformat(), reason
+            )
+        )
+
+    def outbox(self, key: str, action: str, *, cancel_reason: str | None = None) -> None:
+        self.conn.execute(
+            outbox.insert().values(
+                ticket_key=key,
+                action=action,
+                sink=self.sink,
+                state="pending",
+                created_at=self.now,
+                cancel_reason=cancel_reason,
+            )
+        )

@@ -1,0 +1,1 @@
+"""`hub connector new`: write a connector package that works at once (see `writer`)."""

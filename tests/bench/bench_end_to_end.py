@@ -1,0 +1,137 @@
+"""End to end, the way a hub runs: a Workday tenant's first load, an unchanged re-sync and a 1%
+churn, each through the sync runner (`hub sync`), resolution and lifecycle evaluation, on SQLite.
+
+Every stage prints its seconds, the rows it wrote and the process's peak RSS so far. Two figures
+frame them, both measured in this process on the same tenant:
+- the fetch: the connector's read alone (HTTPS to the sandbox, SOAP parsing), what any hub pays;
+  a sync's floor is that read plus hashing and a plain upsert of its records (`floor.py`);
+- "hub beyond fetch": sync + resolve + evaluate less the fetch, against the fetch (target <= 1x).
+
+The sandbox serves from this process, so every read includes it rendering SOAP (about a third).
+`HUB_BENCH_E2E_SCALE` sets the workers (default 100,000; 20,000 is a quick run of a few minutes).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from connectors.workday.config import WorkdayConfig
+from connectors.workday.connector import WorkdayConnector
+from connectors.workday.sandbox import WorkdaySandbox
+from core.bench import Bench
+from core.config.hub_config import HubConfig
+from core.hub import Hub
+from core.lifecycle.engine import evaluate
+from core.resolve.engine import resolve
+from core.sandbox.ca import SandboxCA
+from core.store.engine import open_store
+from core.sync.runner import sync_stream
+from core.testing.reading import tally
+from tests.bench.floor import Batch, batched, sqlite_floor
+
+SCALE = int(os.environ.get("HUB_BENCH_E2E_SCALE", "100000"))
+PAGE = 999
+
+
+class RowsWritten:
+    """Rows the engine's statements insert, update or delete (SQLAlchemy's rowcount, summed)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.rows = 0
+        sa.event.listen(engine, "after_cursor_execute", self._count)
+
+    def _count(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE") and cursor.rowcount > 0:
+            self.rows += cursor.rowcount
+
+
+def _workers(connector: WorkdayConnector) -> Iterator[tuple[str, dict[str, Any], None]]:
+    stream = connector.stream("workers")
+    for item in stream.read(None, {}):
+        if isinstance(item, dict):
+            yield stream.record_key(item), item, None
+
+
+def _stage(
+    bench: Bench, hub: Hub, label: str, full: bool, written: RowsWritten, floor: float = 0.0
+) -> dict[str, float]:
+    """sync, resolve, evaluate as three cases; returns their seconds."""
+    seconds: dict[str, float] = {}
+    with bench.case(f"e2e {label}: hub sync workday/workers") as case:
+        case.floor = floor
+        [run] = sync_stream(hub, "workday", "workers", full_refresh=full)
+        case.records = run.read
+        changed = run.counts.inserted + run.counts.updated + run.counts.deleted
+        case.extra |= {
+            "rows written": changed,
+            "inserted": run.counts.inserted,
+            "updated": run.counts.updated,
+        }
+    seconds["sync"] = case.seconds
+    for name, step in (("resolve", resolve), ("evaluate", evaluate)):
+        before = written.rows
+        with bench.case(f"e2e {label}: {name}") as case:
+            summary = step(hub)
+            case.records = run.read
+            case.extra["rows written"] = written.rows - before
+            if name == "evaluate":
+                case.extra["actions"] = len(summary.as_dict().get("actions", []))
+        seconds[name] = case.seconds
+    return seconds
+
+
+def run(bench: Bench) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        sandbox = WorkdaySandbox(seed=7, scale=SCALE, ca=SandboxCA(Path(tmp)), workdir=Path(tmp) / "workday")
+        with sandbox:
+            settings = {**sandbox.instance_config(), "page_size": PAGE}
+            connector = WorkdayConnector(WorkdayConfig.model_validate(settings), instance="workday")
+            with bench.case(f"e2e fetch: Workday Get_Workers read alone ({SCALE:,} workers)") as case:
+                case.records = tally(connector.stream("workers").read(None, {})).records
+            fetch = case.seconds
+
+            def floor_batches() -> Iterator[Batch]:
+                return batched(_workers(connector), 500)
+
+            floor = sqlite_floor(Path(tmp) / "floor.db", floor_batches)
+            config = HubConfig.model_validate(
+                {
+                    "instances": [{"name": "workday", "type": "workday", "config": settings}],
+                    "timezone": "America/Chicago",
+                    "lifecycle": {"storm_guard": {"max_count": SCALE}},
+                }
+            )
+            hub = Hub(config, open_store(f"sqlite:///{Path(tmp) / 'hub.db'}"))
+            written = RowsWritten(hub.store.engine)
+
+            # the sync's floor: the same read, its records hashed and upserted by the driver alone
+            first = _stage(bench, hub, f"first load of {SCALE:,}", True, written, floor)
+            beyond = sum(first.values()) - fetch
+            bench.derived(
+                "e2e first load: hub beyond the fetch (sync + resolve + evaluate - fetch)",
+                beyond,
+                SCALE,
+                **{"fetch s": round(fetch, 2), "x fetch": round(beyond / fetch, 2)},
+            )
+
+            _stage(bench, hub, "unchanged re-sync", True, written)
+            churn = max(1, SCALE // 100)
+            for n in range(churn):
+                worker = f"E{10001 + (n * 97) % SCALE}"
+                sandbox.admin("transfer", {"employee_id": worker, "title": f"Senior Analyst {n}"})
+            time.sleep(0.01)  # the window the next read asks for ends on a millisecond
+            churned = _stage(bench, hub, f"1% churn ({churn:,} transfers, incremental)", False, written)
+            bench.derived(
+                "e2e 1% churn: sync + resolve + evaluate, against the first load",
+                sum(churned.values()),
+                churn,
+                **{"share of first load": f"{sum(churned.values()) / sum(first.values()):.1%}"},
+            )
+            connector.close()

@@ -1,0 +1,74 @@
+"""The floor a staging figure is read against: the same records hashed, encoded and upserted by
+the database driver alone into a bare keyed table, in the same process and run.
+
+It is what staging could cost with no hub around it (no ledger, no quarantine, no SQLAlchemy):
+a bench prints each case's seconds beside the floor's and their ratio, so a figure taken on a busy
+machine still says how far the hub is from what the machine can do.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from core.store.encoding import content_hash, json_text
+
+Batch = list[tuple[str, dict[str, Any], dict[str, Any] | None]]
+
+_TABLE = "CREATE TABLE IF NOT EXISTS floor (k TEXT PRIMARY KEY, h TEXT NOT NULL, payload TEXT, fragment TEXT)"
+_UPSERT = (
+    "INSERT INTO floor (k, h, payload, fragment) VALUES ({p}, {p}, {p}, {p}) "
+    "ON CONFLICT (k) DO UPDATE SET h = excluded.h, payload = excluded.payload, "
+    "fragment = excluded.fragment WHERE floor.h <> excluded.h"
+)
+
+
+def _rows(batch: Batch) -> list[tuple[str, str, str, str]]:
+    return [(k, content_hash(p, f), json_text(p), json_text(f)) for k, p, f in batch]
+
+
+def sqlite_floor(path: Path, batches: Callable[[], Iterable[Batch]]) -> float:
+    """Seconds to hash, encode and upsert every batch into SQLite (WAL, a commit per batch)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(_TABLE)
+    started = time.perf_counter()
+    for batch in batches():
+        conn.execute("BEGIN")
+        conn.executemany(_UPSERT.format(p="?"), _rows(batch))
+        conn.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    conn.close()
+    return seconds
+
+
+def postgres_floor(url: str, batches: Callable[[], Iterable[Batch]]) -> float:
+    """Seconds to hash, encode and upsert every batch into PostgreSQL (psycopg's executemany,
+    a commit per batch). The table stays, so a second call upserts unchanged rows."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute(_TABLE.replace("payload TEXT, fragment TEXT", "payload JSONB, fragment JSONB"))
+        conn.commit()
+        started = time.perf_counter()
+        for batch in batches():
+            with conn.cursor() as cursor:
+                cursor.executemany(_UPSERT.format(p="%s"), _rows(batch))
+            conn.commit()
+        seconds = time.perf_counter() - started
+    return seconds
+
+
+def batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,208 @@
+"""Detection rules, directly: effective-dated facts against the employment last acted on."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from core.lifecycle.detect import Detection, OpenEvent, PersonChange, Policy, detect
+from core.lifecycle.employments import Employment
+
+TODAY = date(2026, 5, 4)
+ADVANCE, ON_EFFECTIVE = Policy(14, "advance"), Policy(14, "on_effective")
+
+
+def person(**fields: Any) -> dict[str, Any]:
+    return {"employee_id": "E1", "status": "active", "hire_date": "2020-01-06", "org_unit": "FIN", **fields}
+
+
+def run(
+    after: dict[str, Any],
+    employment: Employment | None,
+    *,
+    before: dict[str, Any] | None = None,
+    open_events: list[OpenEvent] | None = None,
+    policy: Policy = ADVANCE,
+    last_generation: int | None = None,
+) -> Detection:
+    before = before if before is not None else after
+    changed = {k for k in set(after) | set(before) if after.get(k) != before.get(k)}
+    change = PersonChange(
+        before,
+        after,
+        changed,
+        is_new=employment is None,
+        deleted=False,
+        open_events=open_events or [],
+        employment=employment,
+        last_generation=last_generation
+        if last_generation is not None
+        else (employment.generation if employment else 0),
+    )
+    return detect(change, TODAY, policy)
+
+
+def acts(found: Detection) -> list[tuple[str, str, str | None, int]]:
+    return [
+        (i.action, i.event_type, i.effective_date.isoformat() if i.effective_date else None, i.employment)
+        for i in found.intents
+    ]
+
+
+HIRED = Employment(1, date(2020, 1, 6))
+
+
+def test_the_same_facts_twice_change_nothing() -> None:
+    first = run(person(termination_date="2026-05-29"), HIRED, before=person())
+    assert acts(first) == [("open", "leaver", "2026-05-29", 1)]
+    [employment] = first.employments
+    leaver = OpenEvent("ev1", "leaver", date(2026, 5, 29), 1)
+    again = run(person(termination_date="2026-05-29"), employment, open_events=[leaver])
+    assert acts(again) == [] and again.employments == [employment]
+
+
+def test_a_reversed_termination_entered_again_opens_a_new_leaver() -> None:
+    ended = HIRED.but(termination=date(2026, 5, 29))
+    leaver = OpenEvent("ev1", "leaver", date(2026, 5, 29), 1)
+    reversed_ = run(person(), ended, before=person(termination_date="2026-05-29"), open_events=[leaver])
+    assert acts(reversed_) == [("cancel", "leaver", "2026-05-29", 1)]
+    [employment] = reversed_.employments
+    assert employment.termination is None
+    again = run(
+        person(termination_date="2026-05-29"), employment, before=person()
+    )  # the event is cancelled now
+    assert acts(again) == [("open", "leaver", "2026-05-29", 1)]
+
+
+def test_a_rehire_after_a_termination_the_hub_saw_keeps_the_leaver_and_opens_the_next_employment() -> None:
+    ended = HIRED.but(termination=date(2026, 3, 13))
+    leaver = OpenEvent("ev1", "leaver", date(2026, 3, 13), 1)
+    found = run(
+        person(status="pre_hire", hire_date="2026-05-11"),  # the termination is before the new hire
+        ended,
+        before=person(termination_date="2026-03-13"),
+        open_events=[leaver],
+    )
+    assert acts(found) == [("open", "rehire", "2026-05-11", 2)], (
+        "the first employment's leaver is not cancelled"
+    )
+    assert [(e.generation, e.state, e.termination) for e in found.employments] == [
+        (1, "ended", date(2026, 3, 13)),
+        (2, "current", None),
+    ]
+
+
+def test_a_termination_and_rehire_both_missed_still_yield_the_leaver_once() -> None:
+    found = run(
+        person(status="pre_hire", hire_date="2026-05-11", previous_termination_date="2026-03-20"),
+        HIRED,
+        before=person(),
+    )
+    assert acts(found) == [("open", "leaver", "2026-03-20", 1), ("open", "rehire", "2026-05-11", 2)]
+    current = found.employments[-1]
+    after = person(status="pre_hire", hire_date="2026-05-11", previous_termination_date="2026-03-20")
+    assert acts(run(after, current, last_generation=2)) == []
+
+
+def test_a_second_termination_matches_only_the_current_employment() -> None:
+    first_leaver = OpenEvent("ev1", "leaver", date(2026, 2, 2), 1)  # the desk never closed it
+    second = Employment(2, date(2026, 4, 13))
+    found = run(
+        person(hire_date="2026-04-13", termination_date="2026-06-30"),
+        second,
+        before=person(hire_date="2026-04-13"),
+        open_events=[first_leaver],
+        last_generation=2,
+    )
+    assert acts(found) == [("open", "leaver", "2026-06-30", 2)]
+
+
+def test_a_moved_termination_moves_the_open_leaver_of_this_employment() -> None:
+    ended = HIRED.but(termination=date(2026, 6, 30))
+    leaver = OpenEvent("ev1", "leaver", date(2026, 6, 30), 1)
+    found = run(person(termination_date="2026-05-05"), ended, open_events=[leaver])
+    assert acts(found) == [("move", "leaver", "2026-05-05", 1)] and found.intents[0].event_id == "ev1"
+
+
+def test_a_moved_termination_whose_ticket_was_closed_opens_nothing() -> None:
+    ended = HIRED.but(termination=date(2026, 6, 30))
+    assert acts(run(person(termination_date="2026-05-05"), ended)) == []
+
+
+def test_a_moved_start_date_moves_the_joiner() -> None:
+    pre_hire = Employment(1, date(2026, 5, 18))
+    joiner = OpenEvent("ev1", "joiner", date(2026, 5, 18), 1)
+    found = run(person(status="pre_hire", hire_date="2026-05-25"), pre_hire, open_events=[joiner])
+    assert acts(found) == [("move", "joiner", "2026-05-25", 1)]
+
+
+def test_a_future_transfer_gets_notice_and_follows_its_date() -> None:
+    found = run(person(pending_transfer_date="2026-05-18"), HIRED, before=person())
+    assert acts(found) == [("open", "mover", "2026-05-18", 1)] and found.intents[0].notice
+    noticed = found.employments[0]
+    mover = OpenEvent("ev1", "mover", date(2026, 5, 18), 1)
+    moved = run(person(pending_transfer_date="2026-05-25"), noticed, open_events=[mover])
+    assert acts(moved) == [("move", "mover", "2026-05-25", 1)] and moved.intents[0].notice
+    rescinded = run(person(), noticed, before=person(pending_transfer_date="2026-05-18"), open_events=[mover])
+    assert acts(rescinded) == [("cancel", "mover", "2026-05-18", 1)]
+
+
+def test_a_transfer_given_notice_opens_no_second_ticket_when_it_takes_effect() -> None:
+    noticed = HIRED.but(transfer=date(2026, 5, 4))
+    mover = OpenEvent("ev1", "mover", date(2026, 5, 4), 1)
+    found = run(
+        person(org_unit="PW"), noticed, before=person(pending_transfer_date="2026-05-04"), open_events=[mover]
+    )
+    assert acts(found) == [] and found.employments[0].transfer is None
+
+
+def test_a_termination_before_the_transfer_supersedes_its_notice() -> None:
+    noticed = HIRED.but(transfer=date(2026, 6, 1))
+    mover = OpenEvent("ev1", "mover", date(2026, 6, 1), 1)
+    found = run(
+        person(termination_date="2026-05-20"),
+        noticed,
+        before=person(pending_transfer_date="2026-06-01"),
+        open_events=[mover],
+    )
+    assert acts(found) == [("open", "leaver", "2026-05-20", 1), ("supersede", "mover", "2026-06-01", 1)]
+
+
+def test_on_effective_transfers_open_only_when_the_job_changes() -> None:
+    assert (
+        acts(run(person(pending_transfer_date="2026-05-18"), HIRED, before=person(), policy=ON_EFFECTIVE))
+        == []
+    )
+    found = run(person(org_unit="PW"), HIRED, before=person(), policy=ON_EFFECTIVE)
+    assert acts(found) == [("open", "mover", "2026-05-04", 1)]
+
+
+def test_a_rescinded_rehire_returns_to_the_previous_employment() -> None:
+    rehired = Employment(2, date(2026, 5, 11))
+    rehire = OpenEvent("ev2", "rehire", date(2026, 5, 11), 2)
+    found = run(
+        person(
+            status="terminated", hire_date="2020-01-06", termination_date="2026-03-13", hire_rescinded=True
+        ),
+        rehired,
+        before=person(status="pre_hire", hire_date="2026-05-11"),
+        open_events=[rehire],
+        last_generation=2,
+    )
+    assert acts(found) == [("cancel", "rehire", "2026-05-11", 2)]
+    assert found.employments[-1].state == "rescinded"
+
+
+def test_existing_staff_terminated_long_ago_are_remembered_without_an_event() -> None:
+    found = run(person(status="terminated", termination_date="2024-01-31"), None)
+    assert acts(found) == [] and found.employments[0].termination == date(2024, 1, 31)
+
+
+def test_a_rehire_first_seen_soon_after_the_previous_end_still_offboards_that_employment() -> None:
+    found = run(person(status="active", hire_date="2026-05-01", previous_termination_date="2026-04-28"), None)
+    assert acts(found) == [("open", "leaver", "2026-04-28", 1), ("open", "rehire", "2026-05-01", 2)]
+    assert [(e.generation, e.state) for e in found.employments] == [(1, "ended"), (2, "current")]
+    long_ago = run(
+        person(status="active", hire_date="2026-05-01", previous_termination_date="2025-01-31"), None
+    )
+    assert acts(long_ago) == [("open", "joiner", "2026-05-01", 1)], "an old end is history on an initial load"
