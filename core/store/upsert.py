@@ -15,6 +15,7 @@ temporary table and merged by one statement.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -179,5 +180,10 @@ def _write_postgresql(cursor: Any, scope: Scope, rows: list[tuple[Any, ...]]) ->
 
 def _stored_timestamp(dialect: sa.Dialect, value: datetime) -> Any:
     """`value` as the timestamp columns store it on this dialect (their type's own processing)."""
-    processor = source_records.c.last_changed_at.type.dialect_impl(dialect).bind_processor(dialect)
+    processor = _timestamp_processor(dialect)
     return processor(value) if processor else value
+
+
+@functools.cache
+def _timestamp_processor(dialect: sa.Dialect) -> Any:
+    return source_records.c.last_changed_at.type.dialect_impl(dialect).bind_processor(dialect)
