@@ -119,9 +119,15 @@ class _Evaluation:
 
         Not an id range: ids are taken when a row is written but become visible when its
         transaction commits, so a lower id can appear after a higher one was read."""
-        for start in range(0, len(self.read_ids), PREFETCH_CHUNK):
-            chunk = self.read_ids[start : start + PREFETCH_CHUNK]
-            self.conn.execute(change_log.update().where(change_log.c.id.in_(chunk)).values(processed=True))
+        mark = change_log.update().values(processed=True)
+        scattered: list[int] = []
+        for first, last in id_runs(self.read_ids):
+            if last - first >= 8:  # a run of consecutive ids (a resolution batch): one range
+                self.conn.execute(mark.where(change_log.c.id.between(first, last)))
+            else:
+                scattered += range(first, last + 1)
+        for start in range(0, len(scattered), PREFETCH_CHUNK):
+            self.conn.execute(mark.where(change_log.c.id.in_(scattered[start : start + PREFETCH_CHUNK])))
 
     def prefetch(self, person_ids: list[str]) -> None:
         """Load persons, prior history, open events and employments of a chunk in a few queries, not n."""
@@ -214,6 +220,17 @@ class _Evaluation:
 
 #: persons whose rows are fetched together (bounded by SQL parameter limits)
 PREFETCH_CHUNK = 500
+
+
+def id_runs(ids: list[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive integers, (first, last) each: every id of a run is in `ids`."""
+    runs: list[tuple[int, int]] = []
+    for value in sorted(ids):
+        if runs and value <= runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], max(value, runs[-1][1]))
+        else:
+            runs.append((value, value))
+    return runs
 
 
 @locked_stage("evaluate")

@@ -256,7 +256,7 @@ def stage_lock(
         if remaining <= 0:
             lock.close()
             raise StageBusy(
-                f"stage {stage} is busy: held by {holder.describe()}; gave up after waiting "
+                f"stage {stage} is busy: held by {holder.describe()}; stopped waiting for it after "
                 f"{wait_seconds:g} s (store.lock_wait_seconds in hub.yaml)"
             )
         if not logged:

@@ -272,6 +272,8 @@ class World:
         self.clean_url = new_store_url("sqlite", workdir, "clean")
         self.chaos_yaml = workdir / "chaos.yaml"
         self.clean: Hub | None = None
+        #: tickets the clean run had opened at the last check
+        self.keys_checked = 0
 
     def __enter__(self) -> World:
         self.fleet.start()
@@ -299,6 +301,18 @@ class World:
         self.fleet.stop()
         if self.own_store:
             drop_store(self.chaos_url)
+
+    def load_in_process(self) -> None:
+        """Both stores' first sync (no kill: the trials start from a loaded store)."""
+        document = yaml.safe_load(self.chaos_yaml.read_text())
+        chaos = Hub(HubConfig.model_validate(document), open_store(self.chaos_url))
+        try:
+            outcome = run_all(chaos, only=[SOURCE])
+        finally:
+            chaos.close()
+        if outcome["failed"]:
+            raise RuntimeError(f"the initial load failed: {outcome['failed']}")
+        self.run_clean()
 
     def run_clean(self) -> None:
         assert self.clean is not None
