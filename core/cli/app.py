@@ -214,6 +214,7 @@ def _register_subcommands(argv: Sequence[str] | None = None) -> None:
     from core.cli import (  # noqa: F401 - they register commands
         connector_cmd,
         lifecycle_cmd,
+        outbox_cmd,
         quarantine_cmd,
         source_cmd,
         tickets_cmd,
@@ -223,6 +224,7 @@ def _register_subcommands(argv: Sequence[str] | None = None) -> None:
     app.add_typer(source_cmd.app, name="source")
     app.add_typer(connector_cmd.app, name="connector")
     app.add_typer(quarantine_cmd.app, name="quarantine")
+    app.add_typer(outbox_cmd.app, name="outbox")
     add_plugin_groups(app, argv)
     try:
         from core.cli import mapping_cmd

@@ -117,3 +117,7 @@ def status_tables(document: dict[str, Any]) -> Iterator[Table | str]:
         f"quarantined records: {q['quarantined']}   review queue: {q['review_open']}   "
         f"held runs: {q['holds_open']}" + ("  (see `hub approve --list`)" if q["holds_open"] else "")
     )
+    o = document.get("outbox")
+    if o is not None:
+        dead = f"[red]dead: {o['dead']}[/] (see `hub outbox list --state dead`)" if o["dead"] else "dead: 0"
+        yield f"ticket intents pending: {o['pending']}   delivered: {o['delivered']}   {dead}"

@@ -50,21 +50,32 @@ def _first_seen(change: PersonChange, facts: Facts, today: date, policy: Policy)
     if facts.rescinded:
         found.employments.append(employment)
         return found
-    g = employment.generation
     horizon = today - timedelta(days=policy.existing_staff_days)
+    hire_event = "joiner"
+    if facts.prior_termination is not None and facts.prior_termination >= horizon:
+        # a rehire first seen while the previous employment's end is recent: that end still
+        # needs its offboarding, once, and the current employment is the next one
+        ended = Employment(employment.generation, None, facts.prior_termination, state="ended")
+        found.employments.append(ended)
+        reason = f"termination effective {facts.prior_termination}, seen with the rehire"
+        found.intents.append(
+            Intent("open", "leaver", facts.prior_termination, reason=reason, employment=ended.generation)
+        )
+        employment, hire_event = Employment(ended.generation + 1, facts.hire), "rehire"
+    g = employment.generation
     status = change.after.get("status")
     if status in ("pre_hire", "active", "on_leave") and facts.hire is not None:
         if facts.hire >= horizon:
             found.intents.append(
                 Intent(
-                    "open", "joiner", facts.hire, reason=f"new {status} starting {facts.hire}", employment=g
+                    "open", hire_event, facts.hire, reason=f"new {status} starting {facts.hire}", employment=g
                 )
             )
         else:
             found.intents.append(
                 Intent(
                     "record",
-                    "joiner",
+                    hire_event,
                     facts.hire,
                     suppressed=True,
                     reason=f"existing staff: started {facts.hire}, before the {policy.existing_staff_days}-day window",

@@ -394,6 +394,13 @@ outbox = sa.Table(
     _ts("delivered_at"),
     #: when a create was last sent (committed before the call): no second create inside the sink's find lag
     _ts("sent_at"),
+    #: the deliverer holding the intent (host:pid:nonce) and until when; an expired lease is free
+    sa.Column("owner", sa.String(200)),
+    _ts("lease_expires_at"),
+    #: a failed intent is not tried again before this (exponential backoff)
+    _ts("next_attempt_at"),
+    #: when the intent gave up (state `dead`): it waits for `hub outbox retry`
+    _ts("dead_at"),
     #: why a cancel intent cancels (what the sink tells the service desk)
     sa.Column("cancel_reason", sa.Text),
     sa.Index("ix_outbox_pending", "state", "id"),

@@ -52,7 +52,8 @@ _SQLITE = (
 
 _PG_TEMP = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS staged_batch "
-    "(ord integer, record_key text, entity text, content_hash text, payload jsonb, fragment jsonb)"
+    "(ord integer, record_key text, entity text, content_hash text, payload jsonb, fragment jsonb) "
+    "ON COMMIT DELETE ROWS"
 )
 _PG_COPY = "COPY staged_batch (ord, " + ", ".join(RECORD_COLUMNS) + ") FROM STDIN"
 _PG_MERGE = (
@@ -156,6 +157,7 @@ def _write_sqlite(cursor: Any, dialect: sa.Dialect, scope: Scope, rows: list[tup
 
 def _write_postgresql(cursor: Any, scope: Scope, rows: list[tuple[Any, ...]]) -> Written:
     cursor.execute(_PG_TEMP)
+    cursor.execute("DELETE FROM staged_batch")  # empty (emptied at commit) unless a batch came before
     with cursor.copy(_PG_COPY) as copy:
         for ordinal, row in enumerate(rows):
             copy.write_row((ordinal, *row))
@@ -170,7 +172,6 @@ def _write_postgresql(cursor: Any, scope: Scope, rows: list[tuple[Any, ...]]) ->
         },
     )
     flags = [inserted for (inserted,) in cursor.fetchall()]
-    cursor.execute("DELETE FROM staged_batch")  # the next batch starts empty
     inserted = sum(flags)
     return Written(inserted, len(flags) - inserted)
 

@@ -196,3 +196,13 @@ def test_a_rescinded_rehire_returns_to_the_previous_employment() -> None:
 def test_existing_staff_terminated_long_ago_are_remembered_without_an_event() -> None:
     found = run(person(status="terminated", termination_date="2024-01-31"), None)
     assert acts(found) == [] and found.employments[0].termination == date(2024, 1, 31)
+
+
+def test_a_rehire_first_seen_soon_after_the_previous_end_still_offboards_that_employment() -> None:
+    found = run(person(status="active", hire_date="2026-05-01", previous_termination_date="2026-04-28"), None)
+    assert acts(found) == [("open", "leaver", "2026-04-28", 1), ("open", "rehire", "2026-05-01", 2)]
+    assert [(e.generation, e.state) for e in found.employments] == [(1, "ended"), (2, "current")]
+    long_ago = run(
+        person(status="active", hire_date="2026-05-01", previous_termination_date="2025-01-31"), None
+    )
+    assert acts(long_ago) == [("open", "joiner", "2026-05-01", 1)], "an old end is history on an initial load"
