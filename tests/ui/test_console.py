@@ -13,7 +13,7 @@ import requests
 import sqlalchemy as sa
 
 from core import clock
-from core.store.schema import holds, operator_actions, persons, quarantine, tickets
+from core.store.schema import holds, operator_actions, outbox, persons, quarantine, tickets
 from tests.ui.conftest import Stack, screenshot
 from tests.ui.stack import STORM_LIMIT
 
@@ -116,6 +116,39 @@ def test_quarantine_and_outbox_pages_show_the_demo_data(admin_page: Any, stack: 
     assert page.locator("#delivered tr").count() > 1
     page = console(admin_page, stack, "review")
     assert page.locator("h1").inner_text().startswith("Review queue")
+
+
+def test_a_dead_intent_is_shown_and_retried_by_an_operator(admin_page: Any, stack: Stack) -> None:
+    # the desk refused one delivered intent's ticket until the outbox gave up: made dead here, as
+    # `tickets.delivery.max_attempts` failures would leave it
+    (intent,) = rows(
+        stack.store_url, sa.select(outbox.c.id, outbox.c.ticket_key).order_by(outbox.c.id).limit(1)
+    )
+    engine = sa.create_engine(stack.store_url)
+    with engine.begin() as conn:
+        conn.execute(
+            outbox.update()
+            .where(outbox.c.id == intent.id)
+            .values(state="dead", attempts=10, last_error="ServiceDeskError: 503", dead_at=sa.func.now())
+        )
+    engine.dispose()
+    page = console(admin_page, stack, "")
+    assert intent.ticket_key in page.locator("#dead").inner_text()
+    page = console(admin_page, stack, "outbox")
+    page.locator("#owed tr", has_text=intent.ticket_key).get_by_role("button", name="Retry").click()
+    assert (
+        f"outbox intent {intent.id}: back to pending, retried by admin"
+        in page.get_by_role("status").inner_text()
+    )
+    (after,) = rows(
+        stack.store_url, sa.select(outbox.c.state, outbox.c.attempts).where(outbox.c.id == intent.id)
+    )
+    assert (after.state, after.attempts) == ("pending", 0)
+    logged = rows(
+        stack.store_url,
+        sa.select(operator_actions).where(operator_actions.c.subject == f"outbox:{intent.id}"),
+    )
+    assert [(a.actor, a.action) for a in logged] == [("admin", "retry")]
 
 
 def test_deadlines_show_the_share_within_the_preset(admin_page: Any, stack: Stack) -> None:

@@ -14,7 +14,9 @@ from core.airflow.console.access import Actor
 from core.airflow.console.context import current_hub
 from core.approvals import approve, reject
 from core.resolve.review import resolve_review
+from core.store.operator_log import record
 from core.store.quarantine_query import dismiss
+from core.tickets.dead_letter import retry_dead
 
 router = APIRouter()
 
@@ -60,3 +62,14 @@ def resolve_item(
         current_hub().store, review_id, entity_id=None if new else choice, new=new, by=operator.name
     )
     return _back(request, "review", f"review {review_id}: linked to {target} by {operator.name}")
+
+
+@router.post("/outbox/{intent_id}/retry")
+def retry_intent(request: Request, intent_id: int, operator: Actor) -> RedirectResponse:
+    """A dead intent goes back to pending, attempts from 0; the next delivery pass sends it
+    (looking the ticket up by its key first, so a create that did land is not repeated)."""
+    store = current_hub().store
+    retry_dead(store, [intent_id])
+    with store.engine.begin() as conn:
+        record(conn, actor=operator.name, action="retry", subject=f"outbox:{intent_id}", detail={})
+    return _back(request, "outbox", f"outbox intent {intent_id}: back to pending, retried by {operator.name}")
