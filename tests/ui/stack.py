@@ -167,6 +167,10 @@ def start_airflow(workdir: Path, hub_yaml: Path) -> Airflow:
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,viewer:viewer",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
         "AIRFLOW__API__PORT": str(port),
+        # the scheduler's and triggerer's log servers default to fixed ports another Airflow on
+        # the machine may hold: each gets a free one, or that component dies at start
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__API__EXPOSE_CONFIG": "False",
         "HUB_CONFIG": str(hub_yaml),
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
