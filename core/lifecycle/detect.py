@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from core.lifecycle.changes import change_intents
+from core.lifecycle.changes import change_intents, is_conversion
 from core.lifecycle.employments import Employment
 from core.lifecycle.facts import Facts, facts_of
 from core.lifecycle.intents import Intent, OpenEvent, PersonChange
@@ -50,21 +50,32 @@ def _first_seen(change: PersonChange, facts: Facts, today: date, policy: Policy)
     if facts.rescinded:
         found.employments.append(employment)
         return found
-    g = employment.generation
     horizon = today - timedelta(days=policy.existing_staff_days)
+    hire_event = "joiner"
+    if facts.prior_termination is not None and facts.prior_termination >= horizon:
+        # a rehire first seen while the previous employment's end is recent: that end still
+        # needs its offboarding, once, and the current employment is the next one
+        ended = Employment(employment.generation, None, facts.prior_termination, state="ended")
+        found.employments.append(ended)
+        reason = f"termination effective {facts.prior_termination}, seen with the rehire"
+        found.intents.append(
+            Intent("open", "leaver", facts.prior_termination, reason=reason, employment=ended.generation)
+        )
+        employment, hire_event = Employment(ended.generation + 1, facts.hire), "rehire"
+    g = employment.generation
     status = change.after.get("status")
     if status in ("pre_hire", "active", "on_leave") and facts.hire is not None:
         if facts.hire >= horizon:
             found.intents.append(
                 Intent(
-                    "open", "joiner", facts.hire, reason=f"new {status} starting {facts.hire}", employment=g
+                    "open", hire_event, facts.hire, reason=f"new {status} starting {facts.hire}", employment=g
                 )
             )
         else:
             found.intents.append(
                 Intent(
                     "record",
-                    "joiner",
+                    hire_event,
                     facts.hire,
                     suppressed=True,
                     reason=f"existing staff: started {facts.hire}, before the {policy.existing_staff_days}-day window",
@@ -148,6 +159,12 @@ class _Reconcile:
         return self.found
 
     def _rescinded(self) -> None:
+        ended = self.employment.termination or self.facts.termination
+        standing = self.facts.hire is not None and self.facts.hire == self.employment.hire
+        if not self.change.deleted and standing and ended is not None:
+            # a later hire (a rehire) was rescinded before any sync saw it: this employment stands
+            self._termination()
+            return
         reason = "hire rescinded" if self.facts.rescinded else "person removed"
         g = self.employment.generation
         for event in [e for e in self.change.open_events if e.employment == g]:
@@ -171,7 +188,7 @@ class _Reconcile:
             self._rehire(hire, ended)
             return
         event = self.change.open_of(e.generation, "joiner", "rehire")
-        if event is not None:
+        if event is not None and not is_conversion(self.change):  # a conversion's hire is not a moved start
             self.add(
                 Intent(
                     "move",

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.errors import ConfigError
+from core.errors import NotFoundError
 from core.store.engine import Store
 from core.store.schema import quarantine
 
@@ -35,5 +35,7 @@ def entry(store: Store, entry_id: int) -> dict[str, Any]:
     with store.engine.connect() as conn:
         row = conn.execute(sa.select(quarantine).where(quarantine.c.id == entry_id)).first()
     if row is None:
-        raise ConfigError(f"no quarantine entry {entry_id}", hint="`hub quarantine list` shows the open ones")
+        raise NotFoundError(
+            f"no quarantine entry {entry_id}", hint="`hub quarantine list` shows the open ones"
+        )
     return _plain(row)

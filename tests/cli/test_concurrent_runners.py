@@ -79,4 +79,4 @@ def test_a_runner_that_cannot_get_a_stage_exits_7_naming_the_holder(store_url: s
     assert done.returncode == 7, done.stderr
     [line] = [line for line in done.stderr.splitlines() if line.strip()]
     assert line.startswith("error (busy): stage resolve is busy: held by pid ")
-    assert " since " in line and "waiting 0.5 s" in line
+    assert " since " in line and "stopped waiting for it after 0.5 s" in line

@@ -11,9 +11,11 @@ from typing import Any
 from hypothesis import strategies as st
 
 EMPLOYEE_ID = "E9001"
+#: a contingent worker's ID: converted, they become EMPLOYEE_ID
+CONTRACTOR_ID = "C9001"
 ALL_KINDS = frozenset(
     {"hire", "rescind", "move_hire", "terminate", "reverse", "move_termination", "rehire"}
-    | {"transfer", "leave", "return", "advance", "sync"}
+    | {"transfer", "leave", "return", "convert", "advance", "sync"}
 )
 DEPARTMENTS = ("FIN", "PW")
 
@@ -23,15 +25,20 @@ class _Story:
     today: date
     hire: date | None = None
     termination: date | None = None
+    #: the end of the previous employment: a rehire's start stays after it
+    previous_end: date | None = None
     rescinded: bool = False
     on_leave: bool = False
+    contractor: bool = False
+    seen: bool = False  # a sync ran since the hire
+    converted: bool = False
     transfers: set[date] = field(default_factory=set)
 
     def choices(self, kinds: frozenset[str]) -> list[str]:
         if self.hire is None:
             return ["hire"]
         options = ["advance", "sync"]
-        if self.rescinded:
+        if self.rescinded or self.converted:
             return options
         if self.on_leave:
             return [*options, "return"]
@@ -42,7 +49,11 @@ class _Story:
             if self.hire > self.today:
                 options += ["move_hire", "rescind"]
             else:
-                options += ["transfer", "leave"]
+                options += ["leave"]
+                if all(day <= self.today for day in self.transfers):  # one pending job change at a time
+                    options += ["transfer"]
+                if self.contractor and self.seen:
+                    options += ["convert"]
         return [k for k in options if k in kinds]
 
 
@@ -67,14 +78,19 @@ def _step(draw: Any, story: _Story, kind: str) -> tuple:
         story.today += timedelta(days=days)
         return ("advance", days)
     if kind == "sync":
+        story.seen = story.hire is not None
         return ("sync",)
-    if kind in ("hire", "move_hire"):
-        story.hire = _day(
-            draw,
-            today - timedelta(days=10) if kind == "hire" else today + timedelta(1),
-            today + timedelta(40),
-        )
+    if kind == "hire":
+        story.hire = _day(draw, today - timedelta(days=10), today + timedelta(40))
+        story.contractor = draw(st.integers(0, 3)) == 0
+        return (kind, story.hire, CONTRACTOR_ID if story.contractor else EMPLOYEE_ID)
+    if kind == "move_hire":  # a start still ahead, kept after the previous employment's end
+        low = max(today, story.previous_end or today) + timedelta(1)
+        story.hire = _day(draw, low, low + timedelta(39))
         return (kind, story.hire)
+    if kind == "convert":
+        story.converted = True
+        return (kind, _day(draw, today, today + timedelta(14)), EMPLOYEE_ID)
     if kind == "rescind":
         story.rescinded = True
         return ("rescind",)
@@ -89,7 +105,7 @@ def _step(draw: Any, story: _Story, kind: str) -> tuple:
     if kind == "rehire":
         assert story.termination is not None
         story.hire = _day(draw, story.termination + timedelta(1), story.termination + timedelta(40))
-        story.termination, story.transfers = None, set()
+        story.previous_end, story.termination, story.transfers = story.termination, None, set()
         return ("rehire", story.hire)
     if kind == "transfer":
         effective = draw(st.sampled_from([today, _day(draw, today + timedelta(1), today + timedelta(30))]))
@@ -109,14 +125,19 @@ def scenario_steps(timeline: list[tuple]) -> list[dict[str, Any]]:
     who = {"employee_id": EMPLOYEE_ID}
     out: list[dict[str, Any]] = []
     for kind, *args in timeline:
+        if kind == "hire":
+            who = {"employee_id": args[1]}
         if kind == "advance":
             out.append({"advance": f"{args[0]}d"})
         elif kind == "sync":
             out.append({"sync": {}})
         elif kind == "hire":
-            out.append(
-                {"workday.hire": {**who, "given_name": "Ana", "family_name": "Modelo", "hire_date": args[0]}}
-            )
+            worker_type = "contractor" if args[1] == CONTRACTOR_ID else "employee"
+            names = {"given_name": "Ana", "family_name": "Modelo", "worker_type": worker_type}
+            out.append({"workday.hire": {**who, **names, "hire_date": args[0]}})
+        elif kind == "convert":
+            change = {"new_employee_id": args[1], "effective_date": args[0], "worker_type": "employee"}
+            out.append({"workday.convert": {**who, **change}})
         elif kind == "rehire":
             out.append({"workday.rehire": {**who, "hire_date": args[0]}})
         elif kind == "rescind":
