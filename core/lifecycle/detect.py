@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from core.lifecycle.changes import change_intents
+from core.lifecycle.changes import change_intents, is_conversion
 from core.lifecycle.employments import Employment
 from core.lifecycle.facts import Facts, facts_of
 from core.lifecycle.intents import Intent, OpenEvent, PersonChange
@@ -159,6 +159,12 @@ class _Reconcile:
         return self.found
 
     def _rescinded(self) -> None:
+        ended = self.employment.termination or self.facts.termination
+        standing = self.facts.hire is not None and self.facts.hire == self.employment.hire
+        if not self.change.deleted and standing and ended is not None:
+            # a later hire (a rehire) was rescinded before any sync saw it: this employment stands
+            self._termination()
+            return
         reason = "hire rescinded" if self.facts.rescinded else "person removed"
         g = self.employment.generation
         for event in [e for e in self.change.open_events if e.employment == g]:
@@ -182,7 +188,7 @@ class _Reconcile:
             self._rehire(hire, ended)
             return
         event = self.change.open_of(e.generation, "joiner", "rehire")
-        if event is not None:
+        if event is not None and not is_conversion(self.change):  # a conversion's hire is not a moved start
             self.add(
                 Intent(
                     "move",
