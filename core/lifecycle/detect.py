@@ -181,9 +181,8 @@ class _Reconcile:
         if hire is None or hire == e.hire:
             return
         prior = self.facts.prior_termination
-        ended = e.termination or (
-            prior if prior is not None and (e.hire is None or prior >= e.hire) else None
-        )
+        # the end HR states for this employment wins over the one acted on (it may have moved)
+        ended = prior if prior is not None and (e.hire is None or prior >= e.hire) else e.termination
         if ended is not None and hire > ended:
             self._rehire(hire, ended)
             return
@@ -203,6 +202,10 @@ class _Reconcile:
 
     def _rehire(self, hire: date, ended: date) -> None:
         e = self.employment
+        leaver = self.change.open_of(e.generation, "leaver")
+        if e.termination is not None and ended != e.termination and leaver is not None:
+            moved = f"termination date moved to {ended}"
+            self.add(Intent("move", "leaver", ended, leaver.id, moved, employment=e.generation))
         if e.termination is None:  # the termination was never seen: it still ends this employment, once
             self.add(
                 Intent(

@@ -266,7 +266,7 @@ def _announce_dead(hub: Hub, died: list[Any], max_attempts: int) -> None:
     more = f" and {len(died) - 10} more" if len(died) > 10 else ""
     event = NotificationEvent(
         kind="intent_dead",
-        title=f"{len(died)} ticket intent{'s' if len(died) != 1 else ''} gave up after {max_attempts} attempts",
+        title=f"{len(died)} ticket intent{'s' if len(died) != 1 else ''} dead after {max_attempts} failed attempts",
         text=f"{keys}{more}. See `hub outbox list --state dead`; fix the cause, then `hub outbox retry --all`.",
     )
     try:
