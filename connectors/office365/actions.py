@@ -21,7 +21,10 @@ USER_STATE = "accountEnabled,assignedLicenses,signInSessionsValidFromDateTime,us
 
 
 class ActionRefusedError(RecordError):
-    """Graph refused an action's request (unknown user, a licence the user does not hold...)."""
+    """Graph refused an action's request (unknown user, a licence the user does not hold...);
+    `evidence` keeps every exchange of the attempt, the refused one last, for the audit."""
+
+    evidence: tuple[Exchange, ...] = ()
 
 
 def _user_path(action: Action) -> str:
@@ -77,7 +80,9 @@ class GraphExecutor:
             status, answer = self.client.write(method, path, body, idempotent=idempotent)
             exchanges.append(Exchange(f"{method} /v1.0/{path}", body, status, answer))
             if status >= 400:
-                raise _refused(action, status, answer)
+                refused = _refused(action, status, answer)
+                refused.evidence = tuple(exchanges)
+                raise refused
         return Outcome(plan, tuple(exchanges))
 
 

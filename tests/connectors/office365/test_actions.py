@@ -4,8 +4,10 @@ missing permission)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +15,13 @@ import pytest
 from connectors.office365.actions import ActionRefusedError, DisableAccount, executors
 from connectors.office365.client import GraphClient
 from connectors.office365.config import Office365Config
+from connectors.office365.connector import Office365Connector
 from connectors.office365.sandbox import Office365Sandbox
 from core import clock
 from core.actions import Action, ActionsDisabledError, Executor
 from core.vocabulary import ActionKind
 
+README = Path(__file__).resolve().parents[3] / "connectors" / "office365" / "README.md"
 WRITE_PERMISSIONS = (
     "User.EnableDisableAccount.All",
     "User.RevokeSessions.All",
@@ -41,8 +45,8 @@ def client(tenant: Office365Sandbox) -> Iterator[GraphClient]:
 
 
 @pytest.fixture
-def run(client: GraphClient) -> Callable[[ActionKind], Executor]:
-    made = executors(client.config, client, "office365")
+def run(make_connector: Callable[..., Office365Connector]) -> Callable[[ActionKind], Executor]:
+    made = make_connector(actions_enabled=True).executors()
     return lambda kind: made[kind]
 
 
@@ -115,7 +119,11 @@ def test_remove_licences_limited_to_named_skus_keeps_the_others(granted, run) ->
     assert [lic["skuId"] for lic in granted.tenant.users[user["id"]]["assignedLicenses"]] == rest
 
 
-def test_an_instance_that_has_not_opted_in_gets_no_executors(tenant: Office365Sandbox) -> None:
+def test_an_instance_that_has_not_opted_in_gets_no_executors(
+    tenant: Office365Sandbox, make_connector
+) -> None:
+    with pytest.raises(ActionsDisabledError, match="actions_enabled: true"):
+        make_connector().executors()
     config = Office365Config.model_validate(tenant.instance_config())
     assert config.actions_enabled is False
     graph = GraphClient(config)
@@ -128,8 +136,9 @@ def test_an_instance_that_has_not_opted_in_gets_no_executors(tenant: Office365Sa
 
 def test_without_the_write_permission_graph_refuses_and_nothing_changes(tenant, client) -> None:
     user = licensed_user(tenant)  # the app has only its read permissions
-    with pytest.raises(ActionRefusedError, match="403 Authorization_RequestDenied"):
+    with pytest.raises(ActionRefusedError, match="403 Authorization_RequestDenied") as refused:
         DisableAccount(client).execute(action("entra.disable_account", user["id"]))
+    assert [(e.body, e.status) for e in refused.value.evidence] == [({"accountEnabled": False}, 403)]
     assert tenant.tenant.users[user["id"]]["accountEnabled"] is True
 
 
@@ -200,3 +209,17 @@ def test_unknown_user_on_every_write_path_is_a_404(granted, client) -> None:
     for method, suffix, body in paths:
         status, answer = client.write(method, f"users/ghost@example.org{suffix}", body, idempotent=False)
         assert (status, answer["error"]["code"]) == (404, "Request_ResourceNotFound")
+
+
+def test_the_readme_lists_exactly_the_write_permissions_these_tests_grant() -> None:
+    """The tests above pass with only these three added to the read permissions: the README's
+    least-privilege table must name exactly them, each beside its action."""
+    section = README.read_text().split("## Write actions", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([\w.]+)`.*\| `(entra\.\w+)` \|$", section, re.MULTILINE)
+    assert sorted(rows) == sorted(
+        zip(
+            WRITE_PERMISSIONS,
+            ("entra.disable_account", "entra.revoke_sessions", "entra.remove_licences"),
+            strict=True,
+        )
+    )
