@@ -8,6 +8,7 @@
   (the outbox's find-before-create on its next pass).
 - `RecordError`: one record is bad; it is quarantined and the sync goes on.
 - `FatalError`: anything else that must stop the run.
+- `NotFoundError`: a command's argument names nothing in the store (a ticket, a record).
 
 Messages must be actionable and must never contain a secret value.
 """
@@ -60,6 +61,13 @@ class OutcomeUnknownError(TransientError):
 
 class FatalError(HubError):
     kind = "fatal"
+
+
+class NotFoundError(HubError):
+    """What a command was asked to look up does not exist (a ticket, a record, an entry): the
+    configuration is fine, the argument names nothing."""
+
+    kind = "not_found"
 
 
 class RecordError(HubError):

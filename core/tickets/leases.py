@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,13 +104,19 @@ def claim_transaction(store: Store) -> Iterator[sa.Connection]:
         conn.commit()
 
 
-def claim_next(store: Store, owner: str, *, after_id: int, lease: timedelta) -> Any | None:
-    """Claim the first claimable intent after `after_id` for `owner`; None when there is none.
+def claim_next(
+    store: Store, owner: str, *, after_id: int, lease: timedelta, ticket_keys: Sequence[str] | None = None
+) -> Any | None:
+    """Claim the first claimable intent after `after_id` for `owner` (of `ticket_keys` only, when
+    given); None when there is none.
 
     The row returned is the intent as it was before the claim: a non-null `owner` on it means an
     expired lease was taken over."""
     now = clock.now()
-    query = sa.select(outbox).where(outbox.c.id > after_id, claimable(now)).order_by(outbox.c.id).limit(1)
+    mine = [] if ticket_keys is None else [outbox.c.ticket_key.in_(list(ticket_keys))]
+    query = (
+        sa.select(outbox).where(outbox.c.id > after_id, claimable(now), *mine).order_by(outbox.c.id).limit(1)
+    )
     if store.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True, of=outbox)
     with claim_transaction(store) as conn:

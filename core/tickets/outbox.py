@@ -17,7 +17,7 @@ and the pass goes on; a failing intent blocks only later intents of the same tic
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -61,6 +61,12 @@ class DeliverySummary:
             "reclaimed": self.reclaimed,
             "errors": self.errors,
         }
+
+    def line(self) -> str:
+        """One line for a task log, a run note and an asset event (the first error, if any)."""
+        first = f"; first error: {self.errors[0]}" if self.errors else ""
+        dead = f", {self.dead} dead" if self.dead else ""
+        return f"deliver: {self.delivered} delivered, {self.failed} failed, {self.deferred} deferred{dead}{first}"
 
 
 def payload(row: Any) -> TicketPayload:
@@ -122,16 +128,25 @@ def _send(
 
 @locked_stage("deliver")  # one deliver stage per store at a time (core/store/locks.py)
 def deliver(
-    hub: Hub, *, after_remote: Callable[[str], None] | None = None, owner: str | None = None
+    hub: Hub,
+    *,
+    after_remote: Callable[[str], None] | None = None,
+    owner: str | None = None,
+    ticket_keys: Sequence[str] | None = None,
 ) -> DeliverySummary:
-    """Drain due intents in order, claiming each before sending it. `after_remote(key)` runs
-    between the remote call and the local commit (tests simulate a crash exactly there: the
-    exception propagates and the lease is left to expire, as a killed process would leave it)."""
+    """Drain due intents in order (of `ticket_keys` only, when given: provisioning on demand),
+    claiming each before sending it. `after_remote(key)` runs between the remote call and the
+    local commit (tests simulate a crash exactly there: the exception propagates and the lease
+    is left to expire, as a killed process would leave it)."""
     delivery = DeliveryPass(hub, owner or new_owner(), after_remote)
     lease = timedelta(seconds=hub.config.tickets.delivery.lease_seconds)
     end_orphaned_leases(hub.store)
     last_id = 0
-    while (intent := claim_next(hub.store, delivery.owner, after_id=last_id, lease=lease)) is not None:
+    while (
+        intent := claim_next(
+            hub.store, delivery.owner, after_id=last_id, lease=lease, ticket_keys=ticket_keys
+        )
+    ) is not None:
         last_id = intent.id
         delivery.attempt(intent)
     if delivery.died:
@@ -251,7 +266,7 @@ def _announce_dead(hub: Hub, died: list[Any], max_attempts: int) -> None:
     more = f" and {len(died) - 10} more" if len(died) > 10 else ""
     event = NotificationEvent(
         kind="intent_dead",
-        title=f"{len(died)} ticket intent{'s' if len(died) != 1 else ''} gave up after {max_attempts} attempts",
+        title=f"{len(died)} ticket intent{'s' if len(died) != 1 else ''} dead after {max_attempts} failed attempts",
         text=f"{keys}{more}. See `hub outbox list --state dead`; fix the cause, then `hub outbox retry --all`.",
     )
     try:

@@ -77,7 +77,7 @@ def _recipes() -> dict[str, FaultRecipe]:
     # faults that let the sink apply a create and then fail its answer (added with the
     # method-aware client: without it a create could be re-sent blindly)
     for kind, label in (
-        ("applied_then_502", "sink 502 after apply"),
+        ("applied_then_error", "sink 502 after apply"),
         ("applied_then_drop", "sink drop after apply"),
     ):
         cls = FAULT_KINDS.get(kind)

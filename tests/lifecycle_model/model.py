@@ -19,9 +19,10 @@ The rules it encodes (each one sentence of the policies):
   syncs counts by its result (entered and reversed: nothing; reversed and entered again: the
   same ticket, its date moved if the date differs);
 - a future-dated transfer opens a `transfer` ticket when first seen (policy `transfer_notice:
-  advance`), due on its effective date; one already in effect when seen is an ordinary mover, due
-  after the mover deadline (24 h: the next day); a termination that comes before the transfer
-  takes effect supersedes it (its ticket is cancelled; never opened if not yet seen);
+  advance`), due on its effective date; transfers already in effect when seen are one change of
+  job, an ordinary mover, due after the mover deadline (24 h: the next day); a termination that
+  comes before the transfer takes effect supersedes it (its ticket is cancelled; never opened if
+  not yet seen);
 - a leave of absence and the return open nothing;
 - a contractor converted to employee (a new employee ID naming the old one) is the same person,
   not a leaver and a joiner: one `transfer` ticket under the new ID, due as a transfer is;
@@ -136,21 +137,32 @@ def _sync(worker: Worker, seen: _Seen, today: date) -> None:
 
 
 def _transfers(seen: _Seen, number: int, job: Employment, today: date, first: bool) -> None:
+    """A pending transfer gets its own notice; the ones that took effect unseen are one change of
+    job (the hub acts on the job HR states now): one mover ticket, due after the mover deadline."""
     leaving = [day for day, reversed_ in job.terminations if not reversed_]
+    unseen_in_effect = []
     for effective in job.transfers:
         key = (number, "transfer", effective)
-        if first and effective <= today:
-            seen.tickets.setdefault(key, Ticket("", "-", effective, "-", "-"))  # the starting state
         ticket = seen.tickets.get(key)
-        if ticket is not None and ticket.type == "-":
-            continue
         superseded = any(day < effective for day in leaving)
         if ticket is not None:
-            if superseded and ticket.state == "open":
+            if ticket.type != "-" and superseded and ticket.state == "open":
                 seen.tickets[key] = replace(ticket, state="cancelled")
+        elif first and effective <= today:
+            seen.tickets[key] = Ticket("", "-", effective, "-", "-")  # the state the hub starts from
         elif not superseded and not job.rescinded:
-            due = effective if effective > today else today + timedelta(days=1)
-            seen.tickets[key] = Ticket(seen.employee_id, "transfer", due, "open", "normal")
+            if effective > today:
+                seen.tickets[key] = Ticket(seen.employee_id, "transfer", effective, "open", "normal")
+            else:
+                unseen_in_effect.append(key)
+    for position, key in enumerate(unseen_in_effect):
+        due = today + timedelta(days=1)
+        last = position == len(unseen_in_effect) - 1
+        seen.tickets[key] = (
+            Ticket(seen.employee_id, "transfer", due, "open", "normal")
+            if last
+            else Ticket("", "-", due, "-", "-")
+        )
 
 
 def _ended(job: Employment, today: date) -> bool:

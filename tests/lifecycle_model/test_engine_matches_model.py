@@ -12,6 +12,8 @@ Profiles (`HUB_HYPOTHESIS_PROFILE`, see conftest.py): `quick` (default, `make te
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -118,12 +120,17 @@ def save_counterexample(document: dict[str, Any], timeline: list[tuple], sandbox
 def check(timeline: list[tuple], *, sandboxes: bool = False) -> None:
     document = scenario_document(timeline)
     failures = run_document(document, sandboxes=sandboxes)
+    if PROGRESS:  # one line per timeline, for watching a long `make verify`
+        with open(PROGRESS, "a") as log:
+            log.write(f"{time.time():.1f} {'sandboxes' if sandboxes else 'in-process'} {len(failures)}\n")
     if failures:
         path = save_counterexample(document, timeline, sandboxes)
         raise AssertionError(f"engine differs from the model (saved as {path.name}): " + "; ".join(failures))
 
 
 KINDS = ALL_KINDS if VOCABULARY == "all" else SETTLED_KINDS
+#: a file to append one line per timeline played (`HUB_MODEL_PROGRESS`), to follow a long run
+PROGRESS = os.environ.get("HUB_MODEL_PROGRESS")
 IN_PROCESS, THROUGH_SANDBOXES = EXAMPLES[PROFILE]
 
 

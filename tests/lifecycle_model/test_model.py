@@ -96,3 +96,11 @@ def test_the_initial_load_starts_from_the_current_job_and_notices_only_a_pending
     pending = tickets(("hire", date(2025, 1, 6), E), ("transfer", date(2026, 3, 20), "FIN"), ("sync",))
     assert in_effect == set()
     assert pending == {("transfer", date(2026, 3, 20), "open", "normal")}
+
+
+def test_transfers_that_took_effect_between_two_syncs_are_one_change_of_job() -> None:
+    found = tickets(
+        ("hire", date(2025, 1, 6), E), ("sync",), ("transfer", date(2026, 3, 4), "FIN"), ("advance", 5),
+        ("transfer", date(2026, 3, 7), "PW"), ("advance", 5), ("sync",),
+    )  # fmt: skip
+    assert found == {("transfer", date(2026, 3, 13), "open", "normal")}

@@ -49,7 +49,9 @@ class _Story:
             if self.hire > self.today:
                 options += ["move_hire", "rescind"]
             else:
-                options += ["transfer", "leave"]
+                options += ["leave"]
+                if all(day <= self.today for day in self.transfers):  # one pending job change at a time
+                    options += ["transfer"]
                 if self.contractor and self.seen:
                     options += ["convert"]
         return [k for k in options if k in kinds]

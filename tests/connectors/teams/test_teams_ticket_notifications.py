@@ -124,7 +124,7 @@ def test_intents_that_give_up_are_announced_once(channel: TeamsSandbox, sqlite_u
         assert deliver(hub).failed == 0
         cards = [m for m in channel.admin("messages", {}) if m["posted"]][before:]
         assert [c["texts"][0] for c in cards] == ["Ticket delivery gave up"], "one card for the pass"
-        assert cards[0]["texts"][1].startswith("2 ticket intents gave up after 2 attempts")
+        assert cards[0]["texts"][1].startswith("2 ticket intents dead after 2 failed attempts")
         assert all(key in cards[0]["texts"][2] for key in keys)
         assert "hub outbox retry" in cards[0]["texts"][2]
     finally:
