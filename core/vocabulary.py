@@ -31,6 +31,15 @@ ErrorKind = Literal["config", "auth", "transient", "record", "fatal", "busy", "n
 Stage = Literal["resolve", "evaluate", "deliver"]
 HoldKind = Literal["mass_change", "ticket_storm"]
 HoldState = Literal["held", "approved", "rejected", "applied", "superseded"]
+#: what the hub may do itself in a connected system (issue 21); executors live with their connectors
+ActionKind = Literal[
+    "entra.disable_account",
+    "entra.revoke_sessions",
+    "entra.remove_licences",
+    "aws.deactivate_access_keys",
+    "aws.delete_login_profile",
+    "aws.attach_deny_all",
+]
 FindingKind = Literal[
     "orphan_account",
     "enabled_after_termination",
@@ -53,3 +62,4 @@ ENTITY_TYPES: tuple[EntityType, ...] = get_args(EntityType)
 PERSON_STATUSES: tuple[PersonStatus, ...] = get_args(PersonStatus)
 TICKET_STATES: tuple[TicketState, ...] = get_args(TicketState)
 TICKET_TYPES: tuple[TicketType, ...] = get_args(TicketType)
+ACTION_KINDS: tuple[ActionKind, ...] = get_args(ActionKind)

@@ -79,6 +79,17 @@ class AwsConfig(ConnectorConfig):
         default=100, ge=5, le=1000, description="MaxResults/MaxItems where the API takes one"
     )
 
+    actions_enabled: bool = Field(
+        default=False,
+        description="let the hub act on IAM users (deactivate keys, delete the console password, "
+        "attach deny-all) through action_role_name; see the README's 'Write actions'",
+    )
+    action_role_name: str = Field(
+        default="ItsmHubActions",
+        pattern=r"^[\w+=,.@-]{1,64}$",
+        description="role assumed in each account for write actions (separate from role_name)",
+    )
+
     @field_validator("accounts", "exclude_accounts")
     @classmethod
     def _account_ids(cls, value: list[str]) -> list[str]:
@@ -101,6 +112,10 @@ class AwsConfig(ConnectorConfig):
             raise ValueError("set both access_key_id and secret_access_key, or neither (credential chain)")
         if self.access_key_id is not None and self.profile_name:
             raise ValueError("set either static keys or profile_name, not both")
+        if self.actions_enabled and self.action_role_name == self.role_name:
+            raise ValueError(
+                "action_role_name must differ from role_name: the read-only role stays read-only"
+            )
         if self.inventory_source == "config_aggregator" and not self.config_aggregator_name:
             raise ValueError("inventory_source config_aggregator needs config_aggregator_name")
         if not self.use_organizations and not self.accounts and self.own_account_access != "direct":

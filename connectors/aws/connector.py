@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from connectors.aws import actions
 from connectors.aws.accounts import AccountDirectory
 from connectors.aws.aggregator import AggregatorInventory
 from connectors.aws.config import AwsConfig
 from connectors.aws.session import ApiCalls, AwsSessions
 from connectors.aws.streams import AccountsStream, IamUsersStream, ResourcesStream
+from core.actions import Executor
 from core.connector.contracts import CheckResult, SourceConnector, Stream
 from core.errors import HubError
+from core.vocabulary import ActionKind
 
 
 class AwsConnector(SourceConnector):
@@ -20,9 +23,11 @@ class AwsConnector(SourceConnector):
 
     def __init__(self, config: AwsConfig, *, instance: str) -> None:
         super().__init__(config, instance=instance)
+        self.config: AwsConfig = config
         self.calls = ApiCalls()
         self.sessions = AwsSessions(config, self.calls)
         self.directory = AccountDirectory(self.sessions)
+        self.action_sessions: AwsSessions | None = None
 
     def check(self) -> CheckResult:
         """Proves, in order: the credentials (sts:GetCallerIdentity), the account listing, and the
@@ -59,5 +64,13 @@ class AwsConnector(SourceConnector):
             ResourcesStream(self.sessions, self.directory),
         ]
 
+    def executors(self) -> dict[ActionKind, Executor]:
+        """The IAM write actions through the actions role (refused unless `actions_enabled`)."""
+        if self.action_sessions is None and self.config.actions_enabled:
+            self.action_sessions = actions.action_sessions(self.config)
+        return actions.executors(self.config, self.instance, self.action_sessions)
+
     def close(self) -> None:
         self.sessions.close()
+        if self.action_sessions is not None:
+            self.action_sessions.close()

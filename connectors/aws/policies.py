@@ -39,6 +39,54 @@ ORGANIZATION_ACTIONS = [
     "organizations:ListTagsForResource",
 ]
 
+#: what the separate actions role needs (README "Write actions"); never iam:DeleteUser
+ACTION_ACTIONS = ["iam:UpdateAccessKey", "iam:DeleteLoginProfile", "iam:AttachUserPolicy"]
+#: read calls the action executors make to check the current state first
+ACTION_READ_ACTIONS = ["iam:ListAccessKeys", "iam:GetLoginProfile", "iam:ListAttachedUserPolicies"]
+#: AWS's managed policy that denies every action: the "deny-all" an offboarding attaches
+DENY_ALL_POLICY_ARN = "arn:aws:iam::aws:policy/AWSDenyAll"
+
+
+def action_role_policy() -> dict[str, Any]:
+    """Permissions policy of the `ItsmHubActions` role: the three writes, and AttachUserPolicy
+    only with the deny-all policy (a condition on `iam:PolicyARN`), so the role cannot grant
+    anyone more rights."""
+    writes = [a for a in ACTION_ACTIONS if a != "iam:AttachUserPolicy"]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ItsmHubActionsRead", "Effect": "Allow", "Action": ACTION_READ_ACTIONS, "Resource": "*"},
+            {
+                "Sid": "ItsmHubActionsWrite",
+                "Effect": "Allow",
+                "Action": writes,
+                "Resource": "arn:aws:iam::*:user/*",
+            },
+            {
+                "Sid": "ItsmHubActionsDenyAllOnly",
+                "Effect": "Allow",
+                "Action": "iam:AttachUserPolicy",
+                "Resource": "arn:aws:iam::*:user/*",
+                "Condition": {"ArnEquals": {"iam:PolicyARN": DENY_ALL_POLICY_ARN}},
+            },
+        ],
+    }
+
+
+def hub_actions_policy(action_role_name: str = "ItsmHubActions") -> dict[str, Any]:
+    """Added to the hub's own principal only when actions are enabled: assume the actions role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ItsmHubAssumeActionsRole",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": f"arn:aws:iam::*:role/{action_role_name}",
+            }
+        ],
+    }
+
 
 def read_only_role_policy() -> dict[str, Any]:
     """Permissions policy of the `ItsmHubReadOnly` role in each account."""

@@ -45,6 +45,11 @@ _READ_PREFIXES = ("describe_", "list_", "get_", "search_", "lookup_", "select_",
 _RETRY_SAFE = frozenset({"assume_role", "generate_credential_report"})
 
 
+#: writes the action executors make: each converges on one state however often it is sent
+#: (a second DeleteLoginProfile answers NoSuchEntity, which the executor reads as done)
+IDEMPOTENT_WRITES = frozenset({"update_access_key", "delete_login_profile", "attach_user_policy"})
+
+
 def retry_safe(operation: str) -> bool:
     """Whether botocore may re-send this operation: the connector makes no other call."""
     return operation.startswith(_READ_PREFIXES) or operation in _RETRY_SAFE
@@ -274,6 +279,16 @@ class AccountApi:
         (NoSuchEntity for a user without console password, NoSuchTagSet for an untagged bucket)."""
         return self._invoke(service, operation, region, params, absent)
 
+    def write(self, operation: str, absent: tuple[str, ...] = (), **params: Any) -> dict[str, Any] | None:
+        """One IAM write of `IDEMPOTENT_WRITES` (the only writes botocore may safely re-send);
+        None when AWS answers with one of the `absent` error codes."""
+        if operation not in IDEMPOTENT_WRITES:
+            raise FatalError(
+                f"aws: iam:{operation} is not one of the idempotent writes {sorted(IDEMPOTENT_WRITES)}",
+                hint="this is a bug in the connector: report it",
+            )
+        return self._invoke("iam", operation, None, params, absent, write=True)
+
     def _invoke(
         self,
         service: str,
@@ -281,8 +296,11 @@ class AccountApi:
         region: str | None,
         params: dict[str, Any],
         absent: tuple[str, ...],
+        *,
+        write: bool = False,
     ) -> dict[str, Any] | None:
-        _refuse_unsafe(service, operation)
+        if not write:
+            _refuse_unsafe(service, operation)
         for attempt in (1, 2):
             try:
                 result: dict[str, Any] = getattr(self.client(service, region), operation)(**params)

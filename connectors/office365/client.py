@@ -76,6 +76,21 @@ class GraphClient:
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.http.get_json(path, params=params)
 
+    def write(
+        self, method: str, path: str, body: dict[str, Any] | None, *, idempotent: bool
+    ) -> tuple[int, Any]:
+        """One write (an action's request): (status, decoded body or None). Graph's refusals
+        (400, 403, 404) are returned for the caller to judge and record as evidence; a write
+        that is not `idempotent` is never re-sent after an ambiguous failure."""
+        response = self.http.request(
+            method, path, json=body, idempotent=idempotent, accept_statuses=(400, 403, 404)
+        )
+        try:
+            answer = response.json() if response.content else None
+        except ValueError:
+            answer = response.text[:300]
+        return response.status_code, answer
+
     # -- delta rounds -----------------------------------------------------------------------
     def delta_page(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """One page of a delta round; raises DeltaExpired when Graph asks for a full resync."""

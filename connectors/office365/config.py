@@ -43,6 +43,12 @@ class Office365Config(ConnectorConfig):
         default=True, description="read Intune managed devices (needs an Intune licence in the tenant)"
     )
 
+    actions_enabled: bool = Field(
+        default=False,
+        description="let the hub act in this tenant (disable accounts, revoke sessions, remove "
+        "licences); needs the write permissions of the README's 'Write actions' section",
+    )
+
     @model_validator(mode="after")
     def _one_credential(self) -> Office365Config:
         if (self.client_secret is None) == (self.client_certificate is None):

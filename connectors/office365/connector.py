@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.office365 import actions
 from connectors.office365.client import GraphClient
 from connectors.office365.config import Office365Config
 from connectors.office365.streams import (
@@ -14,8 +15,10 @@ from connectors.office365.streams import (
     SubscribedSkusStream,
     UsersStream,
 )
+from core.actions import Executor
 from core.connector.contracts import CheckResult, SourceConnector, Stream
 from core.errors import HubError
+from core.vocabulary import ActionKind
 
 #: per stream, the application permissions any one of which lets it read (least privileged first)
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -53,6 +56,10 @@ class Office365Connector(SourceConnector):
         if self.config.intune:
             streams.append(ManagedDevicesStream(self.client, size))
         return streams
+
+    def executors(self) -> dict[ActionKind, Executor]:
+        """The Entra write actions (refused unless the instance set `actions_enabled: true`)."""
+        return actions.executors(self.config, self.client, self.instance)
 
     def streams_switched_off(self) -> dict[str, str]:
         switches = {

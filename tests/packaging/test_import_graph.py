@@ -22,10 +22,7 @@ from tests.packaging.layout import (
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 ENTRY_POINTS = PYPROJECT["project"]["entry-points"]
 #: production modules nothing imports, and why they are production all the same
-UNREFERENCED = {
-    "connectors.aws.policies": "the least-privilege IAM policies the README prints (a test keeps them "
-    "verbatim) and the sandbox enforces",
-}
+UNREFERENCED: dict[str, str] = {}  # connectors.aws.policies is reached now: the IAM actions name AWSDenyAll
 
 
 def report(found: list[Import], root: Path = ROOT) -> str:

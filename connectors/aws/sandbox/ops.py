@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from connectors.aws.sandbox.actions_access import grant_actions, revoke_actions
 from connectors.aws.sandbox.admin import SandboxAdmin
 from connectors.aws.sandbox.seed import REGIONS, Estate
 
@@ -100,6 +101,8 @@ OPS: dict[str, Op] = {
     "tag_resource": tag_resource,
     "launch_instance": launch_instance,
     "terminate_instance": terminate_instance,
+    "grant_actions": grant_actions,
+    "revoke_actions": revoke_actions,
 }
 
 
@@ -111,6 +114,8 @@ ADMIN_ARGUMENTS: dict[str, frozenset[str] | None] = {
     "tag_resource": frozenset({"arn", "tags", "account_id"}),
     "launch_instance": frozenset({"account_id", "region", "tags", "count", "instance_type"}),
     "terminate_instance": frozenset({"arn"}),
+    "grant_actions": frozenset(),
+    "revoke_actions": frozenset(),
 }
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from connectors.office365.sandbox.batch import serve_batch
+from connectors.office365.sandbox.graph_writes import GraphWrites
 from connectors.office365.sandbox.login import token_roles
 from connectors.office365.sandbox.tenant import NOT_IN_DELTA, USER_PROPERTIES, Tenant
 from core import clock
@@ -126,6 +127,7 @@ class GraphApi:
         for method, pattern, handler, roles in routes:
             router.add(method, pattern, self.guarded(handler, roles))
         router.add("POST", r"/v1\.0/\$batch", self.batch)
+        GraphWrites(self).build(router)
 
     # -- auth, permissions, throttling ------------------------------------------------------
     def _authenticate(self, request: Request) -> Response | None:

@@ -25,7 +25,7 @@ USER_PROPERTIES = frozenset(
         "id", "userPrincipalName", "mail", "displayName", "givenName", "surname", "employeeId",
         "employeeType", "accountEnabled", "department", "jobTitle", "officeLocation", "companyName",
         "onPremisesImmutableId", "createdDateTime", "assignedLicenses", "usageLocation", "userType",
-        "signInActivity", "mobilePhone", "businessPhones",
+        "signInActivity", "mobilePhone", "businessPhones", "signInSessionsValidFromDateTime",
     }
 )  # fmt: skip
 #: properties that delta queries cannot return (Graph: not stored in the directory's main store)

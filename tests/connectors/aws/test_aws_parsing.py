@@ -120,6 +120,8 @@ def test_the_readme_prints_the_exact_policies() -> None:
     text = README.read_text()
     assert policies.as_json(policies.hub_principal_policy()) in text
     assert policies.as_json(policies.read_only_role_policy()) in text
+    assert policies.as_json(policies.action_role_policy()) in text
+    assert policies.as_json(policies.hub_actions_policy()) in text
     assert (
         policies.as_json(
             policies.trust_policy(
