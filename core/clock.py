@@ -30,6 +30,11 @@ def today() -> date:
     return now().date()
 
 
+def source() -> Source:
+    """The installed source (tests that shift time wrap it and put it back)."""
+    return _source
+
+
 def install(source: Source | None) -> None:
     """Make `source` this process's clock; None returns to the system clock."""
     global _source

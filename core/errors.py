@@ -3,8 +3,12 @@
 - `ConfigError`: the operator must change configuration; never retried.
 - `AuthError`: credentials rejected or expired beyond refresh; never retried blindly.
 - `TransientError`: throttling, 5xx, timeouts; retried with backoff, then the run fails resumably.
+- `OutcomeUnknownError`: a transient failure of a write that may have been applied (a timeout after
+  sending, a 5xx, a cut-off answer); never re-sent blindly: the caller looks the result up first
+  (the outbox's find-before-create on its next pass).
 - `RecordError`: one record is bad; it is quarantined and the sync goes on.
 - `FatalError`: anything else that must stop the run.
+- `NotFoundError`: a command's argument names nothing in the store (a ticket, a record).
 
 Messages must be actionable and must never contain a secret value.
 """
@@ -43,8 +47,27 @@ class TransientError(HubError):
         self.retry_after = retry_after
 
 
+class OutcomeUnknownError(TransientError):
+    """A non-idempotent request may or may not have been applied; re-sending could apply it twice."""
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(
+            message,
+            hint=hint
+            or "not re-sent, as the server may have applied it; the next pass looks it up before writing",
+            retry_after=retry_after,
+        )
+
+
 class FatalError(HubError):
     kind = "fatal"
+
+
+class NotFoundError(HubError):
+    """What a command was asked to look up does not exist (a ticket, a record, an entry): the
+    configuration is fine, the argument names nothing."""
+
+    kind = "not_found"
 
 
 class RecordError(HubError):

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.errors import ConfigError
+from core.errors import ConfigError, NotFoundError
 from core.store.engine import Store
 from core.store.schema import (
     ENTITY_TABLES,
@@ -49,7 +49,7 @@ def explain(store: Store, kind: str, ident: str) -> dict[str, Any]:
             if row is not None:
                 break
         if row is None:
-            raise ConfigError(f"no {kind} {ident!r} in the store")
+            raise NotFoundError(f"no {kind} {ident!r} in the store")
         record = dict(row._mapping)
         sources = [
             dict(r._mapping)

@@ -100,6 +100,7 @@ def snapshots_open(store: Store) -> list[dict[str, Any]]:
 def hub_status(store: Store) -> dict[str, Any]:
     """The document `hub status --json` prints (extended by lifecycle deadline reporting)."""
     from core.lifecycle.deadlines import deadline_report
+    from core.tickets.dead_letter import outbox_counts
 
     reconcile_runs(store)  # a run whose process is gone shows as abandoned, not running forever
     return {
@@ -107,6 +108,7 @@ def hub_status(store: Store) -> dict[str, Any]:
         "entities": entity_counts(store),
         "tickets": ticket_counts(store),
         "queues": queue_counts(store),
+        "outbox": outbox_counts(store),
         "holds": open_holds(store),
         "snapshots_open": snapshots_open(store),
         "deadlines": deadline_report(store),

@@ -23,10 +23,10 @@ TicketState = Literal["open", "in_progress", "closed", "cancelled"]
 TaskState = Literal["open", "closed", "cancelled"]
 Priority = Literal["normal", "urgent"]
 OutboxAction = Literal["create", "update", "cancel"]
-OutboxState = Literal["pending", "delivered", "failed"]
+OutboxState = Literal["pending", "delivered", "dead"]
 RunStatus = Literal["running", "succeeded", "failed", "held", "partial", "abandoned"]
 ReadMode = Literal["incremental", "full_snapshot", "delta"]
-ErrorKind = Literal["config", "auth", "transient", "record", "fatal", "busy"]
+ErrorKind = Literal["config", "auth", "transient", "record", "fatal", "busy", "not_found"]
 #: the store-level stages only one runner may run at a time (`core/store/locks.py`)
 Stage = Literal["resolve", "evaluate", "deliver"]
 HoldKind = Literal["mass_change", "ticket_storm"]
@@ -37,6 +37,17 @@ FindingKind = Literal[
     "asset_custodian_terminated",
     "unowned_cloud_resource",
 ]
+
+FindingSeverity = Literal["high", "medium", "low"]
+#: how urgent each finding is: access a leaver still has first, cost and hygiene last
+FINDING_SEVERITY: dict[str, FindingSeverity] = {
+    "enabled_after_termination": "high",
+    "asset_custodian_terminated": "medium",
+    "orphan_account": "medium",
+    "unowned_cloud_resource": "low",
+}
+FINDING_KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
+SEVERITIES: tuple[FindingSeverity, ...] = get_args(FindingSeverity)
 
 ENTITY_TYPES: tuple[EntityType, ...] = get_args(EntityType)
 PERSON_STATUSES: tuple[PersonStatus, ...] = get_args(PersonStatus)

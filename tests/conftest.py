@@ -21,9 +21,19 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
 
+from core.sandbox import fake_clock
 from core.sandbox.ca import SandboxCA
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def system_clock_between_files() -> Iterator[None]:
+    """A file that pins the fake clock and forgets to unpin it would move "now" for every later
+    file: each test file starts and ends on the system clock, so a file passes in any order."""
+    fake_clock.set_now(None)
+    yield
+    fake_clock.set_now(None)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 
 `AccountApi` is the only way streams talk to AWS. It caches one botocore client per
 (service, region), retries through botocore's retry mode (never twice: the hub adds no retry of
-its own), re-assumes the role once when AWS reports the session expired, counts every HTTP
+its own; and botocore retries whatever it sends, so only calls that are safe to repeat are made:
+`retry_safe`), re-assumes the role once when AWS reports the session expired, counts every HTTP
 request, and turns failures into hub errors naming the account, region and the IAM action.
 """
 
@@ -22,7 +23,7 @@ from botocore.paginate import PageIterator, TokenEncoder
 from connectors.aws.bodies import BodyCheck
 from connectors.aws.config import AwsConfig
 from connectors.aws.errors import EXPIRED_CODES, error_code, translate
-from core.errors import HubError
+from core.errors import FatalError, HubError
 
 #: (service, operation) -> (min, max) page size the API accepts
 PAGE_LIMITS: dict[tuple[str, str], tuple[int, int]] = {
@@ -36,6 +37,26 @@ PAGE_LIMITS: dict[tuple[str, str], tuple[int, int]] = {
     ("config", "select_aggregate_resource_config"): (1, 100),
 }
 RENEW_BEFORE = timedelta(minutes=5)
+
+
+#: calls that may be repeated after an ambiguous failure: reads, a role assumption (new
+#: credentials each time) and asking IAM to (re)generate its credential report
+_READ_PREFIXES = ("describe_", "list_", "get_", "search_", "lookup_", "select_", "batch_get_")
+_RETRY_SAFE = frozenset({"assume_role", "generate_credential_report"})
+
+
+def retry_safe(operation: str) -> bool:
+    """Whether botocore may re-send this operation: the connector makes no other call."""
+    return operation.startswith(_READ_PREFIXES) or operation in _RETRY_SAFE
+
+
+def _refuse_unsafe(service: str, operation: str) -> None:
+    if not retry_safe(operation):
+        raise FatalError(
+            f"aws: {service}:{operation} is not a read; botocore retries every call it sends, so the "
+            "hub makes none that would apply twice",
+            hint="this is a bug in the connector: report it",
+        )
 
 
 class ApiCalls:
@@ -261,6 +282,7 @@ class AccountApi:
         params: dict[str, Any],
         absent: tuple[str, ...],
     ) -> dict[str, Any] | None:
+        _refuse_unsafe(service, operation)
         for attempt in (1, 2):
             try:
                 result: dict[str, Any] = getattr(self.client(service, region), operation)(**params)
@@ -281,6 +303,7 @@ class AccountApi:
         """Every page of a paginated operation, once each: when the assumed-role session expires
         mid-listing, the listing resumes after the last page yielded (its NextToken/Marker), never
         from page 1 (botocore's `resume_token` is only set when MaxItems is reached)."""
+        _refuse_unsafe(service, operation)
         token: str | None = None
         renewed = False
         while True:

@@ -59,9 +59,12 @@ class JiraClient:
 
     def search(self, jql: str, fields: list[str], *, max_results: int = 10) -> list[dict[str, Any]]:
         body = {"jql": jql, "fields": fields, "maxResults": max_results}
-        issues: list[dict[str, Any]] = self.http.request_json("POST", "/rest/api/3/search/jql", json=body)[
-            "issues"
-        ]
+        issues: list[dict[str, Any]] = self.http.request_json(
+            "POST",
+            "/rest/api/3/search/jql",
+            json=body,
+            idempotent=True,  # a search sent as POST
+        )["issues"]
         return issues
 
     def issue(self, issue_id: str, fields: list[str]) -> dict[str, Any]:

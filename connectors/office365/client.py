@@ -121,7 +121,13 @@ class GraphClient:
 
     def _one_batch(self, chunk: dict[str, str]) -> Iterator[tuple[BatchAnswer, float | None]]:
         payload = {"requests": [{"id": i, "method": "GET", "url": url} for i, url in chunk.items()]}
-        body = self.http.request_json("POST", "$batch", json=payload, require=("responses",))
+        body = self.http.request_json(
+            "POST",
+            "$batch",
+            json=payload,
+            require=("responses",),
+            idempotent=True,  # a batch of GETs
+        )
         seen = set()
         for item in body.get("responses", []):
             item_id = str(item.get("id"))

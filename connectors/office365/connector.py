@@ -44,7 +44,7 @@ class Office365Connector(SourceConnector):
 
     def streams(self) -> list[Stream]:
         size = self.config.page_size
-        streams: list[Stream] = [UsersStream(self.client)]
+        streams: list[Stream] = [UsersStream(self.client, self.instance)]
         if self.config.group_memberships:
             streams.append(GroupMembershipsStream(self.client, size))
         if self.config.sign_in_activity:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from connectors.office365.client import BatchAnswer, DeltaExpired, GraphClient
 from core.connector.contracts import (
@@ -20,7 +21,7 @@ from core.connector.contracts import (
     StateCheckpoint,
     Stream,
 )
-from core.errors import AuthError, FatalError
+from core.errors import AuthError, ConfigError, FatalError
 
 log = logging.getLogger("hub.office365")
 
@@ -85,12 +86,14 @@ class UsersStream(Stream):
         },
     }  # fmt: skip
 
-    def __init__(self, client: GraphClient) -> None:
+    def __init__(self, client: GraphClient, instance: str = "office365") -> None:
         self.client = client
+        self.instance = instance
 
     def read(self, state: dict[str, Any] | None, partition: Partition) -> Iterator[ReadItem]:
         state = state or {}
         url: str = state.get("delta_link") or state.get("next_link") or "users/delta"
+        self._refuse_foreign_link(url)
         params: dict[str, Any] | None = None if url != "users/delta" else {"$select": ",".join(USER_SELECT)}
         phase = "delta" if state.get("delta_link") else state.get("phase", "initial")
         resynced = False
@@ -126,6 +129,20 @@ class UsersStream(Stream):
                 yield SnapshotCompleted()
             yield StateCheckpoint({"delta_link": str(delta_link)})
             return
+
+    def _refuse_foreign_link(self, url: str) -> None:
+        """A saved link is followed as is; one naming another host than `graph_url` (the tenant's
+        endpoint moved, a sandbox restarted on another port) would fail on every retry, so it is
+        a config error that says how to start over, not a transient one."""
+        saved, serving = urlsplit(url), urlsplit(self.client.config.graph_base)
+        if not saved.netloc or (saved.scheme, saved.netloc) == (serving.scheme, serving.netloc):
+            return
+        raise ConfigError(
+            f"office365 users: the saved delta link names {saved.scheme}://{saved.netloc}, but instance "
+            f"{self.instance} now reads {serving.scheme}://{serving.netloc}; the saved cursor cannot be followed",
+            hint=f"run a full refresh: `hub sync {self.instance} --stream users --full-refresh` "
+            f"(in Airflow: trigger hub_sync_{self.instance} with full_refresh on)",
+        )
 
     def _page_items(self, entries: list[dict[str, Any]]) -> Iterator[ReadItem]:
         partial: list[str] = []

@@ -8,6 +8,7 @@ once; every other Salesforce error becomes a hub error that names the Case and s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -68,7 +69,9 @@ class SalesforceClient:
             retry=retry,
             secrets=secrets,
         )
-        self.session = HubSession(api_http, ceiling=config.api_usage_ceiling)
+        # the upsert by external ID is idempotent by the key itself: keep retrying it
+        upsert = re.compile(rf"/sobjects/Case/{re.escape(config.external_id_field)}/")
+        self.session = HubSession(api_http, ceiling=config.api_usage_ceiling, idempotent_paths=(upsert,))
         self.auth = ClientCredentialsAuth(
             "/services/oauth2/token",
             config.client_id,

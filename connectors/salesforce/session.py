@@ -6,6 +6,10 @@ gives every call the hub's rules: TLS verified against `ca_bundle`, timeouts, re
 429/5xx with Retry-After shared per host, redacted errors. Every other status goes back to
 simple-salesforce unchanged, so its exceptions (SalesforceExpiredSession...) still fire.
 
+A PATCH or POST is re-sent after an ambiguous failure (5xx, a dropped answer) only when the
+sink declared it idempotent (`idempotent_paths`: the upsert by external ID, which the key itself
+makes safe to repeat); any other write raises `OutcomeUnknownError` instead.
+
 It also reads `Sforce-Limit-Info: api-usage=used/limit` on every answer and refuses to call
 once the org's rolling 24-hour API usage reaches the configured ceiling, so the hub never
 starves the agency's other integrations of their shared daily quota.
@@ -17,6 +21,7 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -45,17 +50,23 @@ class HubSession(requests.Session):
     #: how long a usage reading is trusted before one request is let through to re-measure it
     USAGE_TTL_SECONDS = 60.0
 
-    def __init__(self, http: HttpClient, *, ceiling: float) -> None:
+    def __init__(
+        self, http: HttpClient, *, ceiling: float, idempotent_paths: tuple[re.Pattern[str], ...] = ()
+    ) -> None:
         super().__init__()
         self.http = http
         self.ceiling = ceiling
+        self.idempotent_paths = idempotent_paths
         self.usage: ApiUsage | None = None
 
     def request(  # type: ignore[override]
         self, method: str, url: str, **kwargs: Any
     ) -> requests.Response:
         self._guard_quota(url)
-        response = self.http.request(method, url, accept_statuses=PASS_THROUGH, **kwargs)
+        declared = any(pattern.search(urlsplit(url).path) for pattern in self.idempotent_paths)
+        response = self.http.request(
+            method, url, accept_statuses=PASS_THROUGH, idempotent=True if declared else None, **kwargs
+        )
         match = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
             self.usage = ApiUsage(int(match.group(1)), int(match.group(2)), time.monotonic())

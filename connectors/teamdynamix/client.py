@@ -47,7 +47,7 @@ class AdminTokenAuth(CachedBearerAuth):
     def fetch(self) -> IssuedToken:
         body = {"BEID": self._config.beid, "WebServicesKey": self._config.web_services_key.reveal()}
         response = self._http.request(
-            "POST", "/api/auth/loginadmin", json=body, accept_statuses=(400, 401, 403)
+            "POST", "/api/auth/loginadmin", json=body, accept_statuses=(400, 401, 403), idempotent=True
         )
         if response.status_code >= 400:
             raise AuthError(

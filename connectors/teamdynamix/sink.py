@@ -90,7 +90,8 @@ class TeamDynamixSink(TicketSink):
             "CustomAttributes": [{"ID": self.settings.key_attribute_id, "Value": key}],
         }
         for listing in sorted(
-            self.client.call("POST", f"{self.app}/tickets/search", json=search), key=lambda t: t["ID"]
+            self.client.call("POST", f"{self.app}/tickets/search", json=search, idempotent=True),
+            key=lambda t: t["ID"],
         ):
             ticket = self.client.call("GET", f"{self.app}/tickets/{listing['ID']}")
             if self._key_of(ticket) == key:
@@ -190,7 +191,9 @@ class TeamDynamixSink(TicketSink):
         if not name:
             return None
         if name not in self._groups:
-            found = self.client.call("POST", "/api/groups/search", json={"NameLike": name, "IsActive": True})
+            found = self.client.call(
+                "POST", "/api/groups/search", json={"NameLike": name, "IsActive": True}, idempotent=True
+            )
             exact = [g for g in found if g["Name"] == name]
             if not exact:
                 raise ConfigError(

@@ -22,6 +22,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "ticket_overdue": ("Ticket overdue", "attention"),
     "ticket_closed": ("Ticket closed", "good"),
     "run_failed": ("Hub run failed", "attention"),
+    "intent_dead": ("Ticket delivery gave up", "attention"),
 }
 
 

@@ -57,7 +57,10 @@ class TeamsNotifier(Notifier):
     def notify(self, event: NotificationEvent) -> None:
         """Post one card; raises HubError (AuthError for a revoked URL, TransientError when
         throttled beyond the configured wait) with the URL's signature redacted."""
-        self.http.request("POST", self.config.webhook_url.reveal(), json=teams_message(event))
+        # a card posted twice after an ambiguous failure is better than a lost alert: re-sendable
+        self.http.request(
+            "POST", self.config.webhook_url.reveal(), json=teams_message(event), idempotent=True
+        )
 
     def check(self) -> CheckResult:
         """Proves DNS, TLS, the workflow and its signature without posting to the channel: a GET

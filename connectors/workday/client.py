@@ -93,7 +93,12 @@ class WorkdayClient:
             attempt += 1
             self.soap_calls += 1
             response = self.http.request(
-                "POST", config.soap_path, data=data, headers=SOAP_HEADERS, accept_statuses=(500,)
+                "POST",
+                config.soap_path,
+                data=data,
+                headers=SOAP_HEADERS,
+                accept_statuses=(500,),
+                idempotent=True,  # Get_* operations only: reads sent as POST
             )
             try:
                 root = parse(response.content)

@@ -86,7 +86,9 @@ def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
     return {
         "Hire_Rescinded": bool(hires) and hires[-1]["Rescinded"],
         "Termination_Reversed": reversed_,
-        "Pending_Hire_Date": min(pending) if pending else None,
+        # the latest: with a pending hire and a pending rehire both entered, the rehire starts the
+        # current employment and Previous_Termination_Date ends the one before it
+        "Pending_Hire_Date": max(pending) if pending else None,
         "Previous_Termination_Date": max(earlier_ends) if earlier_ends else None,
         "Pending_Job_Change_Date": min(job_changes) if job_changes else None,
     }

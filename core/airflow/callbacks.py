@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from core.airflow.reporting import one_line_cause
 from core.connector.sink import NotificationEvent
 
 log = logging.getLogger("hub.airflow")
@@ -22,7 +23,8 @@ def failure_event(context: dict[str, Any]) -> NotificationEvent:
     task_id = getattr(ti, "task_id", "?")
     map_index = getattr(ti, "map_index", -1)
     error = context.get("exception")
-    summary = f"{type(error).__name__}: {error}" if error else "no exception recorded"
+    # the same line the task log starts its errors with (`reporting.failure_cause`)
+    summary = one_line_cause(error) if error else "no exception recorded"
     if len(summary) > MAX_ERROR_CHARS:
         summary = summary[:MAX_ERROR_CHARS] + "..."
     where = f"{task_id}[{map_index}]" if map_index not in (-1, None) else task_id

@@ -11,7 +11,17 @@ subscription, or one unit), and `sync` is mapped over them so one failing unit r
 A successful `sync` emits the Asset of the canonical entity it feeds, which schedules
 `hub_lifecycle`.
 
-**When a task fails**: open its log. The last line names the kind of failure:
+**Counts**: each `sync` ends its log with a one-line summary (read, inserted, updated,
+unchanged, deleted, missing, quarantined), which is also the task's note, a line of the run's
+note and the `summary` in its Asset event's extra.
+
+**Trigger with params**: `stream` syncs one stream, `full_refresh` ignores the saved cursors,
+`employee` provisions one person on demand (read, resolve, evaluate, deliver just them; the
+`provision_on_demand` task logs the plan it applied). `hub sync {instance} --employee ID` shows
+the plan first without changing anything.
+
+**When a task fails**: open its log. The first error line is the hub's one-line cause, naming
+the kind of failure:
 - `auth`: the credential in the Airflow connection or environment variable is wrong or expired
   (check the connector README for the permissions it needs), then clear the task;
 - `transient`: the system was throttling or down after all retries; clearing the task is safe;

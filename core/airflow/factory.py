@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Asset, task
+from airflow.sdk import DAG, Asset, Param, task
 from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference, SyncCallback
 from airflow.sdk.definitions.taskgroup import TaskGroup
 
@@ -72,6 +72,46 @@ def deadline_alert(instance: InstanceConfig) -> DeadlineAlert:
     )
 
 
+#: what the lifecycle DAG's steps emit (counts in each event's extra); nothing schedules on them
+LIFECYCLE_ASSETS = {
+    "resolve": Asset("hub://lifecycle/resolved"),
+    "evaluate": Asset("hub://lifecycle/evaluated"),
+    "deliver": Asset("hub://lifecycle/delivered"),
+}
+
+
+def sync_params(streams: list[str]) -> dict[str, Param]:
+    """What the trigger form offers: one stream, a full refresh, one employee on demand."""
+    return {
+        "stream": Param(
+            "",
+            type="string",
+            enum=["", *streams],
+            title="Stream",
+            description="Sync only this stream (empty: every stream).",
+        ),
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            title="Full refresh",
+            description="Ignore the saved cursors and read everything (after a source was restored or moved).",
+        ),
+        "employee": Param(
+            "",
+            type="string",
+            title="Employee ID",
+            description="Provision on demand: read, resolve, evaluate and deliver just this person "
+            "(the streams' sync tasks are skipped). `hub sync INSTANCE --employee ID` shows the plan first.",
+        ),
+    }
+
+
+def step(task_id: str, **kwargs: Any) -> Any:
+    """A hub task: its summary dict is one XCom, not one per key (Airflow infers
+    `multiple_outputs` from a `dict` return type: 16 pushes per sync task on a busy API server)."""
+    return task(task_id=task_id, multiple_outputs=False, **kwargs)
+
+
 def build_sync_dag(hub: Hub, instance: InstanceConfig, *, deadlines: bool = True) -> DAG:
     streams = mapped_streams(hub, instance)
     with DAG(
@@ -88,12 +128,14 @@ def build_sync_dag(hub: Hub, instance: InstanceConfig, *, deadlines: bool = True
         ),
         tags=[*TAGS, "sync", instance.type],
         deadline=deadline_alert(instance) if deadlines else None,
+        params=sync_params([s for s, _ in streams]),
     ) as dag:
+        step("provision_on_demand")(runtime.provision_step)(instance.name)
         for stream, entity in streams:
             with TaskGroup(group_id=stream):
-                partitions = task(task_id="partitions")(runtime.stream_partitions)(instance.name, stream)
-                task(
-                    task_id="sync",
+                partitions = step("partitions")(runtime.stream_partitions)(instance.name, stream)
+                step(
+                    "sync",
                     pool=pool_name(instance.name),
                     outlets=[asset_for(entity, instance.name, stream)],
                     map_index_template="{{ task.op_kwargs['partition'] }}",
@@ -117,9 +159,10 @@ def build_lifecycle_dag(hub: Hub, assets: list[Asset]) -> DAG:
         doc_md=LIFECYCLE_DOC.format(sink=hub.config.tickets.sink),
         tags=[*TAGS, "lifecycle"],
     ) as dag:
-        resolved = task(task_id="resolve")(runtime.resolve_step)()
-        evaluated = task(task_id="evaluate")(runtime.lifecycle_step)()
-        delivered = task(task_id="deliver")(runtime.deliver_step)()
+        a = LIFECYCLE_ASSETS
+        resolved = step("resolve", outlets=[a["resolve"]])(runtime.resolve_step)()
+        evaluated = step("evaluate", outlets=[a["evaluate"]])(runtime.lifecycle_step)()
+        delivered = step("deliver", outlets=[a["deliver"]])(runtime.deliver_step)()
         resolved >> evaluated >> delivered
     return dag
 
@@ -135,8 +178,8 @@ def build_status_dag(hub: Hub) -> DAG:
         doc_md=STATUS_DOC.format(sink=hub.config.tickets.sink, schedule="30 minutes"),
         tags=[*TAGS, "tickets"],
     ) as dag:
-        status = task(task_id="read_ticket_status")(runtime.ticket_status_step)()
-        deadlines = task(task_id="deadline_report")(runtime.deadline_step)()
+        status = step("read_ticket_status")(runtime.ticket_status_step)()
+        deadlines = step("deadline_report")(runtime.deadline_step)()
         status >> deadlines
     return dag
 

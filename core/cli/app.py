@@ -25,6 +25,12 @@ app.add_typer(db_app, name="db")
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="path of hub.yaml")]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+WideOption = Annotated[
+    bool,
+    typer.Option(
+        "--wide", help="a table however wide (default: one block per record when a table would not fit)"
+    ),
+]
 
 
 def _hub(config: Path):
@@ -148,6 +154,18 @@ def sync(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="ignore saved state and read everything")
     ] = False,
+    employee: Annotated[
+        str | None,
+        typer.Option(
+            "--employee",
+            "-e",
+            help="provision on demand: only this employee ID, through resolve, lifecycle and delivery "
+            "(shows the plan; applies with --yes)",
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="apply the --employee plan without asking")
+    ] = False,
     config: ConfigOption = Path("hub.yaml"),
     as_json: JsonOption = False,
 ) -> None:
@@ -155,6 +173,12 @@ def sync(
     from core.cli.progress import sync_with_progress
 
     hub = _hub(config)
+    if employee:
+        from core.cli.provision_cmd import provision_on_demand
+
+        code = provision_on_demand(hub, name, employee, stream or None, yes=yes, as_json=as_json)
+        hub.close()
+        raise typer.Exit(code)
     summaries = sync_with_progress(hub, name, stream or None, full_refresh, quiet=as_json)
     if as_json:
         print_json([s.as_dict() for s in summaries])
@@ -164,8 +188,11 @@ def sync(
 
 
 @app.command()
-def status(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
+def status(
+    config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False, wide: WideOption = False
+) -> None:
     """Last run of every stream, entity counts, tickets, holds and queues."""
+    from core.cli.layout import Records, show
     from core.cli.tables import status_tables
     from core.status import hub_status
 
@@ -174,8 +201,10 @@ def status(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False)
     if as_json:
         print_json(document)
     else:
-        for renderable in status_tables(document):
-            console.print(renderable)
+        for renderable in status_tables(document, hub.config.timezone):
+            show(console, renderable, wide=wide) if isinstance(renderable, Records) else console.print(
+                renderable
+            )
     hub.close()
 
 
@@ -214,6 +243,7 @@ def _register_subcommands(argv: Sequence[str] | None = None) -> None:
     from core.cli import (  # noqa: F401 - they register commands
         connector_cmd,
         lifecycle_cmd,
+        outbox_cmd,
         quarantine_cmd,
         source_cmd,
         tickets_cmd,
@@ -223,6 +253,7 @@ def _register_subcommands(argv: Sequence[str] | None = None) -> None:
     app.add_typer(source_cmd.app, name="source")
     app.add_typer(connector_cmd.app, name="connector")
     app.add_typer(quarantine_cmd.app, name="quarantine")
+    app.add_typer(outbox_cmd.app, name="outbox")
     add_plugin_groups(app, argv)
     try:
         from core.cli import mapping_cmd

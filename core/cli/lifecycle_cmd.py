@@ -10,8 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from core.cli.app import ConfigOption, JsonOption, _hub, app
+from core.cli.app import ConfigOption, JsonOption, WideOption, _hub, app
 from core.cli.output import EXIT_CODES, console, print_json
+from core.vocabulary import FINDING_KINDS, SEVERITIES
 
 review_app = typer.Typer(
     help="Records that matched more than one entity, waiting for a decision.", no_args_is_help=True
@@ -177,35 +178,52 @@ def _print_holds(held: list[dict[str, Any]]) -> None:
 
 
 @app.command()
-def findings(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
-    """Orphan accounts, access left after termination, assets with terminated custodians, unowned resources."""
+def findings(
+    config: ConfigOption = Path("hub.yaml"),
+    as_json: JsonOption = False,
+    wide: WideOption = False,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help=f"only this kind (repeatable): {', '.join(FINDING_KINDS)}"),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="only what began on or after this date (2026-03-01) or in the last N days (30d)"),
+    ] = None,
+    severity: Annotated[
+        str | None, typer.Option(help=f"only this severity or above: {', '.join(SEVERITIES)}")
+    ] = None,
+) -> None:
+    """Access left after termination, assets with terminated custodians, orphan accounts,
+    unowned cloud resources: most severe first."""
+    from core.cli.findings_view import parse_filters, show_findings
+    from core.resolve.findings import filter_findings
     from core.resolve.findings import findings as compute
 
+    kinds, since_day, floor = parse_filters(kind, since, severity)
     hub = _hub(config)
     found = compute(hub.store)
-    if as_json:
-        print_json(found)
-    else:
-        table = Table(title=f"Findings ({len(found)})", title_justify="left")
-        for column in ("kind", "subject", "employee", "detail"):
-            table.add_column(column)
-        for f in found:
-            table.add_row(f["kind"], f["subject"], f["employee_id"] or "-", f["detail"])
-        console.print(table)
+    kept = filter_findings(found, kinds=kinds, since=since_day, severity=floor)
+    print_json(kept) if as_json else show_findings(found, kept, wide=wide)
     hub.close()
 
 
 @app.command()
 def explain(
-    kind: Annotated[str, typer.Argument(help="person, asset, account or resource")],
-    ident: Annotated[str, typer.Argument(help="employee ID, asset tag/serial, account or resource ID")],
+    kind: Annotated[str, typer.Argument(help="person, asset, account or resource (or an employee ID alone)")],
+    ident: Annotated[
+        str | None, typer.Argument(help="employee ID, asset tag/serial, account or resource ID")
+    ] = None,
     config: ConfigOption = Path("hub.yaml"),
     as_json: JsonOption = False,
 ) -> None:
-    """A canonical record, where every field came from, its history, events and tickets."""
+    """A canonical record, where every field came from, its history, events and tickets
+    (`hub explain E10001` is `hub explain person E10001`)."""
     from core.cli.explain_view import render_explain
     from core.explain import explain as compute
 
+    if ident is None:
+        kind, ident = "person", kind
     hub = _hub(config)
     document = compute(hub.store, kind, ident)
     print_json(document) if as_json else render_explain(document)

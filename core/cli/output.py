@@ -14,7 +14,7 @@ from core.errors import HubError
 console = Console()
 err_console = Console(stderr=True)
 
-EXIT_CODES = {"config": 2, "auth": 3, "transient": 4, "record": 5, "fatal": 1, "busy": 7}
+EXIT_CODES = {"config": 2, "auth": 3, "transient": 4, "record": 5, "fatal": 1, "busy": 7, "not_found": 8}
 
 
 def print_json(document: Any) -> None:

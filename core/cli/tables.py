@@ -9,6 +9,8 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from core.cli.layout import Records
+from core.cli.times import deployment_time
 from core.connector.registry import ConnectorEntry
 
 
@@ -50,36 +52,28 @@ def connectors_table(entries: list[ConnectorEntry], kind_of: Callable[[type | No
     return table
 
 
-def status_tables(document: dict[str, Any]) -> Iterator[Table | str]:
-    streams = Table(title="Streams (last run)", title_justify="left")
-    for column in (
-        "instance/stream",
-        "status",
-        "finished",
-        "read",
-        "ins",
-        "upd",
-        "same",
-        "del",
-        "miss",
-        "quar",
-    ):
-        streams.add_column(column)
+def status_tables(document: dict[str, Any], zone: str = "UTC") -> Iterator[Table | Records | str]:
+    """What `hub status` prints, in order; streams as Records (a table or blocks, by width)."""
+    rows = []
     for s in document["streams"]:
         run, c = s["last_run"], s["counts"]
         name = f"{s['instance']}/{s['stream']}" + (f" {s['partition']}" if s["partition"] else "")
-        colour = {"succeeded": "green", "failed": "red", "held": "yellow", "abandoned": "magenta"}.get(
-            run["status"], "white"
+        rows.append(
+            [
+                name,
+                run["status"],
+                deployment_time(run["finished_at"], zone),
+                *(
+                    str(c[k])
+                    for k in ("read", "inserted", "updated", "unchanged", "deleted", "missing", "quarantined")
+                ),
+            ]
         )
-        streams.add_row(
-            name,
-            f"[{colour}]{run['status']}[/]",
-            str(run["finished_at"] or "-")[:19],
-            *(
-                str(c[k])
-                for k in ("read", "inserted", "updated", "unchanged", "deleted", "missing", "quarantined")
-            ),
-        )
+    streams = Records(
+        "Streams (last run)",
+        ["instance/stream", "status", "finished", "read", "ins", "upd", "same", "del", "miss", "quar"],
+        rows,
+    )
     if not document["streams"]:
         streams.caption = "no sync has run yet: try `hub sync NAME` (or `make demo`)"
     yield streams
@@ -109,7 +103,8 @@ def status_tables(document: dict[str, Any]) -> Iterator[Table | str]:
             f" {snap['partition']}" if snap["partition"] else ""
         )
         yield (
-            f"[yellow]snapshot of {where} open since {str(snap['started_at'])[:19]}[/] ({snap['listed']} keys listed): "
+            f"[yellow]snapshot of {where} open since {deployment_time(snap['started_at'], zone)}[/] "
+            f"({snap['listed']} keys listed): "
             "a run stopped mid-listing; the next run continues it, and absence applies once it completes"
         )
     q = document["queues"]
@@ -117,3 +112,7 @@ def status_tables(document: dict[str, Any]) -> Iterator[Table | str]:
         f"quarantined records: {q['quarantined']}   review queue: {q['review_open']}   "
         f"held runs: {q['holds_open']}" + ("  (see `hub approve --list`)" if q["holds_open"] else "")
     )
+    o = document.get("outbox")
+    if o is not None:
+        dead = f"[red]dead: {o['dead']}[/] (see `hub outbox list --state dead`)" if o["dead"] else "dead: 0"
+        yield f"ticket intents pending: {o['pending']}   delivered: {o['delivered']}   {dead}"

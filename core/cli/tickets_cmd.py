@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from core.cli.app import ConfigOption, JsonOption, _hub, app
+from core.cli.app import ConfigOption, JsonOption, WideOption, _hub, app
 from core.cli.output import console, print_json
 
 tickets_app = typer.Typer(help="Onboarding, offboarding and transfer tickets.", no_args_is_help=True)
@@ -19,11 +19,13 @@ app.add_typer(tickets_app, name="tickets")
 def list_cmd(
     config: ConfigOption = Path("hub.yaml"),
     as_json: JsonOption = False,
+    wide: WideOption = False,
     employee: Annotated[str | None, typer.Option(help="only this employee ID")] = None,
     state: Annotated[str | None, typer.Option(help="open, in_progress, closed, cancelled")] = None,
     type_: Annotated[str | None, typer.Option("--type", help="onboarding, offboarding, transfer")] = None,
 ) -> None:
     """Every ticket with its key, type, employee, state, priority, due date, sink and tasks."""
+    from core.cli.layout import Records, show
     from core.tickets.query import list_tickets
 
     hub = _hub(config)
@@ -31,11 +33,9 @@ def list_cmd(
     if as_json:
         print_json(rows)
     else:
-        table = Table(title=f"Tickets ({len(rows)})", title_justify="left")
-        for column in ("key", "type", "employee", "state", "priority", "due", "sink", "external", "tasks"):
-            table.add_column(column)
-        for t in rows:
-            table.add_row(
+        columns = ["key", "type", "employee", "state", "priority", "due", "sink", "desk number", "tasks"]
+        values = [
+            [
                 t["key"],
                 t["type"],
                 t["employee_id"] or "-",
@@ -45,33 +45,50 @@ def list_cmd(
                 t["sink"],
                 t["external_id"] or "-",
                 str(len(t["tasks"])),
-            )
-        console.print(table)
+            ]
+            for t in rows
+        ]
+        caption = None if rows else "no tickets yet: `hub apply` opens them from lifecycle events"
+        show(console, Records(f"Tickets ({len(rows)})", columns, values, caption), wide=wide)
     hub.close()
 
 
 @tickets_app.command("show")
-def show_cmd(key: str, config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
-    """One ticket with its description, tasks and the event that caused it."""
-    from core.tickets.query import show_ticket
+def show_cmd(
+    ticket: Annotated[str, typer.Argument(help="the hub key, the desk number or an employee ID")],
+    config: ConfigOption = Path("hub.yaml"),
+    as_json: JsonOption = False,
+) -> None:
+    """A ticket (or every ticket of an employee) with its description, tasks and cause."""
+    from core.cli.times import deployment_time
+    from core.tickets.query import find_tickets
 
     hub = _hub(config)
-    doc = show_ticket(hub.store, key)
+    documents = find_tickets(hub.store, ticket)
     if as_json:
-        print_json(doc)
-    else:
+        print_json(documents[0] if len(documents) == 1 else documents)
+        hub.close()
+        return
+    zone = hub.config.timezone
+    for doc in documents:
+        console.print(f"[bold]{escape(doc['title'])}[/]", highlight=False)
         console.print(
-            f"[bold]{doc['title']}[/]\n{doc['key']}  {doc['type']}  {doc['state']}  priority {doc['priority']}"
-            f"  due {doc['due_at']} ({doc['time_zone']})  sink {doc['sink']} {doc['external_id'] or ''}"
+            f"{doc['key']}  {doc['type']}  {doc['state']}  priority {doc['priority']}\n"
+            f"due {deployment_time(doc['due_at'], zone)} ({doc['time_zone']} "
+            f"{doc['due_at'][:16].replace('T', ' ')})\n"
+            f"sink {doc['sink']}  desk number {doc['external_id'] or 'not delivered yet'}",
+            highlight=False,
         )
-        console.print(doc["description"])
+        console.print(escape(doc["description"]), highlight=False)
         for task in doc["tasks"]:
-            console.print(f"  [{'x' if task['state'] == 'closed' else ' '}] {task['title']}")
+            console.print(f"  \\[{'x' if task['state'] == 'closed' else ' '}] {escape(task['title'])}")
         if "event" in doc:
             console.print(
                 f"caused by {doc['event']['type']} effective {doc['event']['effective_date']} "
-                f"(change log {doc['event']['change_log_ids']})"
+                f"(change log {doc['event']['change_log_ids']})",
+                highlight=False,
             )
+        console.print()
     hub.close()
 
 
@@ -84,7 +101,7 @@ def close_cmd(
     """Work a built-in desk ticket (as a technician would), then read its state back."""
     import sqlalchemy as sa
 
-    from core.errors import ConfigError
+    from core.errors import ConfigError, NotFoundError
     from core.store.schema import tickets
     from core.tickets.sinks import ticket_sink
     from core.tickets.status_sync import sync_status
@@ -92,8 +109,10 @@ def close_cmd(
     hub = _hub(config)
     with hub.store.engine.connect() as conn:
         row = conn.execute(sa.select(tickets).where(tickets.c.key == key)).first()
-    if row is None or row.external_id is None:
-        raise ConfigError(f"ticket {key!r} is unknown or not delivered yet", hint="run `hub apply` first")
+    if row is None:
+        raise NotFoundError(f"no ticket {key!r}", hint="`hub tickets list` shows the keys")
+    if row.external_id is None:
+        raise ConfigError(f"ticket {key} is not delivered yet", hint="run `hub apply` first")
     sink = ticket_sink(hub, row.sink)
     if not hasattr(sink, "set_state"):
         raise ConfigError(f"ticket {key} lives in {row.sink}: close it there; the hub reads the state back")

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.config.problems import format_validation_error, problem, unknown_key
 from core.config.yaml_lines import Location, line_of, load_yaml_with_lines, read_text
@@ -113,9 +113,38 @@ class MappingsConfig(_Model):
     override_dirs: list[str] = Field(default_factory=list)
 
 
+class DeliveryPolicy(_Model):
+    """How the outbox treats a failing intent and how long a deliverer may hold one.
+
+    A failed intent waits `backoff_seconds`, doubling per attempt up to `max_backoff_seconds`;
+    after `max_attempts` it is `dead` until an operator runs `hub outbox retry`. A deliverer's
+    claim on an intent lasts `lease_seconds`: after that a crashed deliverer's intent is taken
+    over (starting with a lookup at the sink), so it must exceed the slowest single send.
+    """
+
+    max_attempts: int = Field(default=10, ge=1, le=1000)
+    backoff_seconds: float = Field(default=30.0, ge=0, le=86_400)
+    max_backoff_seconds: float = Field(default=3600.0, ge=0, le=7 * 86_400)
+    lease_seconds: float = Field(default=600.0, ge=10, le=86_400)
+
+    @model_validator(mode="after")
+    def _backoff_in_order(self) -> DeliveryPolicy:
+        if self.max_backoff_seconds < self.backoff_seconds:
+            raise ValueError(
+                f"max_backoff_seconds ({self.max_backoff_seconds:g}) is below backoff_seconds "
+                f"({self.backoff_seconds:g}); the cap must be at least the first wait"
+            )
+        return self
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait after the `attempts`-th failure (1-based)."""
+        return float(min(self.max_backoff_seconds, self.backoff_seconds * 2 ** max(0, attempts - 1)))
+
+
 class TicketsConfig(_Model):
     sink: str = "builtin"
     notifier: str | None = None
+    delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
 
 
 class NotificationsConfig(_Model):

@@ -92,7 +92,9 @@ class Fetcher:
             sent = dict(query) if url == first_url else {}
             if paginator is not None:
                 sent.update(paginator.request_params())
-            body = self.http.request_json(request.method, url, params=sent or None, json=request.body)
+            body = self.http.request_json(  # a declarative source only reads, even with POST
+                request.method, url, params=sent or None, json=request.body, idempotent=True
+            )
             response = self.http.last_response
             assert response is not None
             where = f"{self.stream}: {request.method} {request.path}"
@@ -107,7 +109,11 @@ class Fetcher:
     def body(self, request: RequestDef, params: dict[str, Any]) -> tuple[Any, requests.Response]:
         query = {**render_params(request.params, self.values), **params}
         body = self.http.request_json(
-            request.method, render(request.path, self.values), params=query or None, json=request.body
+            request.method,
+            render(request.path, self.values),
+            params=query or None,
+            json=request.body,
+            idempotent=True,
         )
         assert self.http.last_response is not None
         return body, self.http.last_response

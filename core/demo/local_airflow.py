@@ -59,12 +59,13 @@ class DagRunResult:
     run_id: str = ""
 
 
-def run_dag(dag: Any) -> DagRunResult:
-    """Run one DAG end to end with `dag.test()` and collect task states and return values."""
+def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> DagRunResult:
+    """Run one DAG end to end with `dag.test()` (with `conf` as the trigger form's params) and
+    collect task states and return values."""
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
-    run = dag.test()
+    run = dag.test(run_conf=conf)
     tasks: dict[str, str] = {}
     returns: dict[str, Any] = {}
     with create_session() as session:

@@ -1,16 +1,20 @@
-"""`make up`: Airflow standalone (scheduler, API server and UI, triggerer, DAG processor) running
-the hub DAGs, against the sandbox tenants or against real tenants when HUB_CONFIG says so.
+"""`make up`: Airflow's API server, scheduler, DAG processor and triggerer running the hub DAGs,
+against the sandbox tenants or against real tenants when HUB_CONFIG says so.
 
-Runs in the foreground until Ctrl-C, then stops Airflow and the sandboxes.
+Started in order (the scheduler only once the API server answers its health check, so no task
+starts before its workers can report), watched (`supervisor.py`), each logging to a file under
+`.hub/up/logs`; the terminal shows the UI address and login first, then one line per event.
+PostgreSQL holds Airflow's metadata when a server answers (`metadata_db.py`). The sandboxes keep
+their ports across restarts, so saved cursors that name them stay valid. Ctrl-C stops everything.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,22 +22,26 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
 
+from core.demo.supervisor import Component, say, stop_all, watch
+
 WORKDIR = Path(".hub/up")
+AFTER_API = ("scheduler", "dag-processor", "triggerer")
 
 
-def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 240) -> bool:
+def wait_api_healthy(port: int, api: Component, timeout: float = 240) -> bool:
+    """True once the API server answers its health check with a healthy metadata database."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if api.exit_code() is not None:
             return False
         try:
             with urlopen(f"http://localhost:{port}/api/v2/monitor/health", timeout=5) as response:
                 body = json.loads(response.read())
-                if body.get("scheduler", {}).get("status") == "healthy":
+                if body.get("metadatabase", {}).get("status") == "healthy":
                     return True
         except (URLError, OSError, ValueError):
             pass
-        time.sleep(2)
+        time.sleep(1)
     return False
 
 
@@ -60,19 +68,66 @@ def stop_on(*signals: signal.Signals) -> None:
         signal.signal(signum, interrupt)
 
 
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGINT to Airflow's whole process group, SIGKILL to what is left after 30 s."""
+def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 240) -> bool:
+    """True once Airflow's health check reports a healthy scheduler (`airflow standalone` in tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with urlopen(f"http://localhost:{port}/api/v2/monitor/health", timeout=5) as response:
+                if json.loads(response.read()).get("scheduler", {}).get("status") == "healthy":
+                    return True
+        except (URLError, OSError, ValueError):
+            pass
+        time.sleep(2)
+    return False
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", port))  # noqa: S104 - the API server binds every interface
+        except OSError:
+            return True
+    return False
+
+
+def saved_ports(path: Path) -> dict[str, int]:
     try:
-        group = os.getpgid(process.pid)
-    except ProcessLookupError:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signal.SIGINT)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=30)
-    time.sleep(2)  # let the children standalone stopped finish their own shutdown
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signal.SIGKILL)
+        return {str(k): int(v) for k, v in json.loads(path.read_text()).items()}
+    except (OSError, ValueError):
+        return {}
+
+
+def start_sandboxes(scale: int, hub_yaml: Path) -> object:
+    """The sandbox fleet on the ports of the last `make up` (saved beside it)."""
+    from core.sandbox.fleet import SandboxFleet
+
+    ports_file = WORKDIR / "sandbox" / "ports.json"
+    fleet = SandboxFleet(WORKDIR / "sandbox", scale=scale, ports=saved_ports(ports_file)).start()
+    ports = {name: sandbox.server.port for name, sandbox in fleet.sandboxes.items() if sandbox.server}
+    ports_file.write_text(json.dumps(ports, indent=2))
+    fleet.write_hub_yaml(hub_yaml, store_url=f"sqlite:///{(WORKDIR / 'hub.db').resolve()}")
+    say(f"sandbox tenants running: {', '.join(sorted(fleet.sandboxes))}; hub.yaml at {hub_yaml}")
+    return fleet
+
+
+def airflow_env(home: Path, hub_yaml: Path, port: int, task_log_level: str) -> dict[str, str]:
+    from core.demo.local_airflow import airflow_environment
+
+    return {
+        **os.environ,
+        **airflow_environment(home, hub_yaml),
+        "AIRFLOW__API__PORT": str(port),
+        # task workers report to the API server's execution API: it must be the port we serve on
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        # task logs in the UI show sync progress and summaries (INFO); the in-process demo keeps WARNING
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": task_log_level,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
 
 
 def main() -> int:
@@ -83,54 +138,61 @@ def main() -> int:
     # read before prepare() exports the hub's quiet default into this process's environment
     task_log_level = os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
     WORKDIR.mkdir(parents=True, exist_ok=True)
+    logs = (WORKDIR / "logs").resolve()
+    say(f"hub up: Airflow UI at http://localhost:{args.port} (login below once it answers); logs in {logs}")
+    stop_on(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    if port_taken(args.port):
+        say(
+            f"port {args.port} is in use (another `make up`?): stop it, or choose one with HUB_AIRFLOW_PORT=8081"
+        )
+        return 1
     real_config = os.environ.get("HUB_CONFIG")
     hub_yaml = Path(real_config) if real_config else WORKDIR / "hub.yaml"
-    fleet = None
-    if not real_config:
-        from core.sandbox.fleet import SandboxFleet
-
-        fleet = SandboxFleet(WORKDIR / "sandbox", scale=args.scale).start()
-        fleet.write_hub_yaml(hub_yaml, store_url=f"sqlite:///{(WORKDIR / 'hub.db').resolve()}")
-        print(f"sandbox tenants running: {', '.join(sorted(fleet.sandboxes))}; hub.yaml at {hub_yaml}")
-
-    from core.demo.local_airflow import airflow_environment, prepare
-
-    home = WORKDIR / "airflow"
-    prepare(home, hub_yaml)
-    from core.airflow.factory import ensure_pools
-    from core.config.hub_config import load_hub_config
-
-    ensure_pools(load_hub_config(hub_yaml))
-    env = {
-        **os.environ,
-        **airflow_environment(home, hub_yaml),
-        "AIRFLOW__API__PORT": str(args.port),
-        # task workers report to the API server's execution API: it must be the port we serve on
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{args.port}/execution/",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        # task logs in the UI show sync progress and summaries (INFO); the in-process demo keeps WARNING
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": task_log_level,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    # its own process group, so stopping it reaches the scheduler, API server and workers it started
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "airflow"), "standalone"], env=env, start_new_session=True
-    )
-    stop_on(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    fleet = None if real_config else start_sandboxes(args.scale, hub_yaml)
+    components: list[Component] = []
     try:
-        if wait_healthy(args.port, process):
-            print(f"\nAirflow UI: http://localhost:{args.port}  login: {admin_password(home)}")
-            print("hub DAGs: hub_sync_<instance>, hub_lifecycle, hub_ticket_status. Ctrl-C stops everything.")
-        else:
-            print("Airflow did not become healthy; see its output above.", file=sys.stderr)
-        process.wait()
+        from core.demo.local_airflow import prepare
+        from core.demo.metadata_db import choose
+
+        home = WORKDIR / "airflow"
+        home.mkdir(parents=True, exist_ok=True)
+        metadata = choose(home)
+        os.environ.update(metadata.environment())  # `airflow db migrate` and the pools use it too
+        say(f"Airflow metadata database: {metadata.describe()}")
+        try:
+            prepare(home, hub_yaml)
+        except RuntimeError as exc:
+            say(str(exc).splitlines()[0] + " " + str(exc).strip().splitlines()[-1])
+            return 1
+        from core.airflow.factory import ensure_pools
+        from core.config.hub_config import load_hub_config
+
+        ensure_pools(load_hub_config(hub_yaml))
+        env = airflow_env(home, hub_yaml, args.port, task_log_level)
+        airflow = str(Path(sys.executable).parent / "airflow")
+        api = Component(
+            "api-server", [airflow, "api-server", "--port", str(args.port)], env, logs / "api-server.log"
+        )
+        components.append(api)
+        api.start()
+        if not wait_api_healthy(args.port, api):
+            cause = api.first_error() or "no error logged"
+            say(f"the API server did not become healthy ({cause}); see {api.log_path}")
+            return 1
+        say(f"Airflow UI: http://localhost:{args.port}  login: {admin_password(home)}")
+        for name in AFTER_API:
+            component = Component(name, [airflow, name], env, logs / f"{name}.log")
+            components.append(component)
+            component.start()
+        say("hub DAGs: hub_sync_<instance>, hub_lifecycle, hub_ticket_status. Ctrl-C stops everything.")
+        return watch(components)
     except KeyboardInterrupt:
-        pass
+        return 0
     finally:
-        stop_group(process)
+        say("stopping Airflow and the sandboxes")
+        stop_all(components)
         if fleet is not None:
-            fleet.stop()
-    return 0
+            fleet.stop()  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

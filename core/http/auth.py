@@ -208,7 +208,9 @@ def token_form_poster(http: HttpClient, *, service: str, hint: str) -> TokenPost
     (secrets redacted) and `hint`, what to check in `service`; never the secret itself."""
 
     def post_form(url: str, form: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
-        response = http.request("POST", url, data=form, headers=headers or None, accept_statuses=(400, 401))
+        response = http.request(  # a token request: asking twice is harmless, so it is re-sent
+            "POST", url, data=form, headers=headers or None, accept_statuses=(400, 401), idempotent=True
+        )
         if response.status_code in (400, 401):
             raise AuthError(
                 f"{service}: the token endpoint {url} refused the {str(form.get('grant_type')).replace('_', ' ')} grant "

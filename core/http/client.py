@@ -7,6 +7,12 @@ Promises:
   the JSON promised (an HTML page, a cut-off document: `core.http.body`) are retried with
   exponential backoff and jitter; `Retry-After` (seconds or HTTP date) is honoured and shared by every client
   of the same host in the process.
+- Only idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, or one the caller declares
+  `idempotent=True`: a search sent as POST, a token request, an upsert by external ID) are re-sent
+  after an ambiguous failure. A POST or PATCH is re-sent only when it provably never reached the
+  server (connection refused, DNS, TLS handshake, connect timeout) or the server said it was not
+  applied (429 with Retry-After); anything else (read timeout, 5xx, a dropped or cut-off answer)
+  raises `OutcomeUnknownError`, and the owner of the write looks it up before writing again.
 - Failures raise the hub's taxonomy (`AuthError`, `TransientError`, `FatalError`) with messages
   that say what happened and what to do, and never contain credentials.
 """
@@ -20,14 +26,15 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.auth import AuthBase
 
-from core.errors import AuthError, FatalError, HubError
+from core.errors import AuthError, FatalError, HubError, OutcomeUnknownError
 from core.http.body import UnexpectedBody, json_of
 from core.http.budget import HostGate, gate_for
 from core.http.pagination import BasePaginator
 from core.http.redaction import redact_text, redact_url
-from core.http.retry import RetryPolicy, parse_retry_after
+from core.http.retry import RetryPolicy, is_idempotent, parse_retry_after
 
 log = logging.getLogger("hub.http")
 
@@ -37,6 +44,18 @@ _TRANSPORT_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
+
+
+def never_sent(exc: BaseException) -> bool:
+    """Whether a transport error happened before any byte of the request left: the connection was
+    refused, the name did not resolve, the TLS handshake failed or the connect timed out."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
+        return True
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    return isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError)
 
 
 class HttpStatusError(FatalError):
@@ -96,10 +115,15 @@ class HttpClient:
         path_or_url: str,
         *,
         accept_statuses: Iterable[int] = (),
+        idempotent: bool | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        """Send with retries; return the response if 2xx/3xx or in `accept_statuses`, else raise."""
+        """Send with retries; return the response if 2xx/3xx or in `accept_statuses`, else raise.
+
+        `idempotent` (default: by method) says whether the request may be re-sent after an
+        ambiguous failure; when it may not, such a failure raises `OutcomeUnknownError`."""
         url = self.url(path_or_url)
+        replayable = is_idempotent(method) if idempotent is None else idempotent
         accepted = set(accept_statuses)
         kwargs.setdefault("timeout", self.timeout)
         # Per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override `session.verify`.
@@ -116,6 +140,8 @@ class HttpClient:
                 response = self.session.request(method, url, **kwargs)
             except _TRANSPORT_ERRORS as exc:
                 problem = f"{type(exc).__name__} talking to {redact_url(url)}"
+                if not replayable and not never_sent(exc):
+                    raise self.outcome_unknown(method, url, problem) from None
                 self._retry_or_raise(attempt, problem, None, gate)
                 continue
             elapsed_ms = (time.monotonic() - started) * 1000
@@ -131,9 +157,10 @@ class HttpClient:
                 continue
             if status in self.retry.retry_statuses:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                self._retry_or_raise(
-                    attempt, f"{status} from {redact_url(url)}: {self.excerpt(response)}", retry_after, gate
-                )
+                problem = f"{status} from {redact_url(url)}: {self.excerpt(response)}"
+                if not replayable and not (status == 429 and retry_after is not None):
+                    raise self.outcome_unknown(method, url, problem, retry_after)
+                self._retry_or_raise(attempt, problem, retry_after, gate)
                 continue
             raise self.status_error(method, url, response)
 
@@ -145,6 +172,15 @@ class HttpClient:
         log.info("%s: %s; retry %d/%d in %.1fs", self.name, problem, attempt, self.retry.max_retries, delay)
         if retry_after is None:
             self._sleep(delay)
+
+    def outcome_unknown(
+        self, method: str, url: str, problem: str, retry_after: float | None = None
+    ) -> OutcomeUnknownError:
+        log.info("%s: %s after %s %s; not re-sent", self.name, problem, method, redact_url(url))
+        return OutcomeUnknownError(
+            f"{self.name}: {method} {redact_url(url)} may or may not have been applied: {problem}",
+            retry_after=retry_after,
+        )
 
     def excerpt(self, response: requests.Response, limit: int = 300) -> str:
         """A short, redacted excerpt of the body for error messages."""
@@ -182,18 +218,29 @@ class HttpClient:
         return json_of(response)
 
     def request_decoded(
-        self, method: str, path_or_url: str, *, require: Iterable[str] = (), **kwargs: Any
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        require: Iterable[str] = (),
+        idempotent: bool | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
-        """`request`, and a 2xx answer's JSON decoded (cached on the response for `json_of`)."""
+        """`request`, and a 2xx answer's JSON decoded (cached on the response for `json_of`).
+        An unreadable answer to a non-idempotent request raises `OutcomeUnknownError`: the
+        server said it succeeded, so sending it again could apply it twice."""
+        replayable = is_idempotent(method) if idempotent is None else idempotent
         attempt = 0
         while True:
             attempt += 1
-            response = self.request(method, path_or_url, **kwargs)
+            response = self.request(method, path_or_url, idempotent=replayable, **kwargs)
             if response.status_code >= 300:  # an accepted error status: the caller reads its body
                 return response
             try:
                 json_of(response, require=require, where=redact_url(response.url), secrets=self.secrets)
             except UnexpectedBody as exc:
+                if not replayable:
+                    raise self.outcome_unknown(method, response.url, exc.message) from None
                 self._retry_or_raise(attempt, exc.message, None, self.gate(response.url))
                 continue
             return response

@@ -1,4 +1,5 @@
-"""Backoff policy: exponential with full jitter, capped, and `Retry-After` always wins."""
+"""Backoff policy: exponential with full jitter, capped, and `Retry-After` always wins; and which
+requests may be re-sent at all (a POST or PATCH only when it provably never reached the server)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from email.utils import parsedate_to_datetime
 from core.errors import TransientError
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: methods whose repetition has the effect of sending them once (RFC 9110 section 9.2.2)
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+
+def is_idempotent(method: str) -> bool:
+    """Whether a request with this method may be re-sent after an ambiguous failure."""
+    return method.upper() in IDEMPOTENT_METHODS
 
 
 @dataclass(frozen=True)

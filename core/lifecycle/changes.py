@@ -5,9 +5,23 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.lifecycle.dates import parse_date
 from core.lifecycle.intents import Intent, PersonChange
 
 MOVE_FIELDS = ("org_unit", "title", "manager_employee_id", "location")
+
+
+def is_conversion(change: PersonChange) -> bool:
+    """A worker-type change, or a new employee ID that names the previous one (same person)."""
+    a, b, f = change.after, change.before, change.changed
+    return bool(
+        ("worker_type" in f and b.get("worker_type") and a.get("worker_type") != b.get("worker_type"))
+        or (
+            "employee_id" in f
+            and b.get("employee_id")
+            and a.get("previous_employee_id") == b.get("employee_id")
+        )
+    )
 
 
 def change_intents(change: PersonChange, today: date, generation: int, *, movers: bool) -> list[Intent]:
@@ -22,14 +36,16 @@ def change_intents(change: PersonChange, today: date, generation: int, *, movers
         intents.append(
             Intent("record", "leave_return", today, reason="returned from leave", employment=generation)
         )
-    converted = (
-        "worker_type" in f and b.get("worker_type") and a.get("worker_type") != b.get("worker_type")
-    ) or (
-        "employee_id" in f and b.get("employee_id") and a.get("previous_employee_id") == b.get("employee_id")
-    )
+    converted = is_conversion(change)
     if converted:
         reason = f"{b.get('worker_type')} -> {a.get('worker_type')}, ID {b.get('employee_id')} -> {a.get('employee_id')}"
-        intents.append(Intent("open", "conversion", today, reason=reason, employment=generation))
+        start = parse_date(a.get("hire_date"))
+        if start is not None and start > today:  # converted in advance: prepared for the day, like a transfer
+            intents.append(
+                Intent("open", "conversion", start, reason=reason, employment=generation, notice=True)
+            )
+        else:
+            intents.append(Intent("open", "conversion", today, reason=reason, employment=generation))
     moved = {name for name in MOVE_FIELDS if name in f and b.get(name) is not None}
     if movers and moved and a.get("status") in ("active", "on_leave", "pre_hire") and not converted:
         desc = ", ".join(f"{n} {b.get(n)} -> {a.get(n)}" for n in sorted(moved))

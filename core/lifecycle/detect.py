@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from core.lifecycle.changes import change_intents
+from core.lifecycle.changes import change_intents, is_conversion
 from core.lifecycle.employments import Employment
 from core.lifecycle.facts import Facts, facts_of
 from core.lifecycle.intents import Intent, OpenEvent, PersonChange
@@ -159,6 +159,12 @@ class _Reconcile:
         return self.found
 
     def _rescinded(self) -> None:
+        ended = self.employment.termination or self.facts.termination
+        standing = self.facts.hire is not None and self.facts.hire == self.employment.hire
+        if not self.change.deleted and standing and ended is not None:
+            # a later hire (a rehire) was rescinded before any sync saw it: this employment stands
+            self._termination()
+            return
         reason = "hire rescinded" if self.facts.rescinded else "person removed"
         g = self.employment.generation
         for event in [e for e in self.change.open_events if e.employment == g]:
@@ -175,14 +181,13 @@ class _Reconcile:
         if hire is None or hire == e.hire:
             return
         prior = self.facts.prior_termination
-        ended = e.termination or (
-            prior if prior is not None and (e.hire is None or prior >= e.hire) else None
-        )
+        # the end HR states for this employment wins over the one acted on (it may have moved)
+        ended = prior if prior is not None and (e.hire is None or prior >= e.hire) else e.termination
         if ended is not None and hire > ended:
             self._rehire(hire, ended)
             return
         event = self.change.open_of(e.generation, "joiner", "rehire")
-        if event is not None:
+        if event is not None and not is_conversion(self.change):  # a conversion's hire is not a moved start
             self.add(
                 Intent(
                     "move",
@@ -197,6 +202,10 @@ class _Reconcile:
 
     def _rehire(self, hire: date, ended: date) -> None:
         e = self.employment
+        leaver = self.change.open_of(e.generation, "leaver")
+        if e.termination is not None and ended != e.termination and leaver is not None:
+            moved = f"termination date moved to {ended}"
+            self.add(Intent("move", "leaver", ended, leaver.id, moved, employment=e.generation))
         if e.termination is None:  # the termination was never seen: it still ends this employment, once
             self.add(
                 Intent(

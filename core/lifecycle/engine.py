@@ -64,6 +64,14 @@ class LifecycleSummary:
             "actions": [a.__dict__ for a in self.actions],
         }
 
+    def line(self) -> str:
+        """One line for a task log, a run note and an asset event."""
+        events = ", ".join(f"{n} {e}" for e, n in sorted(self.events.items())) or "no events"
+        actions = Counter(a.action for a in self.actions)
+        tickets = ", ".join(f"{n} {a}" for a, n in sorted(actions.items())) or "none"
+        held = f"; held: {'; '.join(self.held)}" if self.held else ""
+        return f"evaluate: {events}; {self.suppressed} suppressed; ticket actions: {tickets}{held}"
+
 
 class _Evaluation:
     def __init__(self, hub: Hub, conn: sa.Connection, summary: LifecycleSummary) -> None:
@@ -84,13 +92,16 @@ class _Evaluation:
         #: change-log rows read by `changes_of`: the ones `mark_processed` marks
         self.read_ids: list[int] = []
 
-    def pending_people(self) -> tuple[int | None, list[str]]:
-        """The last unprocessed person change and every person with changes up to it.
+    def pending_people(self, only: list[str] | None = None) -> tuple[int | None, list[str]]:
+        """The last unprocessed person change and every person with changes up to it (of
+        `only` these people, when given: provisioning on demand).
 
         Evaluation covers exactly the changes up to that id, so changes written meanwhile wait
         for the next run; only person ids are held in memory, change rows are read per chunk.
         """
-        unprocessed = (change_log.c.entity == "person", change_log.c.processed.is_(False))
+        unprocessed: tuple[Any, ...] = (change_log.c.entity == "person", change_log.c.processed.is_(False))
+        if only is not None:
+            unprocessed += (change_log.c.entity_id.in_(only),)
         last = self.conn.scalar(sa.select(sa.func.max(change_log.c.id)).where(*unprocessed))
         if last is None:
             return None, []
@@ -119,9 +130,15 @@ class _Evaluation:
 
         Not an id range: ids are taken when a row is written but become visible when its
         transaction commits, so a lower id can appear after a higher one was read."""
-        for start in range(0, len(self.read_ids), PREFETCH_CHUNK):
-            chunk = self.read_ids[start : start + PREFETCH_CHUNK]
-            self.conn.execute(change_log.update().where(change_log.c.id.in_(chunk)).values(processed=True))
+        mark = change_log.update().values(processed=True)
+        scattered: list[int] = []
+        for first, last in id_runs(self.read_ids):
+            if last - first >= 8:  # a run of consecutive ids (a resolution batch): one range
+                self.conn.execute(mark.where(change_log.c.id.between(first, last)))
+            else:
+                scattered += range(first, last + 1)
+        for start in range(0, len(scattered), PREFETCH_CHUNK):
+            self.conn.execute(mark.where(change_log.c.id.in_(scattered[start : start + PREFETCH_CHUNK])))
 
     def prefetch(self, person_ids: list[str]) -> None:
         """Load persons, prior history, open events and employments of a chunk in a few queries, not n."""
@@ -216,6 +233,17 @@ class _Evaluation:
 PREFETCH_CHUNK = 500
 
 
+def id_runs(ids: list[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive integers, (first, last) each: every id of a run is in `ids`."""
+    runs: list[tuple[int, int]] = []
+    for value in sorted(ids):
+        if runs and value <= runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], max(value, runs[-1][1]))
+        else:
+            runs.append((value, value))
+    return runs
+
+
 @locked_stage("evaluate")
 def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
     """Detect events from unprocessed person changes and plan their tickets (see module doc).
@@ -225,33 +253,7 @@ def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
     with hub.store.engine.connect() as conn:
         transaction = conn.begin()
         try:
-            ev = _Evaluation(hub, conn, summary)
-            # only people whose intents act are kept for the storm check; the rest (existing staff
-            # on an initial load) are written at once, so memory follows the changes, not the staff
-            planned: list[tuple[Detection, PersonChange, dict[str, Any]]] = []
-            last, people = ev.pending_people()
-            for start in range(0, len(people), PREFETCH_CHUNK):
-                chunk = people[start : start + PREFETCH_CHUNK]
-                ev.prefetch(chunk)
-                for person_id, rows in ev.changes_of(chunk, last or 0).items():
-                    found = ev.person_change(person_id, rows)
-                    if found is None:
-                        continue
-                    change, ctx = found
-                    detection = detect(change, ev.today, ev.policy)
-                    if all(i.suppressed for i in detection.intents):
-                        ev.write(detection, change, ctx)
-                    else:
-                        planned.append((detection, change, ctx))
-                ev.flush()
-            summary.held = storm_holds(conn, ev.config.storm_guard, ev.books, planned, ev.now)
-            if summary.held:
-                transaction.commit() if not dry_run else transaction.rollback()
-                return summary
-            for detection, change, ctx in planned:
-                ev.write(detection, change, ctx)
-            ev.flush()
-            ev.mark_processed()
+            evaluate_in(hub, conn, summary)
         except BaseException:
             transaction.rollback()
             raise
@@ -260,3 +262,36 @@ def evaluate(hub: Hub, *, dry_run: bool = False) -> LifecycleSummary:
         else:
             transaction.commit()
     return summary
+
+
+def evaluate_in(
+    hub: Hub, conn: sa.Connection, summary: LifecycleSummary, person_ids: list[str] | None = None
+) -> None:
+    """One evaluation inside the caller's transaction (and stage lock); `person_ids` limits it
+    to those people (provisioning on demand), whose change-log rows alone are marked processed."""
+    ev = _Evaluation(hub, conn, summary)
+    # only people whose intents act are kept for the storm check; the rest (existing staff
+    # on an initial load) are written at once, so memory follows the changes, not the staff
+    planned: list[tuple[Detection, PersonChange, dict[str, Any]]] = []
+    last, people = ev.pending_people(person_ids)
+    for start in range(0, len(people), PREFETCH_CHUNK):
+        chunk = people[start : start + PREFETCH_CHUNK]
+        ev.prefetch(chunk)
+        for person_id, rows in ev.changes_of(chunk, last or 0).items():
+            found = ev.person_change(person_id, rows)
+            if found is None:
+                continue
+            change, ctx = found
+            detection = detect(change, ev.today, ev.policy)
+            if all(i.suppressed for i in detection.intents):
+                ev.write(detection, change, ctx)
+            else:
+                planned.append((detection, change, ctx))
+        ev.flush()
+    summary.held = storm_holds(conn, ev.config.storm_guard, ev.books, planned, ev.now)
+    if summary.held:
+        return
+    for detection, change, ctx in planned:
+        ev.write(detection, change, ctx)
+    ev.flush()
+    ev.mark_processed()

@@ -40,6 +40,11 @@ if TYPE_CHECKING:
     from core.hub import Hub
 
 log = logging.getLogger("hub.resolve")
+#: what a resolution pass reads of each source record (`resolve` and `resolve_records` alike)
+RECORD_COLUMNS = tuple(
+    source_records.c[name]
+    for name in ("id", "instance", "stream", "record_key", "fragment", "deleted_at", "content_hash")
+)
 BATCH = 500
 
 
@@ -69,6 +74,19 @@ class ResolveSummary:
             "relinked": self.relinked,
             "held": self.held,
         }
+
+    def line(self) -> str:
+        """One line for a task log, a run note and an asset event."""
+
+        def by_entity(counts: Counter[str]) -> str:
+            return ", ".join(f"{n} {e}" for e, n in sorted(counts.items())) or "none"
+
+        held = f"; held streams: {', '.join(self.held)}" if self.held else ""
+        return (
+            f"resolve: {self.records} records; created {by_entity(self.created)}; updated "
+            f"{by_entity(self.updated)}; deleted {by_entity(self.deleted)}; {self.changes} field changes, "
+            f"{self.review} to review, {self.conflicts} conflicts, {self.relinked} relinked{held}"
+        )
 
 
 class _Pass:
@@ -447,15 +465,7 @@ def resolve(hub: Hub) -> ResolveSummary:
                 resolver = _Pass(hub, conn, summary, rules)
                 t = source_records
                 rows = conn.execute(
-                    sa.select(
-                        t.c.id,
-                        t.c.instance,
-                        t.c.stream,
-                        t.c.record_key,
-                        t.c.fragment,
-                        t.c.deleted_at,
-                        t.c.content_hash,
-                    )
+                    sa.select(*RECORD_COLUMNS)
                     .where(t.c.resolved.is_(False), t.c.entity == entity, t.c.id > last_id)
                     .order_by(t.c.id)
                     .limit(BATCH)
@@ -471,4 +481,26 @@ def resolve(hub: Hub) -> ResolveSummary:
         with hub.store.engine.begin() as conn:
             _Pass(hub, conn, summary, rules).relink()
     log.info("resolution: %s", summary.as_dict())
+    return summary
+
+
+def resolve_records(hub: Hub, conn: sa.Connection, record_ids: list[int]) -> ResolveSummary:
+    """Resolve just these source records (people first) inside the caller's transaction.
+
+    Provisioning on demand runs it in a transaction it rolls back (the plan) or commits (the
+    apply); the mass-change guard's holds are the scheduled pass's business, not one person's.
+    """
+    summary = ResolveSummary(run_id=str(uuid.uuid4()))
+    rules = load_rules(hub.config.resolution)
+    t = source_records
+    for entity in ENTITY_ORDER:
+        rows = conn.execute(
+            sa.select(*RECORD_COLUMNS)
+            .where(t.c.id.in_(record_ids), t.c.resolved.is_(False), t.c.entity == entity)
+            .order_by(t.c.id)
+        ).all()
+        if rows:
+            _Pass(hub, conn, summary, rules).batch(entity, list(rows))
+    if summary.created.get("person"):
+        _Pass(hub, conn, summary, rules).relink()
     return summary

@@ -15,18 +15,50 @@ import sqlalchemy as sa
 from core import clock
 from core.store.engine import Store
 from core.store.schema import accounts, assets, cloud_resources, persons
-from core.vocabulary import FindingKind
+from core.vocabulary import FINDING_SEVERITY, SEVERITIES, FindingKind, FindingSeverity
 
 RETIRED_ASSET_STATUSES = ("disposed", "retired", "returned", "lost", "in_stock")
 
 
 class Finding(TypedDict):
     kind: FindingKind
+    severity: FindingSeverity
     entity: str
     entity_id: str
     employee_id: str | None
     subject: str
     detail: str
+    #: when the condition began, as far as the hub knows (ISO date): the termination date, the
+    #: resource's creation, else the day the hub first saw the record
+    since: str | None
+
+
+def _day(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text[:10]
+
+
+def filter_findings(
+    found: list[Finding],
+    *,
+    kinds: list[str] | None = None,
+    since: str | None = None,
+    severity: FindingSeverity | None = None,
+) -> list[Finding]:
+    """Those of `kinds`, begun on or after `since` (ISO date), at `severity` or above; most
+    severe first. A finding whose start is unknown passes `since`: hiding it would hide risk."""
+    ranked = {name: rank for rank, name in enumerate(SEVERITIES)}
+    ceiling = ranked[severity] if severity else len(SEVERITIES)
+    kept = [
+        f
+        for f in found
+        if (not kinds or f["kind"] in kinds)
+        and ranked[f["severity"]] <= ceiling
+        and (not since or f["since"] is None or f["since"] >= since)
+    ]
+    return sorted(kept, key=lambda f: (ranked[f["severity"]], f["kind"], f["since"] or "", f["subject"]))
 
 
 def _terminated(person: Any, today: str) -> bool:
@@ -62,23 +94,31 @@ def findings(store: Store) -> list[Finding]:
                 out.append(
                     Finding(
                         kind="orphan_account",
+                        severity=FINDING_SEVERITY["orphan_account"],
                         entity="account",
                         entity_id=acc.id,
                         employee_id=None,
                         subject=f"{acc.system}:{login}",
                         detail="enabled account with no active person behind it",
+                        since=_day(
+                            (acc.attrs or {}).get("created_at")
+                            or (acc.attrs or {}).get("created")
+                            or acc.created_at
+                        ),
                     )
                 )
             elif _terminated(person, today):
                 out.append(
                     Finding(
                         kind="enabled_after_termination",
+                        severity=FINDING_SEVERITY["enabled_after_termination"],
                         entity="account",
                         entity_id=acc.id,
                         employee_id=person.employee_id,
                         subject=f"{acc.system}:{login}",
                         detail=f"still enabled; {person.employee_id} terminated "
                         f"{(person.attrs or {}).get('termination_date') or ''}".strip(),
+                        since=_day((person.attrs or {}).get("termination_date")),
                     )
                 )
         for asset in conn.execute(
@@ -91,27 +131,34 @@ def findings(store: Store) -> list[Finding]:
                 out.append(
                     Finding(
                         kind="asset_custodian_terminated",
+                        severity=FINDING_SEVERITY["asset_custodian_terminated"],
                         entity="asset",
                         entity_id=asset.id,
                         employee_id=person.employee_id,
                         subject=f"asset {tag}",
                         detail=f"custodian {person.employee_id} is terminated; recover the asset",
+                        since=_day((person.attrs or {}).get("termination_date")),
                     )
                 )
         for res in conn.execute(
-            sa.select(cloud_resources.c.id, cloud_resources.c.resource_id, cloud_resources.c.attrs).where(
-                cloud_resources.c.deleted_at.is_(None), cloud_resources.c.owner_person_id.is_(None)
-            )
+            sa.select(
+                cloud_resources.c.id,
+                cloud_resources.c.resource_id,
+                cloud_resources.c.attrs,
+                cloud_resources.c.created_at,
+            ).where(cloud_resources.c.deleted_at.is_(None), cloud_resources.c.owner_person_id.is_(None))
         ):
             owner = (res.attrs or {}).get("owner_ref")
             out.append(
                 Finding(
                     kind="unowned_cloud_resource",
+                    severity=FINDING_SEVERITY["unowned_cloud_resource"],
                     entity="cloud_resource",
                     entity_id=res.id,
                     employee_id=None,
                     subject=res.resource_id,
                     detail=f"owner tag {owner!r} matches nobody" if owner else "no owner tag",
+                    since=_day((res.attrs or {}).get("created_at") or res.created_at),
                 )
             )
     return out

@@ -23,7 +23,6 @@ import typer
 
 from core.cli.output import console
 from core.errors import ConfigError
-from core.sandbox.fleet import SandboxFleet
 
 app = typer.Typer(help="Local sandbox tenants (fakes of every external system).", no_args_is_help=True)
 
@@ -57,6 +56,8 @@ def serve(
     if background:
         _serve_in_background(workdir)
         return
+    from core.sandbox.fleet import SandboxFleet  # here: `hub --help` lists this group without it
+
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     fleet = SandboxFleet(workdir=workdir, seed=seed, scale=scale, only=only or None, sources=source or [])

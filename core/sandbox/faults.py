@@ -143,6 +143,32 @@ class CutBody(Fault):
 
 
 @dataclass
+class AppliedThenError(Fault):
+    """The request is applied (the ticket exists) but the answer is a 502: a gateway that lost
+    the upstream's reply. A client that re-sends it creates a second record."""
+
+    kind = "applied_then_error"
+    status: int = 502
+    body: str = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+    def after_response(self, response: Response) -> Response:
+        from core.sandbox.server import Response
+
+        return Response(self.status, self.body.encode(), {"Content-Type": "text/html"})
+
+
+@dataclass
+class AppliedThenDrop(Fault):
+    """The request is applied, then the connection closes before any byte of the answer."""
+
+    kind = "applied_then_drop"
+
+    def after_response(self, response: Response) -> Response:
+        response.drop = True
+        return response
+
+
+@dataclass
 class ExpireTokens(Fault):
     """Marks every issued token expired (the sandbox's token store answers 401 on next use)."""
 
@@ -155,7 +181,18 @@ class ExpireTokens(Fault):
 
 
 FAULT_KINDS: dict[str, type[Fault]] = {
-    cls.kind: cls for cls in (Throttle, ServerError, Slow, Truncate, HtmlPage, CutBody, ExpireTokens)
+    cls.kind: cls
+    for cls in (
+        Throttle,
+        ServerError,
+        Slow,
+        Truncate,
+        HtmlPage,
+        CutBody,
+        AppliedThenError,
+        AppliedThenDrop,
+        ExpireTokens,
+    )
 }
 
 

@@ -49,6 +49,9 @@ class SandboxFleet:
     sources: list[Path] = field(default_factory=list)
     sandboxes: dict[str, Sandbox] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    #: the port each sandbox should listen on (a restart keeps them, so saved cursors that name
+    #: a sandbox's URL stay valid); a port taken meanwhile falls back to a free one
+    ports: dict[str, int] = field(default_factory=dict)
 
     def candidates(self) -> list[tuple[str, type[Connector]]]:
         """(type name, class) of every registered connector, then each `sources` definition."""
@@ -80,7 +83,7 @@ class SandboxFleet:
             try:
                 sandbox_cls = sandbox_class(cls)
                 sandbox = sandbox_cls(seed=self.seed, scale=self.scale, ca=ca, workdir=self.workdir / name)
-                self.sandboxes[name] = sandbox.start()
+                self.sandboxes[name] = _start(sandbox, self.ports.get(name, 0))
             except Exception as exc:  # one broken sandbox must not stop the others
                 log.exception("sandbox %s failed to start", name)
                 self.failed[name] = f"{type(exc).__name__}: {exc}"
@@ -144,6 +147,15 @@ class SandboxFleet:
             + yaml.safe_dump(document, sort_keys=False)
         )
         return path
+
+
+def _start(sandbox: Sandbox, port: int) -> Sandbox:
+    if port:
+        try:
+            return sandbox.start(port)
+        except OSError as exc:
+            log.warning("sandbox %s: port %d is taken (%s); listening on another", sandbox.name, port, exc)
+    return sandbox.start()
 
 
 def _relative(path: Path, base: Path | None) -> str:

@@ -52,6 +52,8 @@ class Response:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     truncate_to: int | None = None
+    #: close the connection without answering (the request was still handled)
+    drop: bool = False
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -181,6 +183,9 @@ class SandboxServer:
 
     @staticmethod
     def _write(h: BaseHTTPRequestHandler, response: Response) -> None:
+        if response.drop:
+            h.close_connection = True
+            return
         h.log_request(response.status)
         h.send_response_only(response.status)
         # The Date header follows the hub clock, so a scenario's pinned "now" is the server's too

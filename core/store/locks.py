@@ -47,6 +47,9 @@ log = logging.getLogger("hub.locks")
 
 #: how often a waiter asks again
 POLL_SECONDS = 0.25
+#: SQLite: how long taking the lock row waits for another writer (the store's own wait is longer)
+BUSY_MILLISECONDS = 1000
+STORE_BUSY_MILLISECONDS = 30000  # as `core/store/engine.py` sets it
 
 
 class StageBusy(HubError):
@@ -63,6 +66,8 @@ class Holder:
     acquired_at: datetime
 
     def describe(self) -> str:
+        if not self.pid:
+            return f"{self.host} (no holder recorded)"
         run = f" (Airflow run {self.airflow_run_id})" if self.airflow_run_id else ""
         return f"pid {self.pid} on {self.host}{run} since {self.acquired_at:%Y-%m-%d %H:%M:%S} UTC"
 
@@ -149,7 +154,7 @@ class _PostgresLock(_StageLock):
                 conn.execute(stage_locks.insert().values(self._row(_now())))
             return None
         with self.store.engine.connect() as conn:
-            return self.holder(conn) or Holder("another host", 0, None, _now())
+            return self.holder(conn) or Holder("another session", 0, None, _now())
 
     def close(self) -> None:
         if self.session is not None:
@@ -180,20 +185,36 @@ class _SqliteLock(_StageLock):
         return bool(holder.lease_until < now)
 
     def acquire(self) -> Holder | None:
+        try:
+            return self._acquire()
+        except sa.exc.OperationalError as exc:  # another writer kept the store past busy_timeout
+            log.debug("stage %s: store busy (%s)", self.stage, exc)
+            with self.store.engine.connect() as conn:
+                return self.holder(conn) or Holder("a writer busy with the store", 0, None, _now())
+
+    def _acquire(self) -> Holder | None:
         now = _now()
         with self.store.engine.connect() as conn:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")  # one writer decides, no lost update
-            row = conn.execute(sa.select(stage_locks).where(stage_locks.c.stage == self.stage)).first()
-            if row is not None and not self._abandoned(row, now):
-                conn.rollback()
-                return Holder(row.host, row.pid, row.airflow_run_id, row.acquired_at)
-            if row is not None:
-                log.warning(
-                    "stage %s: taking over from pid %s on %s, which is gone", self.stage, row.pid, row.host
-                )
-            conn.execute(stage_locks.delete().where(stage_locks.c.stage == self.stage))
-            conn.execute(stage_locks.insert().values(self._row(now)))
-            conn.commit()
+            # a writer busy for long (another stage) answers "busy" within a poll, not 30 s
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_MILLISECONDS}")
+            try:
+                return self._decide(conn, now)
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={STORE_BUSY_MILLISECONDS}")
+
+    def _decide(self, conn: sa.Connection, now: datetime) -> Holder | None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # one writer decides, no lost update
+        row = conn.execute(sa.select(stage_locks).where(stage_locks.c.stage == self.stage)).first()
+        if row is not None and not self._abandoned(row, now):
+            conn.rollback()
+            return Holder(row.host, row.pid, row.airflow_run_id, row.acquired_at)
+        if row is not None:
+            log.warning(
+                "stage %s: taking over from pid %s on %s, which is gone", self.stage, row.pid, row.host
+            )
+        conn.execute(stage_locks.delete().where(stage_locks.c.stage == self.stage))
+        conn.execute(stage_locks.insert().values(self._row(now)))
+        conn.commit()
         self._renewer = threading.Thread(target=self._renew, name=f"hub-lock-{self.stage}", daemon=True)
         self._renewer.start()
         return None
@@ -256,7 +277,7 @@ def stage_lock(
         if remaining <= 0:
             lock.close()
             raise StageBusy(
-                f"stage {stage} is busy: held by {holder.describe()}; gave up after waiting "
+                f"stage {stage} is busy: held by {holder.describe()}; stopped waiting for it after "
                 f"{wait_seconds:g} s (store.lock_wait_seconds in hub.yaml)"
             )
         if not logged:

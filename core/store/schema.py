@@ -394,6 +394,13 @@ outbox = sa.Table(
     _ts("delivered_at"),
     #: when a create was last sent (committed before the call): no second create inside the sink's find lag
     _ts("sent_at"),
+    #: the deliverer holding the intent (host:pid:nonce) and until when; an expired lease is free
+    sa.Column("owner", sa.String(200)),
+    _ts("lease_expires_at"),
+    #: a failed intent is not tried again before this (exponential backoff)
+    _ts("next_attempt_at"),
+    #: when the intent gave up (state `dead`): it waits for `hub outbox retry`
+    _ts("dead_at"),
     #: why a cancel intent cancels (what the sink tells the service desk)
     sa.Column("cancel_reason", sa.Text),
     sa.Index("ix_outbox_pending", "state", "id"),
@@ -411,4 +418,18 @@ stage_locks = sa.Table(
     sa.Column("airflow_run_id", sa.String(250)),
     _ts("acquired_at", False),
     _ts("lease_until", False),
+)
+
+#: who did what from an operator surface (the console, the CLI), and when: the audit trail of
+#: approvals, rejections, dismissals and retries, beside each object's own decided/resolved stamp
+operator_actions = sa.Table(
+    "operator_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _ts("at", False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    #: what was acted on, `<kind>:<id>` (`hold:…`, `quarantine:12`, `review:3`, `outbox:7`)
+    sa.Column("subject", sa.String(300), nullable=False, index=True),
+    sa.Column("detail", JSON),
 )

@@ -15,6 +15,7 @@ temporary table and merged by one statement.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,7 +53,8 @@ _SQLITE = (
 
 _PG_TEMP = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS staged_batch "
-    "(ord integer, record_key text, entity text, content_hash text, payload jsonb, fragment jsonb)"
+    "(ord integer, record_key text, entity text, content_hash text, payload jsonb, fragment jsonb) "
+    "ON COMMIT DELETE ROWS"
 )
 _PG_COPY = "COPY staged_batch (ord, " + ", ".join(RECORD_COLUMNS) + ") FROM STDIN"
 _PG_MERGE = (
@@ -142,20 +144,22 @@ def _stored_versions(
 def _write_sqlite(cursor: Any, dialect: sa.Dialect, scope: Scope, rows: list[tuple[Any, ...]]) -> Written:
     stamp = _stored_timestamp(dialect, scope.now)
     head = (scope.instance, scope.stream, scope.partition, stamp, stamp, scope.run_id)
-    # rows inserted now get ids past the current largest (SQLite's rowid rule); another stream's
-    # concurrent inserts are told apart by the scope ("+": filter by it, do not seek by it)
+    # rows inserted now get ids past the current largest (SQLite's rowid rule); rows another
+    # writer inserts meanwhile belong to another partition (one runner per partition holds its
+    # stage lock, core/store/locks.py) and are told apart ("+": filter by these, do not seek)
     before = cursor.execute("SELECT max(id) FROM source_records").fetchone()[0] or 0
     cursor.executemany(_SQLITE, [head + row for row in rows])
     written = cursor.rowcount
     inserted = cursor.execute(
-        "SELECT count(*) FROM source_records WHERE id > ? AND +instance = ? AND +stream = ?",
-        (before, scope.instance, scope.stream),
+        "SELECT count(*) FROM source_records WHERE id > ? AND +instance = ? AND +stream = ? AND +partition = ?",
+        (before, scope.instance, scope.stream, scope.partition),
     ).fetchone()[0]
     return Written(inserted, written - inserted)
 
 
 def _write_postgresql(cursor: Any, scope: Scope, rows: list[tuple[Any, ...]]) -> Written:
     cursor.execute(_PG_TEMP)
+    cursor.execute("DELETE FROM staged_batch")  # empty (emptied at commit) unless a batch came before
     with cursor.copy(_PG_COPY) as copy:
         for ordinal, row in enumerate(rows):
             copy.write_row((ordinal, *row))
@@ -170,12 +174,16 @@ def _write_postgresql(cursor: Any, scope: Scope, rows: list[tuple[Any, ...]]) ->
         },
     )
     flags = [inserted for (inserted,) in cursor.fetchall()]
-    cursor.execute("DELETE FROM staged_batch")  # the next batch starts empty
     inserted = sum(flags)
     return Written(inserted, len(flags) - inserted)
 
 
 def _stored_timestamp(dialect: sa.Dialect, value: datetime) -> Any:
     """`value` as the timestamp columns store it on this dialect (their type's own processing)."""
-    processor = source_records.c.last_changed_at.type.dialect_impl(dialect).bind_processor(dialect)
+    processor = _timestamp_processor(dialect)
     return processor(value) if processor else value
+
+
+@functools.cache
+def _timestamp_processor(dialect: sa.Dialect) -> Any:
+    return source_records.c.last_changed_at.type.dialect_impl(dialect).bind_processor(dialect)

@@ -86,6 +86,17 @@ class RunSummary:
             "seconds": round(self.seconds, 3),
         }
 
+    def line(self) -> str:
+        """One line for a task log, a run note and an asset event (the run's counts, its outcome)."""
+        where = f"{self.instance}/{self.stream}" + (f" [{self.partition}]" if self.partition else "")
+        c = self.counts
+        counts = (
+            f"read {self.read}, inserted {c.inserted}, updated {c.updated}, unchanged {c.unchanged}, "
+            f"deleted {c.deleted}, missing {self.missing}, quarantined {c.quarantined}"
+        )
+        outcome = self.status + (f": {self.error}" if self.error else "")
+        return f"sync {where}: {counts}; {outcome} in {self.seconds:.1f} s"
+
 
 class _Stager:
     """Keys, maps and batches records of one run."""

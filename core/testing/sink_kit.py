@@ -13,6 +13,10 @@ kit answers once with 429 + Retry-After) and these admin ops, which play the ser
 - `start_work {external_id}`: an agent picks the ticket up (hub state `in_progress`);
 - `close_ticket {external_id}`: an agent resolves/closes it (hub state `closed`).
 
+For the delivery checks under faults (`core.testing.sink_fault_checks`) the sandbox also declares
+`create_path` and `create_method`: the request that opens a ticket, where the kit arms a 502
+after the create is applied and a connection dropped after it is applied.
+
 Optional sandbox attributes: `task_path` (regex of the task-creation path, for tools whose tasks
 are separate records: the kit interrupts a create there) and `cancelled_task_reads_as` (for a
 tool without a cancelled task state, what a cancelled task reads back as, e.g. "closed").
@@ -30,8 +34,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -318,16 +323,52 @@ def interrupted_create_is_completed_by_find(ctx: SinkKitContext) -> None:
 # -- the real outbox against the sink ---------------------------------------------------------
 
 
-def outbox_hub(sink_cls: type[TicketSink], sink_config: dict[str, Any], store_url: str) -> Hub:
-    """A hub whose ticket sink is `sink_cls` configured as instance `desk`."""
-    document = {
+#: the kit's delivery policy: a failed intent is tried again by the very next pass, and a crashed
+#: deliverer's lease runs out after 10 s of hub time (`leases_expired`)
+KIT_DELIVERY: dict[str, Any] = {"backoff_seconds": 0, "max_backoff_seconds": 0, "lease_seconds": 10}
+
+
+def outbox_hub(
+    sink_cls: type[TicketSink],
+    sink_config: dict[str, Any],
+    store_url: str,
+    *,
+    delivery: dict[str, Any] | None = None,
+    notifier: dict[str, Any] | None = None,
+) -> Hub:
+    """A hub whose ticket sink is `sink_cls` configured as instance `desk` (and, if given, a
+    notifier instance `alerts` from `{"type": ..., "config": ...}`)."""
+    document: dict[str, Any] = {
         "instances": [{"name": SINK_INSTANCE, "type": sink_cls.type_name, "config": sink_config}],
-        "tickets": {"sink": SINK_INSTANCE},
+        "tickets": {"sink": SINK_INSTANCE, "delivery": {**KIT_DELIVERY, **(delivery or {})}},
     }
+    if notifier is not None:
+        document["instances"].append({"name": "alerts", **notifier})
+        document["tickets"]["notifier"] = "alerts"
     return Hub(HubConfig.model_validate(document), open_store(store_url))
 
 
-def enqueue(hub: Hub, ticket: TicketPayload, action: str, *, cancel_reason: str | None = None) -> None:
+@contextmanager
+def leases_expired(hub: Hub) -> Iterator[None]:
+    """Inside, the hub's clock runs one lease length ahead: what a deliverer that crashed holding
+    intents left behind is free to take over (the clock goes back on leaving)."""
+    before = clock.source()
+    ahead = timedelta(seconds=hub.config.tickets.delivery.lease_seconds + 1)
+    clock.install(lambda: before() + ahead)
+    try:
+        yield
+    finally:
+        clock.install(before)
+
+
+def enqueue(
+    hub: Hub,
+    ticket: TicketPayload,
+    action: str,
+    *,
+    cancel_reason: str | None = None,
+    sink: str = SINK_INSTANCE,
+) -> None:
     """Record (or change) a hub ticket and queue one intent, as the lifecycle engine does (a
     cancel intent carries its reason)."""
     now = clock.now()
@@ -357,7 +398,7 @@ def enqueue(hub: Hub, ticket: TicketPayload, action: str, *, cancel_reason: str 
                     key=ticket["key"],
                     event_id="00000000-0000-0000-0000-000000000000",
                     person_id="00000000-0000-0000-0000-000000000000",
-                    sink=SINK_INSTANCE,
+                    sink=sink,
                     created_at=now,
                     **values,
                 )
@@ -366,7 +407,7 @@ def enqueue(hub: Hub, ticket: TicketPayload, action: str, *, cancel_reason: str 
             outbox.insert().values(
                 ticket_key=ticket["key"],
                 action=action,
-                sink=SINK_INSTANCE,
+                sink=sink,
                 state="pending",
                 created_at=now,
                 cancel_reason=cancel_reason,
@@ -399,7 +440,10 @@ def outbox_delivers_exactly_once_across_a_crash(ctx: SinkKitContext) -> None:
         else:
             raise AssertionError("the crash hook never ran: nothing was delivered")
         assert hub_ticket(hub, key).external_id is None, "the crash happened before the local record"
-        summary = deliver(hub)
+        assert deliver(hub).delivered == 0, "an intent a live lease holds was taken"
+        with leases_expired(hub):
+            summary = deliver(hub)
+        assert summary.reclaimed == 1, "the crashed deliverer's intent was not taken over"
         assert summary.delivered == 1 and not summary.errors, summary.errors
         assert ctx.desk("tickets_with_key", key=key) == 1, "the crash produced a second remote ticket"
         external_id = hub_ticket(hub, key).external_id

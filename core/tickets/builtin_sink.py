@@ -16,6 +16,7 @@ from core.connector.sink import RemoteTicket, TicketPayload, TicketSink
 from core.errors import ConfigError, FatalError
 from core.store.engine import Store, open_store
 from core.store.schema import builtin_tickets
+from core.tickets.leases import claim_transaction
 
 
 class BuiltinConfig(ConnectorConfig):
@@ -50,7 +51,10 @@ class BuiltinSink(TicketSink):
 
     def create(self, ticket: TicketPayload) -> RemoteTicket:
         now = clock.now()
-        with self.store.engine.begin() as conn:
+        # numbers are allocated max + 1: two deliverers creating at once must take turns
+        with claim_transaction(self.store) as conn:
+            if self.store.dialect == "postgresql":
+                conn.execute(sa.text("LOCK TABLE builtin_tickets IN EXCLUSIVE MODE"))
             number = (conn.scalar(sa.select(sa.func.max(builtin_tickets.c.number))) or 0) + 1
             external_id = f"HUB{number:06d}"
             conn.execute(

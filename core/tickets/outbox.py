@@ -1,31 +1,37 @@
 """Delivering ticket intents from the outbox to the sink, exactly once.
 
-Protocol per intent: `create` looks the ticket up by idempotency key before creating, so a crash
-after the sink created it but before the hub recorded it heals on the next delivery. A sink whose
-search lags its creates (`find_lag_seconds`, Jira) could miss a ticket created seconds ago, so
-the time a create is sent is committed first, and no second create goes out until that lag has
-passed: the intent waits (deferred) and the next pass finds the ticket instead. `update`
+Protocol per intent: the deliverer first claims it (`core.tickets.leases`: an owner and a lease,
+so a second deliverer, a shell's `hub run` beside Airflow's `deliver` task, passes over it). `create`
+looks the ticket up by idempotency key before creating, so a crash after the sink created it but
+before the hub recorded it, or a create whose answer was lost (`OutcomeUnknownError`: a 502 after
+the sink applied it, a dropped connection), heals on the next delivery by finding the ticket. A
+sink whose search lags its creates (`find_lag_seconds`, Jira) could miss a ticket created seconds
+ago, so the time a create is sent is committed first, and no second create goes out until that
+lag has passed: the intent waits (deferred) and a later pass finds the ticket instead. `update`
 and `cancel` address the external ID (found by key if the hub never recorded it). An intent is
-marked delivered in the same transaction that records the external ID. A failing intent is
-retried on later passes and blocks only later intents of the same ticket.
+marked delivered in the same transaction that records the external ID, and only while its lease
+is still the deliverer's. Any failure of one intent is recorded on it (`core.tickets.dead_letter`)
+and the pass goes on; a failing intent blocks only later intents of the same ticket.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from core import clock
-from core.connector.sink import TicketPayload, TicketSink
+from core.connector.sink import NotificationEvent, TicketPayload, TicketSink
 from core.errors import HubError
 from core.store.locks import locked_stage
 from core.store.schema import outbox, tickets
+from core.tickets.dead_letter import describe_error, record_failure
+from core.tickets.leases import claim_next, end_orphaned_leases, held_by, new_owner, release
 from core.tickets.notify import notify_safely
 from core.tickets.sinks import notifier, ticket_sink
 
@@ -33,7 +39,6 @@ if TYPE_CHECKING:
     from core.hub import Hub
 
 log = logging.getLogger("hub.outbox")
-MAX_ATTEMPTS = 10
 
 
 @dataclass
@@ -41,6 +46,10 @@ class DeliverySummary:
     delivered: int = 0
     failed: int = 0
     deferred: int = 0
+    #: intents that reached `max_attempts` in this pass
+    dead: int = 0
+    #: intents taken over from a deliverer whose lease had expired
+    reclaimed: int = 0
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -48,8 +57,16 @@ class DeliverySummary:
             "delivered": self.delivered,
             "failed": self.failed,
             "deferred": self.deferred,
+            "dead": self.dead,
+            "reclaimed": self.reclaimed,
             "errors": self.errors,
         }
+
+    def line(self) -> str:
+        """One line for a task log, a run note and an asset event (the first error, if any)."""
+        first = f"; first error: {self.errors[0]}" if self.errors else ""
+        dead = f", {self.dead} dead" if self.dead else ""
+        return f"deliver: {self.delivered} delivered, {self.failed} failed, {self.deferred} deferred{dead}{first}"
 
 
 def payload(row: Any) -> TicketPayload:
@@ -72,6 +89,10 @@ def payload(row: Any) -> TicketPayload:
 class SearchMayLag(Exception):
     """A create was sent less than the sink's find lag ago: wait rather than risk a second one."""
 
+    def __init__(self, message: str, *, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
 
 def _send(
     sink: TicketSink, action: str, ticket: Any, intent: Any, mark_sent: Callable[[], None]
@@ -88,7 +109,8 @@ def _send(
             if intent.sent_at is not None and clock.now() - intent.sent_at < lag:
                 raise SearchMayLag(
                     f"a create of {ticket.key} went to {intent.sink} at {intent.sent_at.isoformat()} and its "
-                    f"search may lag {sink.find_lag_seconds:g} s; not sending another before then"
+                    f"search may lag {sink.find_lag_seconds:g} s; not sending another before then",
+                    until=intent.sent_at + lag,
                 )
             mark_sent()
             created = sink.create(payload(ticket))
@@ -104,71 +126,152 @@ def _send(
     return external_id, result.get("url")
 
 
-@locked_stage("deliver")  # one deliverer per store at a time (core/store/locks.py)
-def deliver(hub: Hub, *, after_remote: Callable[[str], None] | None = None) -> DeliverySummary:
-    """Drain pending intents in order. `after_remote(key)` runs between the remote call and the
-    local commit (used by tests to simulate a crash exactly there)."""
-    summary = DeliverySummary()
-    sinks: dict[str, TicketSink] = {}
-    blocked: set[str] = set()
-    with hub.store.engine.connect() as conn:
-        pending = conn.execute(
-            sa.select(outbox).where(outbox.c.state == "pending").order_by(outbox.c.id)
-        ).all()
-    for intent in pending:
-        if intent.ticket_key in blocked:
-            summary.deferred += 1
-            continue
-        with hub.store.engine.connect() as conn:
-            ticket = conn.execute(sa.select(tickets).where(tickets.c.key == intent.ticket_key)).first()
+@locked_stage("deliver")  # one deliver stage per store at a time (core/store/locks.py)
+def deliver(
+    hub: Hub,
+    *,
+    after_remote: Callable[[str], None] | None = None,
+    owner: str | None = None,
+    ticket_keys: Sequence[str] | None = None,
+) -> DeliverySummary:
+    """Drain due intents in order (of `ticket_keys` only, when given: provisioning on demand),
+    claiming each before sending it. `after_remote(key)` runs between the remote call and the
+    local commit (tests simulate a crash exactly there: the exception propagates and the lease
+    is left to expire, as a killed process would leave it)."""
+    delivery = DeliveryPass(hub, owner or new_owner(), after_remote)
+    lease = timedelta(seconds=hub.config.tickets.delivery.lease_seconds)
+    end_orphaned_leases(hub.store)
+    last_id = 0
+    while (
+        intent := claim_next(
+            hub.store, delivery.owner, after_id=last_id, lease=lease, ticket_keys=ticket_keys
+        )
+    ) is not None:
+        last_id = intent.id
+        delivery.attempt(intent)
+    if delivery.died:
+        _announce_dead(hub, delivery.died, hub.config.tickets.delivery.max_attempts)
+    return delivery.summary
+
+
+@dataclass
+class DeliveryPass:
+    """One deliverer's pass: the sinks it opened, what it did, the sinks that refused it."""
+
+    hub: Hub
+    owner: str
+    after_remote: Callable[[str], None] | None = None
+    summary: DeliverySummary = field(default_factory=DeliverySummary)
+    sinks: dict[str, TicketSink] = field(default_factory=dict)
+    #: sinks that rejected the hub's credentials or configuration: their intents wait a pass
+    refused: set[str] = field(default_factory=set)
+    died: list[Any] = field(default_factory=list)
+
+    def sink(self, name: str) -> TicketSink:
+        return self.sinks.get(name) or self.sinks.setdefault(name, ticket_sink(self.hub, name))
+
+    def attempt(self, intent: Any) -> None:
+        """Send one claimed intent and record the outcome; never raises for the intent's failure."""
+        hub, owner = self.hub, self.owner
+        if intent.owner is not None:
+            self.summary.reclaimed += 1
+            log.info(
+                "intent %s of %s: %s's lease expired; taking over", intent.id, intent.ticket_key, intent.owner
+            )
+        if intent.sink in self.refused:
+            release(hub.store, intent.id, owner)
+            self.summary.deferred += 1
+            return
         try:
-            sink = sinks.get(intent.sink) or sinks.setdefault(intent.sink, ticket_sink(hub, intent.sink))
-            external_id, url = _send(sink, intent.action, ticket, intent, partial(_mark_sent, hub, intent))
+            with hub.store.engine.connect() as conn:
+                ticket = conn.execute(sa.select(tickets).where(tickets.c.key == intent.ticket_key)).one()
+            mark_sent = partial(_mark_sent, hub, intent.id, owner)
+            external_id, url = _send(self.sink(intent.sink), intent.action, ticket, intent, mark_sent)
         except SearchMayLag as wait:
             log.info("delivery of %s waits: %s", intent.ticket_key, wait)
-            blocked.add(intent.ticket_key)
-            summary.deferred += 1
-            continue
-        except HubError as exc:
-            blocked.add(intent.ticket_key)
-            _failed(hub, intent, exc, summary)
-            continue
-        if after_remote is not None:
-            after_remote(intent.ticket_key)
-        with hub.store.engine.begin() as conn:
-            values: dict[str, Any] = {"updated_at": clock.now()}
-            if external_id:
-                values["external_id"] = external_id
-            if url:
-                values["url"] = url
-            conn.execute(tickets.update().where(tickets.c.key == intent.ticket_key).values(**values))
-            conn.execute(
-                outbox.update()
-                .where(outbox.c.id == intent.id)
-                .values(
-                    state="delivered", attempts=intent.attempts + 1, delivered_at=clock.now(), last_error=None
-                )
+            release(hub.store, intent.id, owner, next_attempt_at=wait.until)
+            self.summary.deferred += 1
+            return
+        except Exception as exc:  # one intent's failure, whatever it is, must not stop the others
+            self.failed(intent, exc)
+            return
+        if self.after_remote is not None:
+            self.after_remote(intent.ticket_key)
+        if not _record_delivery(hub, intent, owner, external_id, url):
+            log.warning(
+                "intent %s of %s: lease lost before recording; its new owner looks it up",
+                intent.id,
+                intent.ticket_key,
             )
-        summary.delivered += 1
+            return
+        self.summary.delivered += 1
         if intent.action == "create":
             notify_safely(notifier(hub), "ticket_opened", ticket)
-    return summary
 
-
-def _mark_sent(hub: Hub, intent: Any) -> None:
-    with hub.store.engine.begin() as conn:
-        conn.execute(outbox.update().where(outbox.c.id == intent.id).values(sent_at=clock.now()))
-
-
-def _failed(hub: Hub, intent: Any, exc: HubError, summary: DeliverySummary) -> None:
-    attempts = intent.attempts + 1
-    state = "failed" if attempts >= MAX_ATTEMPTS or exc.kind in ("config", "auth") else "pending"
-    with hub.store.engine.begin() as conn:
-        conn.execute(
-            outbox.update()
-            .where(outbox.c.id == intent.id)
-            .values(attempts=attempts, last_error=str(exc)[:2000], state=state)
+    def failed(self, intent: Any, exc: Exception) -> None:
+        dead = record_failure(self.hub.store, intent, self.owner, exc, self.hub.config.tickets.delivery)
+        error = describe_error(exc)
+        self.summary.failed += 1
+        self.summary.errors.append(f"{intent.ticket_key} {intent.action}: {error}")
+        if dead:
+            self.summary.dead += 1
+            self.died.append(intent)
+        if isinstance(exc, HubError) and exc.kind in ("auth", "config"):
+            self.refused.add(intent.sink)
+        log.warning(
+            "delivery of %s %s failed (attempt %d%s): %s",
+            intent.action,
+            intent.ticket_key,
+            intent.attempts + 1,
+            ", now dead" if dead else "",
+            error,
         )
-    summary.failed += 1
-    summary.errors.append(f"{intent.ticket_key} {intent.action}: {exc}")
-    log.warning("delivery of %s %s failed (attempt %d): %s", intent.action, intent.ticket_key, attempts, exc)
+
+
+def _record_delivery(hub: Hub, intent: Any, owner: str, external_id: str | None, url: str | None) -> bool:
+    """Mark delivered and record the external ID in one transaction, if the lease is still ours."""
+    with hub.store.engine.begin() as conn:
+        done = conn.execute(
+            outbox.update()
+            .where(held_by(intent.id, owner))
+            .values(
+                state="delivered",
+                attempts=intent.attempts + 1,
+                delivered_at=clock.now(),
+                last_error=None,
+                owner=None,
+                lease_expires_at=None,
+                next_attempt_at=None,
+            )
+        )
+        if done.rowcount != 1:
+            return False
+        values: dict[str, Any] = {"updated_at": clock.now()}
+        if external_id:
+            values["external_id"] = external_id
+        if url:
+            values["url"] = url
+        conn.execute(tickets.update().where(tickets.c.key == intent.ticket_key).values(**values))
+    return True
+
+
+def _mark_sent(hub: Hub, intent_id: int, owner: str) -> None:
+    with hub.store.engine.begin() as conn:
+        conn.execute(outbox.update().where(held_by(intent_id, owner)).values(sent_at=clock.now()))
+
+
+def _announce_dead(hub: Hub, died: list[Any], max_attempts: int) -> None:
+    """One notification per pass for the intents that gave up in it; never raises."""
+    keys = ", ".join(f"{i.ticket_key} ({i.action}, intent {i.id})" for i in died[:10])
+    more = f" and {len(died) - 10} more" if len(died) > 10 else ""
+    event = NotificationEvent(
+        kind="intent_dead",
+        title=f"{len(died)} ticket intent{'s' if len(died) != 1 else ''} dead after {max_attempts} failed attempts",
+        text=f"{keys}{more}. See `hub outbox list --state dead`; fix the cause, then `hub outbox retry --all`.",
+    )
+    try:
+        sender = notifier(hub)
+        if sender is not None:
+            sender.notify(event)
+    except Exception as exc:  # a notification must never stop delivery
+        log.warning("intent_dead notification not sent: %s", describe_error(exc))

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from core.errors import ConfigError
+from core.errors import NotFoundError
 from core.store.engine import Store
 from core.store.schema import lifecycle_events, tickets
 
@@ -43,12 +43,34 @@ def list_tickets(
         return [ticket_document(row) for row in conn.execute(query)]
 
 
-def show_ticket(store: Store, key: str) -> dict[str, Any]:
+def find_tickets(store: Store, ident: str) -> list[dict[str, Any]]:
+    """The tickets `ident` names: a hub key, a desk number (the sink's external ID, any case) or
+    an employee ID (every ticket of that person, oldest first). Raises NotFoundError."""
+    wanted = ident.strip()
     with store.engine.connect() as conn:
-        row = conn.execute(sa.select(tickets).where(tickets.c.key == key)).first()
-        if row is None:
-            raise ConfigError(f"no ticket {key!r}", hint="`hub tickets list` shows the keys")
-        event = conn.execute(sa.select(lifecycle_events).where(lifecycle_events.c.id == row.event_id)).first()
+        for where in (
+            tickets.c.key == wanted,
+            sa.func.upper(tickets.c.external_id) == wanted.upper(),
+            sa.func.upper(tickets.c.employee_id) == wanted.upper(),
+        ):
+            rows = conn.execute(
+                sa.select(tickets).where(where).order_by(tickets.c.created_at, tickets.c.key)
+            ).all()
+            if rows:
+                return [_full_document(conn, row) for row in rows]
+    raise NotFoundError(
+        f"no ticket has the key, desk number or employee ID {wanted!r}",
+        hint="`hub tickets list` shows every ticket's key, desk number and employee",
+    )
+
+
+def show_ticket(store: Store, key: str) -> dict[str, Any]:
+    """The one ticket `key` names (see `find_tickets`)."""
+    return find_tickets(store, key)[0]
+
+
+def _full_document(conn: sa.Connection, row: Any) -> dict[str, Any]:
+    event = conn.execute(sa.select(lifecycle_events).where(lifecycle_events.c.id == row.event_id)).first()
     document = ticket_document(row)
     document.update(
         {

@@ -63,7 +63,7 @@ def test_the_dag_folder_imports_without_errors(hub_yaml: Path, airflow_metadata_
     sync = bag.get_dag("hub_sync_directory")
     assert sync.max_active_runs == 1 and not sync.catchup
     assert "Rerunning is safe" in (sync.doc_md or "")
-    assert {t.task_id for t in sync.tasks} == {"people.partitions", "people.sync"}
+    assert {t.task_id for t in sync.tasks} == {"provision_on_demand", "people.partitions", "people.sync"}
     people_sync = sync.get_task("people.sync")
     assert people_sync.pool == "hub_directory"
     assert [a.uri for a in people_sync.outlets] == ["hub://canonical/person"]

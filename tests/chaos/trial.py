@@ -49,7 +49,9 @@ class TrialResult:
     duplicates: int = 0
     missing: int = 0
     digest_mismatch: bool = False
+    #: idempotency keys checked at the sink after this trial (all so far in its world), and new ones
     tickets: int = 0
+    new_tickets: int = 0
     details: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -75,7 +77,7 @@ def _recipes() -> dict[str, FaultRecipe]:
     # faults that let the sink apply a create and then fail its answer (added with the
     # method-aware client: without it a create could be re-sent blindly)
     for kind, label in (
-        ("applied_then_502", "sink 502 after apply"),
+        ("applied_then_error", "sink 502 after apply"),
         ("applied_then_drop", "sink drop after apply"),
     ):
         cls = FAULT_KINDS.get(kind)
@@ -124,47 +126,55 @@ def kill_in_stage(
     return None
 
 
-def run_trial(kind: str, index: int, seed: int, *, waves: int = 2, scale: int = 30) -> TrialResult:
-    rng = random.Random(f"{seed}:{kind}:{index}")
-    result = TrialResult(kind, index)
-    started = time.monotonic()
+def run_series(kind: str, series: int, seed: int, trials: int, *, scale: int = 30) -> list[TrialResult]:
+    """`trials` trials in one world (sandboxes and stores), each a wave of HR changes on top of the
+    last: the checks after each compare everything the stores concluded so far."""
+    rng = random.Random(f"{seed}:{kind}:{series}")
     fleet_seed = rng.randrange(1, 10_000)
+    results = []
     with (
         tempfile.TemporaryDirectory(prefix=f"hub-chaos-{kind}-") as tmp,
         World(Path(tmp), kind, fleet_seed, scale) as world,
     ):
         people = workforce(fleet_seed, scale)
-        world.run_to_completion()  # the initial load: existing staff, no tickets
-        world.run_clean()
-        for wave in range(waves):
-            apply_changes(world.fleet, people, hr_changes(rng, people, rng.randint(4, 10)))
-            armed = arm_faults(rng, world.fleet)
-            runners = [start_runner(world.chaos_yaml, Path(tmp) / f"wave{wave}.log")]
-            if rng.random() < 0.4:
-                runners.append(start_runner(world.chaos_yaml, Path(tmp) / f"wave{wave}-second.log"))
-                result.two_runners += 1
-            stage = kill_in_stage(world, rng.choice(runners), rng.choice(STAGES), rng)
-            if stage is None:
-                result.missed += 1
-            else:
-                result.kills[stage] += 1
-            for runner in runners:
-                runner.wait(300)
-            world.run_to_completion()  # faults still armed fire here too, a bounded number of times
-            for label, fault, times in armed:
-                result.armed[label] += 1
-                result.faults[label] += times - fault.times
-            for sandbox in world.fleet.sandboxes.values():
-                sandbox.faults.clear()
-            world.run_clean()
-        chaos, clean = canonical_rows(world.chaos_url), canonical_rows(world.clean_url)
-        if digest(chaos) != digest(clean):
-            result.digest_mismatch = True
-            result.details += differences(chaos, clean)
-        expected = ticket_keys(world.clean_url)
-        result.tickets = len(expected)
-        check = check_sink(expected, world.hub_tickets_at_sink())
-        result.duplicates, result.missing = check.duplicates, check.missing
-        result.details += check.details
+        world.load_in_process()  # the initial load (existing staff, no tickets) into both stores
+        for index in range(trials):
+            results.append(_trial(world, rng, people, TrialResult(kind, series * trials + index), Path(tmp)))
+    return results
+
+
+def _trial(world: World, rng: random.Random, people: Any, result: TrialResult, tmp: Path) -> TrialResult:
+    started = time.monotonic()
+    apply_changes(world.fleet, people, hr_changes(rng, people, rng.randint(4, 10)))
+    armed = arm_faults(rng, world.fleet)
+    runners = [start_runner(world.chaos_yaml, tmp / f"trial{result.trial}.log")]
+    if rng.random() < 0.4:
+        runners.append(start_runner(world.chaos_yaml, tmp / f"trial{result.trial}-second.log"))
+        result.two_runners += 1
+    stage = kill_in_stage(world, rng.choice(runners), rng.choice(STAGES), rng)
+    if stage is None:
+        result.missed += 1
+    else:
+        result.kills[stage] += 1
+    for runner in runners:
+        runner.wait(300)
+    world.run_to_completion()  # faults still armed fire here too, a bounded number of times
+    for label, fault, times in armed:
+        result.armed[label] += 1
+        result.faults[label] += times - fault.times
+    for sandbox in world.fleet.sandboxes.values():
+        sandbox.faults.clear()
+    world.run_clean()
+    chaos, clean = canonical_rows(world.chaos_url), canonical_rows(world.clean_url)
+    if digest(chaos) != digest(clean):
+        result.digest_mismatch = True
+        result.details += differences(chaos, clean)
+    expected = ticket_keys(world.clean_url)
+    result.tickets = len(expected)
+    result.new_tickets = len(expected) - world.keys_checked
+    world.keys_checked = len(expected)
+    check = check_sink(expected, world.hub_tickets_at_sink())
+    result.duplicates, result.missing = check.duplicates, check.missing
+    result.details += check.details
     result.seconds = time.monotonic() - started
     return result

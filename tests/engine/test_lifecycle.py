@@ -9,6 +9,7 @@ from core.lifecycle.engine import evaluate
 from core.pipeline import run_lifecycle
 from core.resolve.engine import resolve
 from core.store.schema import builtin_tickets, lifecycle_events, outbox
+from core.testing.sink_kit import leases_expired
 from core.tickets.outbox import deliver
 from core.tickets.query import list_tickets
 from tests.engine.staging import make_hub, person, set_today, stage
@@ -238,7 +239,9 @@ def test_a_crash_between_remote_create_and_local_record_still_yields_one_ticket(
         deliver(hub, after_remote=crash)
     with hub.store.engine.connect() as conn:
         assert conn.scalar(sa.select(outbox.c.state)) == "pending"
-    deliver(hub)
+    assert deliver(hub).delivered == 0, "the killed worker's lease still holds the intent"
+    with leases_expired(hub):
+        assert deliver(hub).reclaimed == 1
     deliver(hub)
     with hub.store.engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(builtin_tickets)) == 1

@@ -206,3 +206,30 @@ def test_a_rehire_first_seen_soon_after_the_previous_end_still_offboards_that_em
         person(status="active", hire_date="2026-05-01", previous_termination_date="2025-01-31"), None
     )
     assert acts(long_ago) == [("open", "joiner", "2026-05-01", 1)], "an old end is history on an initial load"
+
+
+def test_a_rehire_rescinded_before_any_sync_saw_it_leaves_the_employment_alone() -> None:
+    ended = HIRED.but(termination=date(2026, 4, 27))
+    joiner = OpenEvent("ev1", "joiner", date(2020, 1, 6), 1)
+    after = person(status="terminated", termination_date="2026-04-27", hire_rescinded=True)
+    found = run(
+        after, ended, before=person(status="terminated", termination_date="2026-04-27"), open_events=[joiner]
+    )
+    assert acts(found) == [] and found.employments == [ended]
+
+
+def test_a_conversion_is_due_on_its_date_when_entered_in_advance_and_moves_no_start() -> None:
+    contract = Employment(1, date(2026, 4, 27))
+    joiner = OpenEvent("ev1", "joiner", date(2026, 4, 27), 1)
+    before = person(employee_id="C1", worker_type="contractor", hire_date="2026-04-27")
+    after = person(
+        employee_id="E1", previous_employee_id="C1", worker_type="employee", hire_date="2026-05-11"
+    )
+    found = run(after, contract, before=before, open_events=[joiner])
+    assert acts(found) == [("open", "conversion", "2026-05-11", 1)] and found.intents[0].notice
+    today = person(
+        employee_id="E1", previous_employee_id="C1", worker_type="employee", hire_date="2026-05-04"
+    )
+    assert acts(run(today, contract, before=before, open_events=[joiner])) == [
+        ("open", "conversion", "2026-05-04", 1)
+    ]

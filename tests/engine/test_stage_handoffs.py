@@ -10,15 +10,17 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.hub import Hub
-from core.lifecycle.engine import evaluate
+from core.lifecycle.engine import evaluate, id_runs
 from core.pipeline import run_lifecycle
 from core.resolve.engine import resolve
 from core.store.schema import change_log, lifecycle_events, persons, source_records
 from tests.engine.staging import make_hub, person, set_today, stage
 
-pytestmark = pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+on_postgres = pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
 
 
 @contextmanager
@@ -44,6 +46,7 @@ def _title(hub: Hub, employee_id: str) -> str:
     return str(attrs["title"])
 
 
+@on_postgres
 def test_a_sync_committed_while_resolution_runs_is_merged_by_the_next_pass(store_url: str) -> None:
     hub, other_runner = make_hub(store_url), make_hub(store_url)
     stage(hub, "workday", "workers", "person", {"W1": person("E1", title="Analyst")})
@@ -93,6 +96,7 @@ def _leavers(hub: Hub) -> set[str]:
         return {r.employee_id for r in rows}
 
 
+@on_postgres
 def test_a_change_committed_out_of_id_order_is_not_marked_processed_unread(store_url: str) -> None:
     set_today("2026-03-02")
     hub = make_hub(store_url)
@@ -120,3 +124,11 @@ def test_a_change_committed_out_of_id_order_is_not_marked_processed_unread(store
     fast.close()
     writer.dispose()
     hub.close()
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=400), max_size=120))
+def test_processed_marks_cover_exactly_the_ids_read(ids: list[int]) -> None:
+    """Evaluation marks runs of consecutive ids as ranges: no id outside what was read."""
+    covered = [i for first, last in id_runs(ids) for i in range(first, last + 1)]
+    assert covered == sorted(set(ids))

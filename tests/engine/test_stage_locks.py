@@ -142,3 +142,24 @@ def test_the_wait_is_configured_in_hub_yaml_and_validated() -> None:
     with pytest.raises(ValueError, match="lock_lease_seconds"):
         HubConfig.model_validate({"store": {"lock_lease_seconds": 1}})
     assert Hub(HubConfig()).config.store.lock_wait_seconds == 300
+
+
+def test_on_sqlite_a_writer_busy_with_the_store_is_waited_for_like_a_holder(tmp_path: Path) -> None:
+    """Another stage's long transaction holds SQLite's write lock: taking a stage lock waits within
+    `lock_wait_seconds` and says so, instead of failing with "database is locked" after 30 s."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    store = open_store(url)
+    writer = sqlite3.connect(tmp_path / "hub.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    with (
+        pytest.raises(StageBusy, match="a writer busy with the store"),
+        stage_lock(store, "resolve", wait_seconds=1),
+    ):
+        pass
+    writer.execute("ROLLBACK")
+    with stage_lock(store, "resolve", wait_seconds=1):
+        pass
+    writer.close()
+    store.dispose()

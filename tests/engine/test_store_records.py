@@ -64,6 +64,8 @@ def test_a_batch_after_an_all_new_one_still_writes_only_what_changed(store_url: 
     first = writer.write_batch([staged("E1"), staged("E2"), staged("E3")])
     second = writer.write_batch([staged("E1"), staged("E2", title="Lead"), staged("E4")])
     third = writer.write_batch([staged("E1"), staged("E3"), staged("E4")])  # looked up again
+    writer.write_batch([], deletions=["E9"], state={"cursor": "x"})  # no records: decides nothing
+    assert writer._look_up, "an unchanged batch keeps reading stored hashes first"
     assert (first.inserted, first.updated, first.unchanged) == (3, 0, 0)
     assert (second.inserted, second.updated, second.unchanged) == (1, 1, 1)
     assert (third.inserted, third.updated, third.unchanged) == (0, 0, 3)

@@ -104,7 +104,7 @@ def test_no_fake_is_left_beside_the_production_code_of_a_connector() -> None:
 
 
 def test_production_entry_points_reach_production_code_and_the_sandbox_ones_do_not() -> None:
-    for group in ("itsm_hub.connectors", "apache_airflow_provider"):
+    for group in ("itsm_hub.connectors", "apache_airflow_provider", "airflow.plugins"):
         for name, target in ENTRY_POINTS[group].items():
             assert not is_non_production_module(target.partition(":")[0]), f"{group} {name} -> {target}"
     for group in ("itsm_hub.cli", "sqlalchemy.plugins"):
@@ -118,7 +118,7 @@ def test_every_production_module_is_reached_from_an_entry_point_of_the_product()
     entry point, a DAG file, Alembic's migrations or a dotted name in production code."""
     modules = {module_name(path, ROOT): path for path in production_files()}
     roots = {target.partition(":")[0] for target in PYPROJECT["project"]["scripts"].values()}
-    for group in ("itsm_hub.connectors", "apache_airflow_provider"):
+    for group in ("itsm_hub.connectors", "apache_airflow_provider", "airflow.plugins"):
         roots |= {target.partition(":")[0] for target in ENTRY_POINTS[group].values()}
     roots |= {m for m in modules if m.startswith(("dags.", "core.store.migrations."))}
     reached: set[str] = set()

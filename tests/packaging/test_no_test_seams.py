@@ -28,6 +28,8 @@ PRODUCTION_ENVIRONMENT = {
     ("core/cli/app.py", "COLUMNS"): "a readable table width when run as `python -m core.cli.app`",
     ("core/config/hub_config.py", "HUB_STORE_URL"): "the store URL, so its password stays out of hub.yaml",
     ("core/secrets.py", DYNAMIC): "`{env: NAME}` secrets: the variable hub.yaml names",
+    ("core/store/locks.py", "AIRFLOW_CTX_DAG_RUN_ID"): "the Airflow run a task works for (Airflow exports "
+    "it), named to a runner waiting for a stage lock",
 }
 
 

@@ -66,6 +66,9 @@ class JiraSandbox(PlatformApi, Sandbox):
     name = "jira_sm"
     throttle_path: ClassVar[str] = r"^/rest/"
     task_path: ClassVar[str] = r"^/rest/api/3/issue$"
+    #: the request that opens a ticket (the sink kit's applied-then-failed faults fire on it)
+    create_path: ClassVar[str] = r"^/rest/servicedeskapi/request$"
+    create_method: ClassVar[str] = "POST"
     contract_scale = 20
 
     def __init__(self, **kwargs: Any) -> None:

@@ -39,6 +39,9 @@ Handler = Callable[[Request], Response]
 class SalesforceSandbox(Sandbox):
     name = "salesforce"
     throttle_path: ClassVar[str] = r"^/services/data/v[\d.]+/sobjects/Case/.+"
+    #: the request that opens a ticket: the upsert by external ID (the sink kit's faults fire on it)
+    create_path: ClassVar[str] = r"^/services/data/v[\d.]+/sobjects/Case/\w+__c/"
+    create_method: ClassVar[str] = "PATCH"
 
     def __init__(self, *, daily_api_limit: int = 100_000, **kwargs: Any) -> None:
         super().__init__(**kwargs)

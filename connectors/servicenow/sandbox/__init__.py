@@ -65,6 +65,9 @@ class ServiceNowSandbox(Sandbox):
     name = "servicenow"
     throttle_path: ClassVar[str] = r"^/api/now/(v[12]/)?table/"
     task_path: ClassVar[str] = r"^/api/now/(v[12]/)?table/(incident_task|sc_task)$"
+    #: the request that opens a ticket (the sink kit's applied-then-failed faults fire on it)
+    create_path: ClassVar[str] = r"^/api/now/(v[12]/)?table/incident$"
+    create_method: ClassVar[str] = "POST"
     contract_scale = 20
     #: what a desk agent does to a ticket in a scenario (`servicenow.close_ticket: {external_id: ...}`;
     #: the scenario runner accepts the hub's ticket key there and looks up the sys_id)

@@ -49,6 +49,9 @@ class TeamDynamixSandbox(Sandbox):
     name = "teamdynamix"
     throttle_path: ClassVar[str] = r"^/TDWebApi/api/\d+/tickets"
     task_path: ClassVar[str] = r"^/TDWebApi/api/\d+/tickets/\d+/tasks$"
+    #: the request that opens a ticket (the sink kit's applied-then-failed faults fire on it)
+    create_path: ClassVar[str] = r"^/TDWebApi/api/\d+/tickets$"
+    create_method: ClassVar[str] = "POST"
     cancelled_task_reads_as: ClassVar[str] = "closed"
     contract_scale = 20
 

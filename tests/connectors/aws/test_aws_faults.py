@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.aws.sandbox import AwsSandbox
-from core.errors import TransientError
+from core.errors import FatalError, TransientError
 from core.sandbox.faults import ServerError, Throttle
 
 from .support import ConnectorFactory, read
@@ -72,3 +72,17 @@ def test_a_server_error_is_retried(aws: AwsSandbox, connect: ConnectorFactory) -
     records = read(connector.stream("iam_users"), {"account_id": aws.estate.management})
     assert fault.times == 0 and {"svc-backup", "ci-deployer"} <= {r["UserName"] for r in records}
     assert connector.calls.counts["iam:GetAccountAuthorizationDetails"] == 2
+
+
+def test_only_calls_safe_to_repeat_are_sent_since_botocore_retries_every_call(
+    aws: AwsSandbox, connect: ConnectorFactory
+) -> None:
+    connector = connect()
+    api = connector.sessions.home
+    sent = connector.calls.total
+    with pytest.raises(FatalError, match="not a read"):
+        api.call("ec2", "run_instances", ImageId="ami-12345678", MinCount=1, MaxCount=1)
+    with pytest.raises(FatalError, match="not a read"):
+        list(api.pages("iam", "create_user", UserName="x"))
+    assert connector.calls.total == sent, "a write reached AWS"
+    assert api.call("iam", "list_account_aliases")["AccountAliases"] is not None

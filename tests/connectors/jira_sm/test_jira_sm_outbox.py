@@ -14,7 +14,15 @@ from connectors.jira_sm.sink import JiraServiceManagementSink
 from core.connector.sink import TicketPayload
 from core.hub import Hub
 from core.sandbox import fake_clock
-from core.testing.sink_kit import SimulatedCrash, enqueue, hub_ticket, outbox_hub, sample_ticket, unique_key
+from core.testing.sink_kit import (
+    SimulatedCrash,
+    enqueue,
+    hub_ticket,
+    leases_expired,
+    outbox_hub,
+    sample_ticket,
+    unique_key,
+)
 from core.tickets.outbox import deliver
 from core.tickets.status_sync import sync_status
 
@@ -48,7 +56,8 @@ def test_a_crash_after_the_remote_create_still_yields_one_request_which_then_fol
     with pytest.raises(SimulatedCrash):
         deliver(hub, after_remote=crash)
     assert hub_ticket(hub, key).external_id is None
-    assert deliver(hub).delivered == 1
+    with leases_expired(hub):  # the crashed deliverer's claim runs out
+        assert deliver(hub).delivered == 1
     assert sandbox.admin("tickets_with_key", {"key": key}) == 1
     issue = sandbox.issues[hub_ticket(hub, key).external_id]
     assert len(issue.subtasks) == 2, "the redelivery did not add sub-tasks twice"
@@ -81,7 +90,8 @@ def test_a_redelivery_inside_the_search_lag_waits_instead_of_opening_a_second_re
     with pytest.raises(SimulatedCrash):
         deliver(hub, after_remote=crash)
 
-    waiting = deliver(hub)  # immediately: search cannot see the request yet
+    with leases_expired(hub):  # 11 s later: the claim is free, search cannot see the request yet
+        waiting = deliver(hub)
     assert (waiting.delivered, waiting.deferred, waiting.errors) == (0, 1, [])
     assert sandbox.admin("tickets_with_key", {"key": key}) == 1, "no second request inside the lag"
 

@@ -248,3 +248,24 @@ def test_batch_items_throttled_for_longer_than_the_policy_waits_fail_resumably(
         r"office365: \d+ \$batch item\(s\) throttled or unavailable; server asked to wait", message
     )
     assert caught.value.retry_after is not None and caught.value.retry_after > 300
+
+
+def test_a_saved_link_to_a_host_no_longer_served_asks_for_a_full_refresh(
+    tenant: Office365Sandbox, make_connector: Connector, read
+) -> None:
+    """After `make up` restarted the sandbox elsewhere (or a tenant's endpoint moved), following
+    the old link would fail on every retry as a "transient" error; it is a config error that
+    gives the command to start over."""
+    from urllib.parse import urlsplit
+
+    from core.errors import ConfigError
+
+    _, users = users_stream(make_connector)
+    saved = read(users).checkpoints[-1]["delta_link"]
+    origin = urlsplit(saved)
+    moved = saved.replace(origin.netloc, f"{origin.hostname}:{(origin.port or 443) + 1}")
+    with pytest.raises(ConfigError) as refused:
+        read(users, {"delta_link": moved})
+    assert "now reads" in refused.value.message
+    assert refused.value.hint and "--stream users --full-refresh" in refused.value.hint
+    assert read(users, {"delta_link": saved}).records == [], "the link it still serves is followed"

@@ -13,9 +13,17 @@ from connectors.servicenow.sandbox import ServiceNowSandbox
 from connectors.servicenow.sink import ServiceNowSink
 from core.connector.sink import TicketPayload
 from core.hub import Hub
-from core.sandbox.faults import ServerError
+from core.sandbox.faults import AppliedThenError, ServerError
 from core.store.schema import outbox
-from core.testing.sink_kit import SimulatedCrash, enqueue, hub_ticket, outbox_hub, sample_ticket, unique_key
+from core.testing.sink_kit import (
+    SimulatedCrash,
+    enqueue,
+    hub_ticket,
+    leases_expired,
+    outbox_hub,
+    sample_ticket,
+    unique_key,
+)
 from core.tickets.outbox import deliver
 from core.tickets.status_sync import sync_status
 
@@ -58,7 +66,8 @@ def test_a_crash_after_the_remote_create_still_yields_one_incident_which_then_fo
     assert sandbox.admin("tickets_with_key", {"key": key}) == 1, "created remotely"
     assert hub_ticket(hub, key).external_id is None, "but never recorded"
 
-    assert deliver(hub).delivered == 1
+    with leases_expired(hub):  # the crashed deliverer's claim runs out
+        assert deliver(hub).delivered == 1
     record = incident(sandbox, key)
     assert sandbox.admin("tickets_with_key", {"key": key}) == 1
     assert hub_ticket(hub, key).external_id == record["sys_id"]
@@ -114,16 +123,38 @@ def test_an_outage_leaves_the_intent_pending_and_the_next_pass_delivers_once(
     assert sandbox.admin("tickets_with_key", {"key": key}) == 1
 
 
-def test_rejected_credentials_fail_the_intent_for_the_operator_without_the_password(
+def test_rejected_credentials_stop_the_pass_at_the_first_intent_without_showing_the_password(
     sandbox: ServiceNowSandbox, tmp_path: Path
 ) -> None:
     config = {**sandbox.instance_config(), "auth": "basic", "password": "Wrong-pass-123"}
     hub = outbox_hub(ServiceNowSink, config, f"sqlite:///{tmp_path / 'bad.db'}")
     try:
         enqueue(hub, sample_ticket(unique_key("leaver")), "create")
+        enqueue(hub, sample_ticket(unique_key("joiner")), "create")
         summary = deliver(hub)
         assert summary.failed == 1 and "credentials rejected" in summary.errors[0]
+        assert summary.deferred == 1, "the sink refused the hub: the other intent is not tried this pass"
         assert "Wrong-pass-123" not in summary.errors[0]
-        assert intents(hub) == [("create", "failed", 1)], "auth failures wait for the operator"
+        assert intents(hub) == [("create", "pending", 1), ("create", "pending", 0)]
+        with hub.store.engine.connect() as conn:
+            assert "Wrong-pass-123" not in str(conn.execute(sa.select(outbox.c.last_error)).all())
     finally:
         hub.close()
+
+
+def test_an_incident_the_instance_created_but_answered_502_for_is_not_opened_twice(
+    sandbox: ServiceNowSandbox, hub: Hub
+) -> None:
+    """The story of issue 16: ServiceNow applied the POST, a gateway answered 502, the hub sent it
+    again, and two incidents carried one correlation ID. Now the answer is an unknown outcome and
+    the next pass finds the incident by its correlation ID."""
+    key = unique_key("joiner")
+    enqueue(hub, sample_ticket(key), "create")
+    sandbox.arm(AppliedThenError(path=r"^/api/now/table/incident$", method="POST", times=1))
+    first = deliver(hub)
+    assert (first.delivered, first.failed) == (0, 1)
+    assert "may or may not have been applied" in first.errors[0]
+    assert sandbox.admin("tickets_with_key", {"key": key}) == 1, "applied once, not re-sent"
+    assert deliver(hub).delivered == 1
+    assert sandbox.admin("tickets_with_key", {"key": key}) == 1
+    assert hub_ticket(hub, key).external_id == incident(sandbox, key)["sys_id"]

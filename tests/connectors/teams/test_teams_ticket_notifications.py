@@ -13,7 +13,8 @@ from connectors.teams.sandbox import TeamsSandbox
 from core.hub import Hub
 from core.pipeline import run_lifecycle
 from core.sandbox.faults import Throttle
-from core.store.schema import outbox
+from core.store.schema import outbox, tickets
+from core.testing.sink_kit import enqueue, sample_ticket, unique_key
 from core.tickets.builtin_sink import BuiltinConfig, BuiltinSink
 from core.tickets.outbox import deliver
 from core.tickets.query import list_tickets
@@ -98,3 +99,33 @@ def test_an_overdue_notice_that_failed_is_tried_again_on_the_next_sync(
     sync_status(hub)
     assert _labels(channel) == ["Ticket overdue"]
     assert deliver(hub).delivered == 0
+
+
+def test_intents_that_give_up_are_announced_once(channel: TeamsSandbox, sqlite_url: str) -> None:
+    hub = make_hub(
+        sqlite_url,
+        instances=[{"name": "teams", "type": "teams", "schedule": None, "config": channel.instance_config()}],
+        tickets={
+            "sink": "builtin",
+            "notifier": "teams",
+            "delivery": {"max_attempts": 2, "backoff_seconds": 0, "max_backoff_seconds": 0},
+        },
+    )
+    try:
+        keys = [unique_key("leaver"), unique_key("joiner")]
+        for key in keys:
+            enqueue(hub, sample_ticket(key), "create", sink="builtin")
+        with hub.store.engine.begin() as conn:  # their ticket records are gone: every send fails
+            conn.execute(tickets.delete())
+        before = len(_labels(channel))
+        assert deliver(hub).dead == 0
+        assert _labels(channel)[before:] == [], "nothing is announced before an intent gives up"
+        assert deliver(hub).dead == 2
+        assert deliver(hub).failed == 0
+        cards = [m for m in channel.admin("messages", {}) if m["posted"]][before:]
+        assert [c["texts"][0] for c in cards] == ["Ticket delivery gave up"], "one card for the pass"
+        assert cards[0]["texts"][1].startswith("2 ticket intents dead after 2 failed attempts")
+        assert all(key in cards[0]["texts"][2] for key in keys)
+        assert "hub outbox retry" in cards[0]["texts"][2]
+    finally:
+        hub.close()

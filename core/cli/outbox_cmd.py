@@ -1,0 +1,126 @@
+"""`hub outbox`: the ticket intents waiting for, or given up by, delivery; and reviving dead ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from core.cli.app import ConfigOption, JsonOption, _hub
+from core.cli.output import console, print_json
+from core.errors import ConfigError
+
+app = typer.Typer(
+    help="Ticket intents: pending, delivered, and dead ones waiting for an operator.", no_args_is_help=True
+)
+
+STATES = ("pending", "delivered", "dead")
+
+
+def _when(value: Any) -> str:
+    return str(value)[:19].replace("T", " ") if value else "-"
+
+
+@app.command("list")
+def list_cmd(
+    config: ConfigOption = Path("hub.yaml"),
+    as_json: JsonOption = False,
+    state: Annotated[str | None, typer.Option(help="pending, delivered or dead")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="newest intents shown")] = 200,
+) -> None:
+    """Intents newest first, with attempts, the next try and the last error."""
+    from core.tickets.dead_letter import list_intents
+
+    if state is not None and state not in STATES:
+        raise ConfigError(f"--state {state!r} is not one of {', '.join(STATES)}")
+    hub = _hub(config)
+    rows = list_intents(hub.store, state=state, limit=limit)
+    hub.close()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"Outbox intents ({len(rows)})", title_justify="left")
+    for column in (
+        "id",
+        "ticket",
+        "action",
+        "sink",
+        "state",
+        "attempts",
+        "next try",
+        "held by",
+        "last error",
+    ):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["ticket_key"],
+            r["action"],
+            r["sink"],
+            r["state"],
+            str(r["attempts"]),
+            _when(r["next_attempt_at"]),
+            r["owner"] or "-",
+            (r["last_error"] or "-")[:160],
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show_cmd(intent_id: int, config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
+    """One intent in full: its state, attempts, lease, times and the whole last error."""
+    from core.tickets.dead_letter import show_intent
+
+    hub = _hub(config)
+    doc = show_intent(hub.store, intent_id)
+    hub.close()
+    if as_json:
+        print_json(doc)
+        return
+    console.print(f"[bold]intent {doc['id']}[/]  {doc['action']} {doc['ticket_key']} -> {doc['sink']}")
+    for name in (
+        "state",
+        "attempts",
+        "created_at",
+        "sent_at",
+        "next_attempt_at",
+        "owner",
+        "lease_expires_at",
+    ):
+        console.print(f"  {name:<17} {doc[name] if doc[name] is not None else '-'}")
+    for name in ("delivered_at", "dead_at"):
+        if doc[name]:
+            console.print(f"  {name:<17} {doc[name]}")
+    if doc["last_error"]:
+        console.print(f"  last error        {doc['last_error']}")
+
+
+@app.command("retry")
+def retry_cmd(
+    intent_ids: Annotated[list[int] | None, typer.Argument(help="ids of dead intents")] = None,
+    all_dead: Annotated[bool, typer.Option("--all", help="every dead intent")] = False,
+    config: ConfigOption = Path("hub.yaml"),
+    as_json: JsonOption = False,
+) -> None:
+    """Make dead intents pending again with a fresh attempt count; the next delivery sends them
+    (looking each ticket up at the sink first, so nothing is created twice)."""
+    from core.tickets.dead_letter import retry_dead
+
+    if bool(intent_ids) == all_dead:
+        raise ConfigError(
+            "name the dead intents to retry, or pass --all", hint="`hub outbox list --state dead`"
+        )
+    hub = _hub(config)
+    ids = retry_dead(hub.store, None if all_dead else list(intent_ids or []))
+    hub.close()
+    if as_json:
+        print_json({"retried": ids})
+    else:
+        console.print(
+            f"{len(ids)} intent{'s' if len(ids) != 1 else ''} pending again"
+            + (f": {', '.join(map(str, ids))}" if ids else "")
+            + ("; `hub run` or the deliver task sends them" if ids else "")
+        )
