@@ -22,7 +22,7 @@ The rules it encodes (each one sentence of the policies):
   advance`), due on its effective date; transfers already in effect when seen are one change of
   job, an ordinary mover, due after the mover deadline (24 h: the next day); a termination that
   comes before the transfer takes effect supersedes it (its ticket is cancelled; never opened if
-  not yet seen);
+  not yet seen), and a transfer first seen once the employment has ended opens nothing;
 - a leave of absence and the return open nothing;
 - a contractor converted to employee (a new employee ID naming the old one) is the same person,
   not a leaver and a joiner: one `transfer` ticket under the new ID, due as a transfer is;
@@ -150,7 +150,7 @@ def _transfers(seen: _Seen, number: int, job: Employment, today: date, first: bo
                 seen.tickets[key] = replace(ticket, state="cancelled")
         elif first and effective <= today:
             seen.tickets[key] = Ticket("", "-", effective, "-", "-")  # the state the hub starts from
-        elif not superseded and not job.rescinded:
+        elif not superseded and not job.rescinded and not _ended(job, today):
             if effective > today:
                 seen.tickets[key] = Ticket(seen.employee_id, "transfer", effective, "open", "normal")
             else:

@@ -36,7 +36,9 @@ REGRESSIONS = Path(__file__).resolve().parents[1] / "scenarios" / "regressions"
 #:   onboarding (regressions/rescinded_rehire_keeps_the_first_onboarding.yaml);
 #: - convert: a conversion dated ahead is due the next day rather than on its date, and moves the
 #:   contract's own onboarding due date to the conversion date (regressions/conversion_*.yaml).
-PENDING_ENGINE_WORK = frozenset({"rehire", "convert"})
+#: - rescind: a hire rescinded after its termination was reversed leaves the offboarding open
+#:   (regressions/rescinded_hire_cancels_its_offboarding.yaml).
+PENDING_ENGINE_WORK = frozenset({"rehire", "convert", "rescind"})
 SETTLED_KINDS = ALL_KINDS - PENDING_ENGINE_WORK
 
 
