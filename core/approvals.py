@@ -1,4 +1,5 @@
-"""`hub approve`: release a run held by the mass-change or ticket-storm guard."""
+"""`hub approve` and the console: release (or reject) a run held by the mass-change or
+ticket-storm guard. Every decision is stamped on the hold (who, when) and in the operator log."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from core import clock
 from core.config.hub_config import HubConfig
 from core.errors import ConfigError
 from core.store.engine import Store
-from core.store.schema import holds
+from core.store.operator_log import record
+from core.store.schema import holds, snapshot_seen
 from core.store.snapshots import finish_snapshot
 
 
@@ -68,4 +70,33 @@ def approve(store: Store, config: HubConfig, ident: str, *, by: str = "operator"
             .where(holds.c.id == hold["id"])
             .values(state=state, decided_at=clock.now(), decided_by=by)
         )
+        record(
+            conn, actor=by, action="approve", subject=f"hold:{hold['id']}", detail={"scope": hold["scope"]}
+        )
     return {"hold": hold["id"], "scope": hold["scope"], "state": state, **result}
+
+
+def reject(store: Store, ident: str, *, by: str = "operator", note: str = "") -> dict[str, Any]:
+    """Refuse a hold: the held listing is never applied (its collected keys are dropped) and the
+    held tickets are not opened. The guard asks again if a later run still trips it, so a
+    rejection answers this question, not every future one."""
+    hold = find_hold(store, ident)
+    details = dict(hold["details"] or {})
+    if note:
+        details["rejection_note"] = note
+    with store.engine.begin() as conn:
+        conn.execute(
+            holds.update()
+            .where(holds.c.id == hold["id"], holds.c.state == "held")
+            .values(state="rejected", decided_at=clock.now(), decided_by=by, details=details)
+        )
+        if details.get("snapshot_id"):
+            conn.execute(snapshot_seen.delete().where(snapshot_seen.c.run_id == details["snapshot_id"]))
+        record(
+            conn,
+            actor=by,
+            action="reject",
+            subject=f"hold:{hold['id']}",
+            detail={"scope": hold["scope"], "note": note},
+        )
+    return {"hold": hold["id"], "scope": hold["scope"], "state": "rejected"}

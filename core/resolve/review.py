@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from core import clock
 from core.errors import ConfigError
 from core.store.engine import Store
+from core.store.operator_log import record
 from core.store.schema import entity_links, review_queue, source_records
 
 
@@ -62,5 +63,12 @@ def resolve_review(
                 resolution={"entity_id": target, "new": new, "by": by},
                 resolved_at=clock.now(),
             )
+        )
+        record(
+            conn,
+            actor=by,
+            action="resolve",
+            subject=f"review:{review_id}",
+            detail={"entity_id": target, "new": new},
         )
     return target

@@ -1,4 +1,5 @@
-"""Reading the quarantine for operators: what is held now, and one entry in full."""
+"""Reading the quarantine for operators: what is held now, one entry in full; and dismissing an
+entry the source will never fix (a test record, a retired system's leftovers)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.errors import NotFoundError
+from core import clock
+from core.errors import ConfigError, NotFoundError
 from core.store.engine import Store
+from core.store.operator_log import record
 from core.store.schema import quarantine
 
 
@@ -39,3 +42,20 @@ def entry(store: Store, entry_id: int) -> dict[str, Any]:
             f"no quarantine entry {entry_id}", hint="`hub quarantine list` shows the open ones"
         )
     return _plain(row)
+
+
+def dismiss(store: Store, entry_id: int, *, by: str, note: str = "") -> dict[str, Any]:
+    """Close an open entry by hand, recording who and why. The record is not applied: if the
+    source sends it again unchanged and still unusable, it is quarantined again."""
+    with store.engine.begin() as conn:
+        released = conn.execute(
+            quarantine.update()
+            .where(quarantine.c.id == entry_id, quarantine.c.released_at.is_(None))
+            .values(released_at=clock.now())
+        ).rowcount
+        if not released:
+            raise ConfigError(
+                f"quarantine entry {entry_id} is not open", hint="`hub quarantine list` shows the open ones"
+            )
+        record(conn, actor=by, action="dismiss", subject=f"quarantine:{entry_id}", detail={"note": note})
+    return {"entry": entry_id, "state": "dismissed", "by": by}

@@ -419,3 +419,17 @@ stage_locks = sa.Table(
     _ts("acquired_at", False),
     _ts("lease_until", False),
 )
+
+#: who did what from an operator surface (the console, the CLI), and when: the audit trail of
+#: approvals, rejections, dismissals and retries, beside each object's own decided/resolved stamp
+operator_actions = sa.Table(
+    "operator_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _ts("at", False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    #: what was acted on, `<kind>:<id>` (`hold:…`, `quarantine:12`, `review:3`, `outbox:7`)
+    sa.Column("subject", sa.String(300), nullable=False, index=True),
+    sa.Column("detail", JSON),
+)

@@ -96,12 +96,15 @@ def main() -> int:
     )
     results: list[TrialResult] = []
     started = time.monotonic()
-    for store in stores:
-        for series in range((trials + series_length - 1) // series_length):
-            count = min(series_length, trials - series * series_length)
-            for result in run_series(store, series, seed, count):
-                results.append(result)
-                _report(console, result, trials)
+    try:
+        for store in stores:
+            for series in range((trials + series_length - 1) // series_length):
+                count = min(series_length, trials - series * series_length)
+                for result in run_series(store, series, seed, count):
+                    results.append(result)
+                    _report(console, result, trials)
+    except KeyboardInterrupt:  # the figures of the trials that completed still count
+        console.print("[yellow]interrupted[/]: the table covers the trials that completed")
     console.print(summary_table(results, stores))
     console.print(fault_table(results))
     defects = sum(r.defects for r in results)

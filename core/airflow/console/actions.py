@@ -1,0 +1,75 @@
+"""The console's actions (POST): each calls the `core` function the CLI calls, as the signed-in
+Airflow user, who is recorded with the time on the object and in the operator log. Each answers
+with a redirect back to its page (post/redirect/get), naming what was done."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from core.airflow.console.access import Actor
+from core.airflow.console.context import current_hub
+from core.approvals import approve, reject
+from core.resolve.review import resolve_review
+from core.store.operator_log import record
+from core.store.quarantine_query import dismiss
+from core.tickets.dead_letter import retry_dead
+
+router = APIRouter()
+
+
+def _back(request: Request, page: str, done: str) -> RedirectResponse:
+    return RedirectResponse(
+        f"{request.scope.get('root_path', '')}/{page}?done={quote(done)}", status_code=303
+    )
+
+
+@router.post("/holds/{hold_id}/approve")
+def approve_hold(request: Request, hold_id: str, operator: Actor) -> RedirectResponse:
+    hub = current_hub()
+    result = approve(hub.store, hub.config, hold_id, by=operator.name)
+    return _back(
+        request, "holds", f"hold {result['hold']} of {result['scope']}: {result['state']} by {operator.name}"
+    )
+
+
+@router.post("/holds/{hold_id}/reject")
+def reject_hold(
+    request: Request, hold_id: str, operator: Actor, note: Annotated[str, Form(max_length=500)] = ""
+) -> RedirectResponse:
+    result = reject(current_hub().store, hold_id, by=operator.name, note=note)
+    return _back(request, "holds", f"hold {result['hold']} of {result['scope']}: rejected by {operator.name}")
+
+
+@router.post("/quarantine/{entry_id}/dismiss")
+def dismiss_entry(
+    request: Request, entry_id: int, operator: Actor, note: Annotated[str, Form(max_length=500)] = ""
+) -> RedirectResponse:
+    dismiss(current_hub().store, entry_id, by=operator.name, note=note)
+    return _back(request, "quarantine", f"quarantine entry {entry_id}: dismissed by {operator.name}")
+
+
+@router.post("/review/{review_id}/resolve")
+def resolve_item(
+    request: Request, review_id: int, operator: Actor, choice: Annotated[str, Form(max_length=100)]
+) -> RedirectResponse:
+    """`choice` is a candidate's entity id, or `new` for a new entity."""
+    new = choice == "new"
+    target = resolve_review(
+        current_hub().store, review_id, entity_id=None if new else choice, new=new, by=operator.name
+    )
+    return _back(request, "review", f"review {review_id}: linked to {target} by {operator.name}")
+
+
+@router.post("/outbox/{intent_id}/retry")
+def retry_intent(request: Request, intent_id: int, operator: Actor) -> RedirectResponse:
+    """A dead intent goes back to pending, attempts from 0; the next delivery pass sends it
+    (looking the ticket up by its key first, so a create that did land is not repeated)."""
+    store = current_hub().store
+    retry_dead(store, [intent_id])
+    with store.engine.begin() as conn:
+        record(conn, actor=operator.name, action="retry", subject=f"outbox:{intent_id}", detail={})
+    return _back(request, "outbox", f"outbox intent {intent_id}: back to pending, retried by {operator.name}")
