@@ -72,6 +72,9 @@ def _resolve(words: list[str]) -> tuple[list[str], list[str]]:
         word = words[index]
         if word.startswith("-"):
             name = "-v" if re.fullmatch(r"-v+", word) else word.split("=")[0]
+            if name == "--help":  # every command has it (Click adds it, outside `params`)
+                index += 1
+                continue
             param = _option(command, name)
             if param is None:
                 unknown.append(f"{' '.join(['hub', *path])} {name}")
