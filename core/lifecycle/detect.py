@@ -167,8 +167,12 @@ class _Reconcile:
             return
         reason = "hire rescinded" if self.facts.rescinded else "person removed"
         g = self.employment.generation
+        # a rescinded hire never began: its offboarding goes too (a removed record keeps it)
+        cancelled = (
+            ("joiner", "rehire", "mover", "leaver") if self.facts.rescinded else ("joiner", "rehire", "mover")
+        )
         for event in [e for e in self.change.open_events if e.employment == g]:
-            if event.event_type in ("joiner", "rehire", "mover"):
+            if event.event_type in cancelled:
                 self.add(
                     Intent("cancel", event.event_type, event.effective_date, event.id, reason, employment=g)
                 )
