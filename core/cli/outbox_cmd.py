@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from core.cli.app import ConfigOption, JsonOption, _hub
+from core.cli.app import ConfigOption, JsonOption, WideOption, _hub
 from core.cli.output import console, print_json
 from core.errors import ConfigError
 
@@ -27,10 +26,12 @@ def _when(value: Any) -> str:
 def list_cmd(
     config: ConfigOption = Path("hub.yaml"),
     as_json: JsonOption = False,
+    wide: WideOption = False,
     state: Annotated[str | None, typer.Option(help="pending, delivered or dead")] = None,
     limit: Annotated[int, typer.Option(min=1, help="newest intents shown")] = 200,
 ) -> None:
     """Intents newest first, with attempts, the next try and the last error."""
+    from core.cli.layout import Records, show
     from core.tickets.dead_letter import list_intents
 
     if state is not None and state not in STATES:
@@ -41,21 +42,9 @@ def list_cmd(
     if as_json:
         print_json(rows)
         return
-    table = Table(title=f"Outbox intents ({len(rows)})", title_justify="left")
-    for column in (
-        "id",
-        "ticket",
-        "action",
-        "sink",
-        "state",
-        "attempts",
-        "next try",
-        "held by",
-        "last error",
-    ):
-        table.add_column(column, overflow="fold")
-    for r in rows:
-        table.add_row(
+    columns = ["id", "ticket", "action", "sink", "state", "attempts", "next try", "held by", "last error"]
+    values = [
+        [
             str(r["id"]),
             r["ticket_key"],
             r["action"],
@@ -65,8 +54,10 @@ def list_cmd(
             _when(r["next_attempt_at"]),
             r["owner"] or "-",
             (r["last_error"] or "-")[:160],
-        )
-    console.print(table)
+        ]
+        for r in rows
+    ]
+    show(console, Records(f"Outbox intents ({len(rows)})", columns, values, key_column=1), wide=wide)
 
 
 @app.command("show")
