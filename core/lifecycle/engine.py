@@ -112,9 +112,10 @@ class _Evaluation:
         people: tuple[Any, ...] = (*above, change_log.c.entity == "person")
         if only is not None:
             people += (change_log.c.entity_id.in_(only),)
-        # a full pass moves the cursor over every entity's changes, persons' or not
+        # a full pass moves the cursor over every change above it: other entities' and those
+        # processed ahead too (their marks are dropped as it passes them)
         last = self.conn.scalar(
-            sa.select(sa.func.max(change_log.c.id)).where(*(above if only is None else people))
+            sa.select(sa.func.max(change_log.c.id)).where(*((above[0],) if only is None else people))
         )
         if last is None:
             return None, []

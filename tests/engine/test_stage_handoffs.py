@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from core.hub import Hub
 from core import clock
+from core.hub import Hub
 from core.lifecycle.engine import evaluate
 from core.pipeline import run_lifecycle
 from core.resolve.changes import ChangeRecorder
