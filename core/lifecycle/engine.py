@@ -244,12 +244,16 @@ class _Evaluation:
                 self._new_employments.append(employment_row(ctx["person_id"], employment, self.now))
 
     def flush(self) -> None:
+        self.writer.flush()
         insert_employments(self.conn, self._new_employments)
         self._new_employments = []
 
 
 #: persons whose rows are fetched together (bounded by SQL parameter limits)
 PREFETCH_CHUNK = 500
+#: people whose events and tickets are written together: their footprints and event identities
+#: are read with one query per table for the whole chunk
+WRITE_CHUNK = 2000
 
 
 @locked_stage("evaluate")
@@ -300,7 +304,10 @@ def evaluate_in(
     summary.held = storm_holds(conn, ev.config.storm_guard, ev.books, planned, ev.now)
     if summary.held:
         return
-    for detection, change, ctx in planned:
-        ev.write(detection, change, ctx)
-    ev.flush()
+    for start in range(0, len(planned), WRITE_CHUNK):
+        writes = planned[start : start + WRITE_CHUNK]
+        ev.writer.prepare([ctx["person_id"] for _, _, ctx in writes])
+        for detection, change, ctx in writes:
+            ev.write(detection, change, ctx)
+        ev.flush()
     ev.mark_processed(last, person_ids)
