@@ -31,7 +31,7 @@ from core.resolve.links import (
 )
 from core.resolve.matching import KeyIndex, applies
 from core.resolve.merge import LinkedRecord, merge
-from core.resolve.rows import insert_rows, json_text, stored, update_rows
+from core.resolve.rows import insert_rows, json_text, linked_rows, stored, update_rows
 from core.resolve.writes import APPLY_CHUNK, EntityWrites, Key
 from core.store.locks import locked_stage
 from core.store.schema import (
@@ -240,36 +240,21 @@ class _Pass:
 
     # -- merging and writing -----------------------------------------------------------------
     def linked_records(self, entity: str, entity_ids: list[str]) -> dict[str, list[LinkedRecord]]:
-        """Live source records linked to each entity, in one query per chunk."""
-        t = source_records
-        rows = self.conn.execute(
-            sa.select(
-                entity_links.c.entity_id,
-                t.c.id,
-                t.c.instance,
-                t.c.stream,
-                t.c.fragment,
-                t.c.last_changed_at,
-                t.c.content_hash,
-            )
-            .join(entity_links, entity_links.c.source_record_id == t.c.id)
-            .where(
-                entity_links.c.entity == entity,
-                entity_links.c.entity_id.in_(entity_ids),
-                t.c.deleted_at.is_(None),
-            )
-        )
+        """Live source records linked to each entity, in one query per chunk (driver rows: the
+        fragment decoded by orjson, not by a per-row type processor)."""
         linked: dict[str, list[LinkedRecord]] = defaultdict(list)
-        for r in rows:
-            self._merged[r.id] = r.content_hash
-            linked[r.entity_id].append(
+        for entity_id, record_id, instance, stream, fragment, changed_at, content_hash in linked_rows(
+            self.conn, entity, entity_ids
+        ):
+            self._merged[record_id] = content_hash
+            linked[entity_id].append(
                 LinkedRecord(
-                    r.id,
-                    r.instance,
-                    self.types.get(r.instance, r.instance),
-                    r.stream,
-                    r.fragment or {},
-                    r.last_changed_at,
+                    record_id,
+                    instance,
+                    self.types.get(instance, instance),
+                    stream,
+                    fragment or {},
+                    changed_at,
                 )
             )
         return linked
