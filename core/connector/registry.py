@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
@@ -83,8 +84,12 @@ def _load(ep: EntryPoint) -> ConnectorEntry:
     return ConnectorEntry(ep.name, ep.value, cls, None)
 
 
-_read: tuple[tuple[tuple[str, int], ...], tuple[EntryPoint, ...]] | None = None
+#: (the import path's folders and their modification times, when they were read, the group)
+_read: tuple[tuple[tuple[str, int], ...], int, tuple[EntryPoint, ...]] | None = None
 _read_lock = threading.Lock()
+#: a folder changed less than this before the group was read may change again within the same
+#: tick of the file system's clock, unseen: such a read is not kept (git's "racily clean" rule)
+_SETTLED_NS = 2_000_000_000
 
 
 def _group() -> tuple[EntryPoint, ...]:
@@ -93,9 +98,9 @@ def _group() -> tuple[EntryPoint, ...]:
     global _read
     key = _installed_state()
     with _read_lock:
-        if _read is None or _read[0] != key:
-            _read = (key, tuple(entry_points(group=GROUP)))
-        return _read[1]
+        if _read is None or _read[0] != key or max((t for _, t in key), default=0) > _read[1] - _SETTLED_NS:
+            _read = (key, time.time_ns(), tuple(entry_points(group=GROUP)))
+        return _read[2]
 
 
 def _installed_state() -> tuple[tuple[str, int], ...]:
