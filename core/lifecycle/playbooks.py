@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.config.yaml_lines import safe_load
 from core.errors import ConfigError
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -93,8 +95,15 @@ def load_playbooks(
 
 
 def _load(path: Path) -> Playbook:
+    """The playbook in `path`, a copy of its own to the caller (parsed once per file text: every
+    lifecycle run reads the same files, and an edited one is parsed again)."""
+    return _parsed(str(path), path.read_text(encoding="utf-8")).model_copy(deep=True)
+
+
+@lru_cache(maxsize=128)
+def _parsed(path: str, text: str) -> Playbook:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(text)
         book = Playbook.model_validate(data)
     except (yaml.YAMLError, ValidationError) as exc:
         raise ConfigError(f"{path}: invalid playbook: {exc}") from None
