@@ -27,11 +27,21 @@ from core.config.yaml_lines import Location, line_of, load_yaml_with_lines, read
 from core.errors import ConfigError
 from core.scenario.steps import StepProblem, check_sandbox_step
 
-TOP_LEVEL = {"name", "description", "start", "scale", "seed", "config", "sink", "steps"}
+TOP_LEVEL = {"name", "description", "start", "scale", "seed", "config", "sink", "steps", "actions_enabled"}
 ENGINE_STEPS = {"sync", "advance", "approve", "expect"}
-SYNC_FIELDS = {"only", "crash_during_delivery"}
-EXPECT_FIELDS = {"tickets", "no_tickets_for", "persons", "findings", "run_held"}
-TICKET_FIELDS = {"employee_id", "type", "state", "priority", "due", "tasks_include", "tasks_exclude"}
+SYNC_FIELDS = {"only", "crash_during_delivery", "crash_during_actions"}
+EXPECT_FIELDS = {"tickets", "no_tickets_for", "persons", "findings", "run_held", "sandbox", "actions"}
+TICKET_FIELDS = {
+    "employee_id",
+    "type",
+    "state",
+    "priority",
+    "due",
+    "tasks_include",
+    "tasks_exclude",
+    "tasks_closed",
+    "tasks_open",
+}
 DURATION = re.compile(r"^(\d+)\s*([dhm])$")
 
 
@@ -56,6 +66,8 @@ class Scenario:
     seed: int = 7
     sink: str = "builtin"
     config: dict[str, Any] = field(default_factory=dict)
+    #: sandboxes whose instances opt in to the hub's write actions (permissions granted)
+    actions_enabled: list[str] = field(default_factory=list)
 
     @property
     def sandboxes(self) -> list[str]:
@@ -116,6 +128,7 @@ def load_scenario(path: Path) -> Scenario:
         seed=int(data.get("seed", 7)),
         sink=str(data.get("sink", "builtin")),
         config=data.get("config") or {},
+        actions_enabled=[str(n) for n in data.get("actions_enabled") or []],
     )
 
 
@@ -134,7 +147,12 @@ def _check_step(step: Step, fail: Any, loc: Location) -> None:
             loc,
             hint="steps: sync, advance, approve, expect, or <sandbox>.<op> (workday.hire, ...)",
         )
-    allowed = {"sync": SYNC_FIELDS, "expect": EXPECT_FIELDS, "approve": {"hold"}, "advance": {"value", "to"}}
+    allowed = {
+        "sync": SYNC_FIELDS,
+        "expect": EXPECT_FIELDS,
+        "approve": {"hold", "actions"},
+        "advance": {"value", "to"},
+    }
     for key in step.args:
         if key not in allowed[step.kind]:
             raise fail(
