@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.actions.query import list_actions
 from core.errors import ConfigError, NotFoundError
 from core.store.engine import Store
 from core.store.schema import (
@@ -107,4 +108,5 @@ def explain(store: Store, kind: str, ident: str) -> dict[str, Any]:
         "conflicts": disagreements,
         "events": events,
         "tickets": ticket_rows,
+        "actions": list_actions(store, person_id=record["id"], evidence=True) if entity == "person" else [],
     }

@@ -17,7 +17,7 @@ from core.vocabulary import ActionKind, ActionPolicy
 #: what a leaver's actions default to when neither the playbook nor hub.yaml names a policy
 LEAVER_APPROVE: frozenset[str] = frozenset({"entra.disable_account", "aws.deactivate_access_keys"})
 #: kinds the hub plans itself as reversals; a playbook cannot ask for them
-REVERSALS: dict[str, str] = {
+REVERSALS: dict[str, ActionKind] = {
     "entra.disable_account": "entra.enable_account",
     "aws.deactivate_access_keys": "aws.reactivate_access_keys",
 }

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
+from core.cli.actions_cmd import render_action
 from core.cli.output import console
 
 
@@ -47,3 +48,5 @@ def render_explain(doc: dict[str, Any]) -> None:
         )
     for t in doc["tickets"]:
         console.print(f"  ticket {t['key']} {t['type']} [{t['state']}] due {t['due_at']}")
+    for a in doc.get("actions") or []:
+        render_action(a)

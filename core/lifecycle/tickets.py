@@ -39,7 +39,7 @@ def build_ticket(
     values: TemplateValues,
     changed: set[str],
 ) -> dict[str, Any]:
-    tasks: list[dict[str, str]] = []
+    tasks: list[dict[str, Any]] = []
     for index, spec in enumerate(book.tasks):
         if not task_applies(spec, person, changed):
             continue
