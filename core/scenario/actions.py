@@ -85,15 +85,29 @@ def check_actions(store: Store, expected: list[dict[str, Any]]) -> list[str]:
     return failures
 
 
-def approve_actions(store: Store, kind: str | None, by: str) -> list[str]:
-    """Approve every action awaiting approval (of one kind, when given)."""
-    from core.approvals import approve_action
-
+def _awaiting(store: Store, kind: str | None) -> list[str]:
     with store.engine.connect() as conn:
         query = sa.select(actions.c.id).where(actions.c.state == "awaiting_approval")
         if kind:
             query = query.where(actions.c.kind == kind)
-        ids = list(conn.scalars(query))
+        return list(conn.scalars(query))
+
+
+def approve_actions(store: Store, kind: str | None, by: str) -> list[str]:
+    """Approve every action awaiting approval (of one kind, when given)."""
+    from core.approvals import approve_action
+
+    ids = _awaiting(store, kind)
     for ident in ids:
         approve_action(store, ident, by=by)
+    return ids
+
+
+def reject_actions(store: Store, kind: str | None, by: str, note: str) -> list[str]:
+    """Reject every action awaiting approval (of one kind, when given)."""
+    from core.approvals import reject_action
+
+    ids = _awaiting(store, kind)
+    for ident in ids:
+        reject_action(store, ident, by=by, note=note)
     return ids

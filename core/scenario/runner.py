@@ -21,7 +21,7 @@ from core.hub import Hub
 from core.pipeline import run_all, run_lifecycle
 from core.sandbox import fake_clock
 from core.sandbox.fleet import SandboxFleet
-from core.scenario.actions import approve_actions, check_sandbox, opt_in
+from core.scenario.actions import approve_actions, check_sandbox, opt_in, reject_actions
 from core.scenario.expect import check
 from core.scenario.spec import Scenario, Step, load_scenario, parse_duration
 from core.scenario.steps import sandbox_call
@@ -170,6 +170,15 @@ class _Run:
             approve(self.hub.store, self.hub.config, hold["id"], by="scenario")
         outcome = run_lifecycle(self.hub)
         self.echo(f"  approve: {len(targets)} hold(s) approved; {_lifecycle_line(outcome)}")
+
+    def do_reject(self, step: Step) -> None:
+        wanted = step.args.get("actions")
+        kind = None if wanted in (None, True, "all") else str(wanted)
+        rejected = reject_actions(self.hub.store, kind, "scenario", str(step.args.get("note") or ""))
+        if not rejected:
+            self.result.failures.append(f"{step.where}: reject: no action awaits approval")
+            return
+        self.echo(f"  reject: {len(rejected)} action(s) rejected")
 
     def do_expect(self, step: Step) -> None:
         failures = check(self.hub.store, step.args)

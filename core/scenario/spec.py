@@ -28,7 +28,7 @@ from core.errors import ConfigError
 from core.scenario.steps import StepProblem, check_sandbox_step
 
 TOP_LEVEL = {"name", "description", "start", "scale", "seed", "config", "sink", "steps", "actions_enabled"}
-ENGINE_STEPS = {"sync", "advance", "approve", "expect"}
+ENGINE_STEPS = {"sync", "advance", "approve", "reject", "expect"}
 SYNC_FIELDS = {"only", "crash_during_delivery", "crash_during_actions"}
 EXPECT_FIELDS = {"tickets", "no_tickets_for", "persons", "findings", "run_held", "sandbox", "actions"}
 TICKET_FIELDS = {
@@ -151,6 +151,7 @@ def _check_step(step: Step, fail: Any, loc: Location) -> None:
         "sync": SYNC_FIELDS,
         "expect": EXPECT_FIELDS,
         "approve": {"hold", "actions"},
+        "reject": {"actions", "note"},
         "advance": {"value", "to"},
     }
     for key in step.args:
