@@ -12,6 +12,13 @@ steps:
   - expect: {tickets: [...]}
   - advance: 30d
 ```
+
+The hub's own actions: `actions_enabled: [office365, aws]` grants those sandboxes' write
+permissions and opts their instances in; `approve: {actions: all | KIND}` and `reject: {actions:
+...}` decide the actions awaiting approval; `sync: {crash_during_actions: true}` crashes after the
+first action reached the system; `expect: {actions: [{kind, state, count}], sandbox:
+[{office365.user_state: {user: UPN}, is: {account_enabled: false}}, {aws.write_requests: {}, is:
+{count: 1}}]}` checks the hub's records and the sandboxes' own state.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ DURATION = re.compile(r"^(\d+)\s*([dhm])$")
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # sync, advance, approve, expect, or "<sandbox>.<op>"
+    kind: str  # sync, advance, approve, reject, expect, or "<sandbox>.<op>"
     args: dict[str, Any]
     line: int | None
 
@@ -145,7 +152,7 @@ def _check_step(step: Step, fail: Any, loc: Location) -> None:
         raise fail(
             f"unknown step {step.kind!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
             loc,
-            hint="steps: sync, advance, approve, expect, or <sandbox>.<op> (workday.hire, ...)",
+            hint="steps: sync, advance, approve, reject, expect, or <sandbox>.<op> (workday.hire, ...)",
         )
     allowed = {
         "sync": SYNC_FIELDS,
