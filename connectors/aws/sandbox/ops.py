@@ -144,5 +144,5 @@ ADMIN_ARGUMENTS: dict[str, frozenset[str] | None] = {
 def apply(admin: SandboxAdmin, estate: Estate, op: str, args: dict[str, Any]) -> Any:
     handler = OPS.get(op)
     if handler is None:
-        raise ValueError(f"unknown aws admin op {op!r}; known: {', '.join(OPS)}")
+        raise ValueError(f"unknown aws admin op {op!r}; known: {', '.join([*OPS, 'write_requests'])}")
     return handler(admin, estate, args)

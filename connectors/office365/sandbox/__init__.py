@@ -97,6 +97,8 @@ class Office365Sandbox(Sandbox):
                         "set_throttle",
                         "grant_permission",
                         "revoke_permission",
+                        "user_state",
+                        "write_requests",
                     ]
                 )
                 raise ValueError(f"unknown office365 admin op {op!r}; known: {', '.join(known)}")
