@@ -40,6 +40,7 @@ ActionKind = Literal[
     "aws.deactivate_access_keys",
     "aws.delete_login_profile",
     "aws.attach_deny_all",
+    "azure.tag_owner_left",
     #: reversals of the reversible ones, when a termination is reversed after they ran
     "entra.enable_account",
     "aws.reactivate_access_keys",

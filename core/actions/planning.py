@@ -22,7 +22,14 @@ import sqlalchemy as sa
 
 from core.actions.model import Action
 from core.actions.policy import KIND_SYSTEMS, REVERSALS, ActionsConfig, ActionSpec, effective_policy
-from core.lifecycle.footprint import DEFAULT_OWNER_TAGS, _account_tasks, person_accounts
+from core.lifecycle.footprint import (
+    DEFAULT_OWNER_TAGS,
+    _account_tasks,
+    _person_resources,
+    _resource_tasks,
+    identity,
+    person_accounts,
+)
 from core.lifecycle.playbooks import Playbook
 from core.store.schema import actions, outbox, tickets
 from core.vocabulary import OPEN_ACTION_STATES
@@ -60,9 +67,10 @@ class OpenedTicket:
 
 
 def _row_instance(row: Any, candidates: list[str]) -> str | None:
-    """The instance an account was read from (its login's source), if it may act."""
-    source = str(((row.field_sources or {}).get("login") or {}).get("source") or "")
-    name = source.split("/", 1)[0]
+    """The instance an object was read from (its login's source, else any field's), if it may act."""
+    sources = row.field_sources or {}
+    first = sources.get("login") or next(iter(sources.values()), None) or {}
+    name = str(first.get("source") or "").split("/", 1)[0]
     if name in candidates:
         return name
     return candidates[0] if not name and len(candidates) == 1 else None
@@ -70,6 +78,8 @@ def _row_instance(row: Any, candidates: list[str]) -> str | None:
 
 def _target(row: Any, family: str) -> str:
     attrs = row.attrs or {}
+    if family == "azure":
+        return str(row.resource_id)
     if family == "aws":
         return f"{attrs.get('cloud_account_id')}/{attrs.get('login') or row.external_id}"
     return str(row.external_id)
@@ -124,7 +134,10 @@ class ActionPlanner:
             candidates = [c for c in candidates if c == spec.system]
         if not candidates:
             return []
-        held = person_accounts(self.conn, ticket.person_id, owner_tags or DEFAULT_OWNER_TAGS)
+        tags = owner_tags or DEFAULT_OWNER_TAGS
+        held = person_accounts(self.conn, ticket.person_id, tags)
+        if family == "azure":
+            return self._resource_targets(spec, footprint, tags, ticket, titles, held, candidates)
         found = []
         for row in held:
             if row.system != system:
@@ -139,6 +152,29 @@ class ActionPlanner:
                 mine = [t for t in titles if t in own]
             if mine:
                 found.append(((instance, _target(row, family), _params(row, spec.kind)), mine))
+        return found
+
+    def _resource_targets(
+        self,
+        spec: ActionSpec,
+        footprint: str | None,
+        owner_tags: Sequence[str],
+        ticket: OpenedTicket,
+        titles: list[str],
+        held: list[Any],
+        candidates: list[str],
+    ) -> list[tuple[tuple[str, str, tuple[tuple[str, str], ...]], list[str]]]:
+        """Cloud resources the person owns (the `cloud_resources` footprint), on an opted-in instance."""
+        who = identity(self.conn, ticket.person_id, held)
+        found = []
+        left = ticket.effective_at.date().isoformat()
+        for row in _person_resources(self.conn, who, owner_tags):
+            instance = _row_instance(row, candidates) if row.provider == KIND_SYSTEMS["azure"][1] else None
+            if instance is None:
+                continue
+            mine = titles if footprint is None else [t for t in titles if t in set(_resource_tasks([row]))]
+            if mine:
+                found.append(((instance, _target(row, "azure"), (("date", left),)), mine))
         return found
 
     def _record(

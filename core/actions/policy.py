@@ -21,15 +21,20 @@ REVERSALS: dict[str, ActionKind] = {
     "entra.disable_account": "entra.enable_account",
     "aws.deactivate_access_keys": "aws.reactivate_access_keys",
 }
+#: kinds that prepare a task rather than do it: their task gets the evidence as a note and stays
+#: open (tagging a resource for reassignment does not reassign it)
+PREPARES_ONLY: frozenset[str] = frozenset({"azure.tag_owner_left"})
 #: the connector type and the canonical account system each action kind acts through
 KIND_SYSTEMS: dict[str, tuple[str, str]] = {
     "entra": ("office365", "entra"),
     "aws": ("aws", "aws_iam"),
+    "azure": ("azure", "azure"),
 }
 #: the footprints whose objects an action kind can act on (a titled task acts on all of them)
 KIND_FOOTPRINTS: dict[str, tuple[str, ...]] = {
     "entra": ("accounts", "licences"),
     "aws": ("iam_users", "access_keys"),
+    "azure": ("cloud_resources",),
 }
 
 

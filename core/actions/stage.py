@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from core import clock
 from core.actions.model import Action, Executor, Outcome, Plan
+from core.actions.policy import PREPARES_ONLY
 from core.errors import OutcomeUnknownError
 from core.store.schema import actions, outbox, tickets
 from core.tickets.dead_letter import describe_error, record_failure
@@ -202,7 +203,7 @@ def _close_tasks(conn: sa.Connection, row: Any, outcome: Outcome, now: datetime)
             serving = [s.state for s in siblings if task["title"] in (s.tasks or [])]
             task["notes"] = [*task.get("notes", []), note]
             task.pop("error", None)
-            if all(state == "done" for state in serving):
+            if row.kind not in PREPARES_ONLY and all(state == "done" for state in serving):
                 task["state"] = "closed"
             changed = True
         tasks.append(task)

@@ -26,6 +26,7 @@ GRANTS: dict[str, list[tuple[str, dict[str, Any]]]] = {
         )
     ],
     "aws": [("grant_actions", {})],
+    "azure": [("grant_tag_contributor", {})],
 }
 
 
