@@ -22,6 +22,7 @@ class AzureConnector(SourceConnector):
 
     def __init__(self, config: AzureConfig, *, instance: str) -> None:
         super().__init__(config, instance=instance)
+        self.config: AzureConfig = config
         self.client = AzureClient(config)
 
     def check(self) -> CheckResult:

@@ -167,14 +167,14 @@ class ActionPlanner:
         """Cloud resources the person owns (the `cloud_resources` footprint), on an opted-in instance."""
         who = identity(self.conn, ticket.person_id, held)
         found = []
-        left = ticket.effective_at.date().isoformat()
+        left: tuple[tuple[str, str], ...] = (("date", ticket.effective_at.date().isoformat()),)
         for row in _person_resources(self.conn, who, owner_tags):
             instance = _row_instance(row, candidates) if row.provider == KIND_SYSTEMS["azure"][1] else None
             if instance is None:
                 continue
             mine = titles if footprint is None else [t for t in titles if t in set(_resource_tasks([row]))]
             if mine:
-                found.append(((instance, _target(row, "azure"), (("date", left),)), mine))
+                found.append(((instance, _target(row, "azure"), left), mine))
         return found
 
     def _record(

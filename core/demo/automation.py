@@ -3,8 +3,9 @@ itself), the write permissions granted in the sandboxes, the approval an IT lead
 closing account of what was sent, what each system answered and what the tenants now show.
 
 The demo's hub acts without waiting for a technician on: disabling the leaver's Entra account,
-revoking its sessions and removing its licences (`auto`); deactivating AWS access keys waits for
-an approval (`approve`, the default), which the demo gives as `it-lead`. The rest stays manual."""
+revoking its sessions and removing its licences, tagging their Azure resources for reassignment
+(`auto`); deactivating AWS access keys waits for an approval (`approve`, the default), which the
+demo gives as `it-lead`. The rest stays manual."""
 
 from __future__ import annotations
 
@@ -29,13 +30,15 @@ DEMO_POLICIES = {
     "entra.revoke_sessions": "auto",
     "entra.remove_licences": "auto",
     "aws.deactivate_access_keys": "approve",
+    "azure.tag_owner_left": "auto",
 }
 APPROVER = "it-lead"
+SANDBOX_OF = {"entra": "office365", "aws": "aws", "azure": "azure"}
 
 
 def enable_actions(hub_yaml: Path, fleet: SandboxFleet) -> list[str]:
     """Opt the Microsoft 365 and AWS instances in and write the demo's policy into hub.yaml."""
-    names = [n for n in ("office365", "aws") if n in fleet.sandboxes]
+    names: list[str] = [n for n in ("office365", "aws", "azure") if n in fleet.sandboxes]
     document = yaml.safe_load(hub_yaml.read_text(encoding="utf-8"))
     document = opt_in(document, fleet, names)
     document.setdefault("lifecycle", {})["actions"] = {"policies": DEMO_POLICIES}
@@ -88,13 +91,17 @@ def actions_table(store: Store) -> Table:
 def tenant_state(fleet: SandboxFleet, store: Store) -> list[str]:
     """What the sandboxes themselves now show for each target (not what the hub believes)."""
     lines = []
+    shown = ("entra.disable_account", "aws.deactivate_access_keys", "azure.tag_owner_left")
     for a in list_actions(store):
-        sandbox = fleet.sandboxes.get("office365" if a["kind"].startswith("entra.") else "aws")
-        if sandbox is None or a["kind"] not in ("entra.disable_account", "aws.deactivate_access_keys"):
+        sandbox = fleet.sandboxes.get(SANDBOX_OF[a["kind"].split(".", 1)[0]])
+        if sandbox is None or a["kind"] not in shown:
             continue
         state: Any
         with sandbox.lock:
-            if a["kind"].startswith("entra."):
+            if a["kind"].startswith("azure."):
+                state = sandbox.admin("resource_tags", {"resource_id": a["target"]})
+                lines.append(f"Azure resource {a['target']}: tags {state['tags']}")
+            elif a["kind"].startswith("entra."):
                 state = sandbox.admin("user_state", {"user": a["target"]})
                 lines.append(
                     f"Entra user {a['target']}: accountEnabled={state['account_enabled']}, "
