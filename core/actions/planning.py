@@ -22,14 +22,7 @@ import sqlalchemy as sa
 
 from core.actions.model import Action
 from core.actions.policy import KIND_SYSTEMS, REVERSALS, ActionsConfig, ActionSpec, effective_policy
-from core.lifecycle.footprint import (
-    DEFAULT_OWNER_TAGS,
-    _account_tasks,
-    _person_resources,
-    _resource_tasks,
-    identity,
-    person_accounts,
-)
+from core.lifecycle.footprint import DEFAULT_OWNER_TAGS, Footprints, _account_tasks, _resource_tasks
 from core.lifecycle.playbooks import Playbook
 from core.store.schema import actions, outbox, tickets
 from core.vocabulary import OPEN_ACTION_STATES
@@ -64,6 +57,13 @@ class OpenedTicket:
     effective_at: datetime
     tasks: Sequence[dict[str, Any]]
     sink: str
+    #: what the lifecycle already loaded of the person's footprint (its chunk), if anything
+    footprints: Footprints | None = None
+
+    def footprint(self, conn: sa.Connection) -> Footprints:
+        if self.footprints is not None and self.footprints.covers(self.person_id):
+            return self.footprints
+        return Footprints(conn, [self.person_id])
 
 
 def _row_instance(row: Any, candidates: list[str]) -> str | None:
@@ -135,9 +135,11 @@ class ActionPlanner:
         if not candidates:
             return []
         tags = owner_tags or DEFAULT_OWNER_TAGS
-        held = person_accounts(self.conn, ticket.person_id, tags)
+        held_by = ticket.footprint(self.conn)
+        held = held_by.accounts(ticket.person_id, tags)
         if family == "azure":
-            return self._resource_targets(spec, footprint, tags, ticket, titles, held, candidates)
+            return self._resource_targets(footprint, tags, ticket, titles, held_by, held, candidates)
+        names = held_by.licence_names() if footprint == "licences" else {}
         found = []
         for row in held:
             if row.system != system:
@@ -148,7 +150,7 @@ class ActionPlanner:
             if footprint is None:
                 mine = titles  # a titled task: it covers every such account of the person
             else:
-                own = set(_account_tasks(self.conn, [row], footprint))
+                own = set(_account_tasks([row], footprint, names))
                 mine = [t for t in titles if t in own]
             if mine:
                 found.append(((instance, _target(row, family), _params(row, spec.kind)), mine))
@@ -156,19 +158,19 @@ class ActionPlanner:
 
     def _resource_targets(
         self,
-        spec: ActionSpec,
         footprint: str | None,
         owner_tags: Sequence[str],
         ticket: OpenedTicket,
         titles: list[str],
+        held_by: Footprints,
         held: list[Any],
         candidates: list[str],
     ) -> list[tuple[tuple[str, str, tuple[tuple[str, str], ...]], list[str]]]:
         """Cloud resources the person owns (the `cloud_resources` footprint), on an opted-in instance."""
-        who = identity(self.conn, ticket.person_id, held)
+        who = held_by.identity(ticket.person_id, held)
         found = []
         left: tuple[tuple[str, str], ...] = (("date", ticket.effective_at.date().isoformat()),)
-        for row in _person_resources(self.conn, who, owner_tags):
+        for row in held_by.resources(who, owner_tags):
             instance = _row_instance(row, candidates) if row.provider == KIND_SYSTEMS["azure"][1] else None
             if instance is None:
                 continue

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.lifecycle.footprint import DEFAULT_OWNER_TAGS, footprint_tasks
+from core.lifecycle.footprint import DEFAULT_OWNER_TAGS, Footprints
 from core.lifecycle.playbooks import Playbook, TemplateValues, task_applies
 
 
@@ -38,7 +38,12 @@ def build_ticket(
     person: dict[str, Any],
     values: TemplateValues,
     changed: set[str],
+    footprints: Footprints | None = None,
 ) -> dict[str, Any]:
+    """The ticket's content; `footprints` (covering `person_id`) answers its footprint tasks from
+    what was loaded for the whole chunk, else the person's footprint is read alone."""
+    if footprints is None or not footprints.covers(person_id):
+        footprints = Footprints(conn, [person_id])
     tasks: list[dict[str, Any]] = []
     for index, spec in enumerate(book.tasks):
         if not task_applies(spec, person, changed):
@@ -47,7 +52,7 @@ def build_ticket(
         tag = {"spec": index} if spec.action is not None else {}
         if spec.footprint:
             owner_tags = spec.owner_tags or DEFAULT_OWNER_TAGS
-            found = footprint_tasks(conn, person_id, spec.footprint, owner_tags)
+            found = footprints.tasks(person_id, spec.footprint, owner_tags)
             tasks += [{"title": t, "state": "open", **tag} for t in found]
         elif spec.title:
             tasks.append({"title": values.render(spec.title), "state": "open", **tag})

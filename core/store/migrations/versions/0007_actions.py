@@ -1,8 +1,8 @@
 """actions: what the hub does itself in a connected system, with its approval and evidence;
 outbox.action_id: the intent that executes one
 
-Revision ID: 0006_actions
-Revises: 0005_operator_actions
+Revision ID: 0007_actions
+Revises: 0006_change_log_per_change
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0006_actions"
-down_revision = "0005_operator_actions"
+revision = "0007_actions"
+down_revision = "0006_change_log_per_change"
 branch_labels = None
 depends_on = None
 
