@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.actions.query import list_actions
 from core.errors import ConfigError, NotFoundError
 from core.resolve.changes import history_entries
 from core.store import change_cursors
@@ -118,4 +119,5 @@ def explain(store: Store, kind: str, ident: str) -> dict[str, Any]:
         "conflicts": disagreements,
         "events": events,
         "tickets": ticket_rows,
+        "actions": list_actions(store, person_id=record["id"], evidence=True) if entity == "person" else [],
     }
