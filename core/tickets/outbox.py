@@ -32,7 +32,8 @@ from core.store.locks import locked_stage
 from core.store.schema import outbox, tickets
 from core.tickets.dead_letter import describe_error, record_failure
 from core.tickets.leases import claim_next, end_orphaned_leases, held_by, new_owner, release
-from core.tickets.notify import notify_safely
+from core.tickets.notify import enqueue as enqueue_cards
+from core.tickets.notify import send_pending
 from core.tickets.sinks import notifier, ticket_sink
 
 if TYPE_CHECKING:
@@ -151,6 +152,8 @@ def deliver(
         delivery.attempt(intent)
     if delivery.died:
         _announce_dead(hub, delivery.died, hub.config.tickets.delivery.max_attempts)
+    if delivery.summary.delivered:
+        send_pending(hub, notifier(hub))  # the `opened` cards this pass decided
     return delivery.summary
 
 
@@ -205,8 +208,6 @@ class DeliveryPass:
             )
             return
         self.summary.delivered += 1
-        if intent.action == "create":
-            notify_safely(notifier(hub), "ticket_opened", ticket)
 
     def failed(self, intent: Any, exc: Exception) -> None:
         dead = record_failure(self.hub.store, intent, self.owner, exc, self.hub.config.tickets.delivery)
@@ -252,6 +253,12 @@ def _record_delivery(hub: Hub, intent: Any, owner: str, external_id: str | None,
         if url:
             values["url"] = url
         conn.execute(tickets.update().where(tickets.c.key == intent.ticket_key).values(**values))
+        if intent.action == "create":  # its `opened` cards are decided with the delivery
+            enqueue_cards(
+                conn,
+                conn.execute(sa.select(tickets).where(tickets.c.key == intent.ticket_key)).one(),
+                "opened",
+            )
     return True
 
 
