@@ -19,10 +19,10 @@ from core.approval_requests.channel import RESPONSE_SECRET_HEADER
 from core.approval_requests.post import post_approval_requests
 from core.hub import Hub
 from core.pipeline import run_lifecycle
+from core.sandbox import fake_clock
 from core.status import open_holds
 from core.store.operator_log import recent
 from core.store.schema import approval_requests, holds
-from core.sandbox import fake_clock
 from core.tickets.query import list_tickets
 from tests.connectors.teams.responder import serve_responses
 from tests.engine.staging import INSTANCES, make_hub, person, set_today, stage
@@ -88,7 +88,7 @@ def test_a_held_run_gets_one_card_with_approve_and_reject_that_reach_the_hub(
     hold = _hold_a_storm(hub)
     [card] = _cards(channel)
     assert card["posted"], card.get("problem")
-    assert f"lifecycle:onboarding" in card["texts"][1] and hold["reason"] in card["texts"][2]
+    assert "lifecycle:onboarding" in card["texts"][1] and hold["reason"] in card["texts"][2]
     submits = [a for a in card["actions"] if a["type"] == "Action.Submit"]
     assert [a["title"] for a in submits] == ["Approve", "Reject"]
     assert card["unreachable_actions"] == [], "Action.Submit is answered in the approval workflow"
