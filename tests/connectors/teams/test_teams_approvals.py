@@ -124,6 +124,14 @@ def test_a_good_answer_releases_the_held_run_and_the_next_run_goes_on(
     run_lifecycle(hub)
     assert len(list_tickets(hub.store)) == 3, "the next run opens the held tickets"
     assert len(_cards(channel)) == 1, "nothing is held any more: no new card"
+    with hub.store.engine.connect() as conn:
+        stored = " ".join(
+            str(tuple(row))
+            for name in sa.inspect(conn).get_table_names()
+            for row in conn.execute(sa.text(f"SELECT * FROM {name}"))
+        )
+    token = answer["sent"]["token"]
+    assert SIGNING_KEY not in stored and RESPONSE_SECRET not in stored and token not in stored
 
 
 def test_a_rejection_carries_the_note_and_opens_nothing(
