@@ -253,7 +253,7 @@ def _record_delivery(hub: Hub, intent: Any, owner: str, external_id: str | None,
         if url:
             values["url"] = url
         conn.execute(tickets.update().where(tickets.c.key == intent.ticket_key).values(**values))
-        if intent.action == "create":  # its `opened` cards are decided with the delivery
+        if intent.action == "create" and hub.config.tickets.notifier:  # `opened` cards, with the delivery
             enqueue_cards(
                 conn,
                 conn.execute(sa.select(tickets).where(tickets.c.key == intent.ticket_key)).one(),

@@ -56,9 +56,12 @@ def sync_status(hub: Hub) -> StatusSummary:
             record_state(hub, row, remote["state"])
         elif row.type == "offboarding" and row.due_at < now and row.overdue_notified_at is None:
             summary.overdue += 1
-            with hub.store.engine.begin() as conn:  # the decision and its cards, together
-                conn.execute(tickets.update().where(tickets.c.key == row.key).values(overdue_notified_at=now))
-                enqueue_cards(conn, row, "overdue")
+            if notify_to is not None:
+                with hub.store.engine.begin() as conn:  # the decision and its cards, together
+                    conn.execute(
+                        tickets.update().where(tickets.c.key == row.key).values(overdue_notified_at=now)
+                    )
+                    enqueue_cards(conn, row, "overdue")
     close_the_loop(hub, notify_to, summary)
     return summary
 
@@ -117,7 +120,7 @@ def record_state(hub: Hub, row: Any, state: str) -> None:
             values["access_removed_at"] = now
     with hub.store.engine.begin() as conn:
         conn.execute(tickets.update().where(tickets.c.key == row.key).values(**values))
-        if state == "closed":  # its `completed` cards are decided with the state
+        if state == "closed" and hub.config.tickets.notifier:  # `completed` cards, with the state
             enqueue_cards(conn, row, "completed")
         if state in ("closed", "cancelled"):  # the desk finished (or dropped) the event's work
             conn.execute(
