@@ -3,7 +3,8 @@
 Promises:
 - idempotent: a pass with nothing unresolved writes nothing;
 - a record with two candidate entities is never merged: it goes to the review queue;
-- every change of a canonical field is written to the change log (old, new, source record, run);
+- every change of a canonical entity is one change-log row (the fields it changed, old and new,
+  source record, run: `core/resolve/changes.py`);
 - entities are resolved people-first so accounts, assets and resources link to them in one pass.
 """
 
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from core import clock
+from core.resolve.changes import ChangeRecorder
 from core.resolve.config import ENTITY_ORDER, EntityRules, load_rules
 from core.resolve.guard import held_streams
 from core.resolve.keys import rule_keys
@@ -27,7 +29,6 @@ from core.resolve.writes import APPLY_CHUNK, EntityWrites
 from core.store.locks import locked_stage
 from core.store.schema import (
     ENTITY_TABLES,
-    change_log,
     conflicts,
     entity_links,
     match_keys,
@@ -96,8 +97,8 @@ class _Pass:
         self.rules = rules
         self.types = {i.name: i.type for i in hub.config.instances}
         self.now = clock.now()
-        #: change-log rows written once per batch (see `batch`)
-        self._changes: list[dict[str, Any]] = []
+        #: change-log rows, one per entity changed, written once per batch (see `batch`)
+        self._changes = ChangeRecorder(summary.run_id, self.now)
         #: (match index, key) -> entity ids, loaded per batch by `prefetch_keys`
         self._known: dict[tuple[str, str], set[str]] = defaultdict(set)
         #: source record id -> content hash of the live version a merge read (`mark_resolved`)
@@ -248,9 +249,7 @@ class _Pass:
         if new_links:
             self.conn.execute(entity_links.insert(), new_links)
         self.apply_all(entity, sorted(affected))
-        if self._changes:  # one multi-row insert per batch instead of one per changed field
-            self.conn.execute(change_log.insert(), self._changes)
-            self._changes = []
+        self._changes.flush(self.conn)
         self.mark_resolved(records)
         self.summary.records += len(ids)
 
@@ -341,21 +340,20 @@ class _Pass:
         if not records:
             if current is not None and current.deleted_at is None:
                 writes.deletions.append(entity_id)
-                self._log(entity, entity_id, "_deleted", False, True, None)
+                self.summary.changes += self._changes.deleted(entity, entity_id)
                 self.summary.deleted[entity] += 1
             return
         merged = merge(records, self.rules[entity])
         old = dict(current.attrs) if current is not None else {}
-        for name in sorted(set(old) | set(merged.attrs)):
-            if old.get(name) != merged.attrs.get(name):
-                self._log(
-                    entity,
-                    entity_id,
-                    name,
-                    old.get(name),
-                    merged.attrs.get(name),
-                    merged.field_sources.get(name),
-                )
+        self.summary.changes += self._changes.merged(
+            entity,
+            entity_id,
+            old,
+            merged.attrs,
+            merged.field_sources,
+            created=current is None,
+            restored=current is not None and current.deleted_at is not None,
+        )
         columns = key_columns(persons, entity, merged.attrs)
         row = {
             **columns,
@@ -373,8 +371,6 @@ class _Pass:
             or current.deleted_at is not None
             or any(getattr(current, k) != v for k, v in columns.items())
         ):
-            if current.deleted_at is not None:
-                self._log(entity, entity_id, "_deleted", True, False, None)
             writes.updates.append({"_id": entity_id, **row})
             self.summary.updated[entity] += 1
         writes.entity_ids.append(entity_id)
@@ -402,25 +398,6 @@ class _Pass:
             for c in merged.conflicts
         ]
         self.summary.conflicts += len(merged.conflicts)
-
-    def _log(
-        self, entity: str, entity_id: str, name: str, old: Any, new: Any, source: dict[str, Any] | None
-    ) -> None:
-        self._changes.append(
-            {
-                "entity": entity,
-                "entity_id": entity_id,
-                "field": name,
-                "old_value": old,
-                "new_value": new,
-                "source": (source or {}).get("source"),
-                "source_record_id": (source or {}).get("record_id"),
-                "run_id": self.summary.run_id,
-                "resolution_run": self.summary.run_id,
-                "changed_at": self.now,
-            }
-        )
-        self.summary.changes += 1
 
     def relink(self) -> None:
         """Give accounts, assets and resources that had no person a second chance after new people arrived."""
