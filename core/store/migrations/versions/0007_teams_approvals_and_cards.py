@@ -1,16 +1,16 @@
 """approval_requests and notification_deliveries: Teams approvals verified by the hub, and one card
 per ticket, step and audience across retries and crashes
 
-Revision ID: 0006_teams_approvals_and_cards
-Revises: 0005_operator_actions
+Revision ID: 0007_teams_approvals_and_cards
+Revises: 0006_change_log_per_change
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_teams_approvals_and_cards"
-down_revision = "0005_operator_actions"
+revision = "0007_teams_approvals_and_cards"
+down_revision = "0006_change_log_per_change"
 branch_labels = None
 depends_on = None
 
