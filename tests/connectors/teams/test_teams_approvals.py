@@ -33,7 +33,7 @@ HIRES = {f"E5000{i}": {"status": "pre_hire", "hire_date": "2026-03-20"} for i in
 
 
 @pytest.fixture
-def hub(channel: TeamsSandbox, sqlite_url: str) -> Iterator[Hub]:
+def hub(channel: TeamsSandbox, store_url: str) -> Iterator[Hub]:
     set_today("2026-03-01")
     teams = {
         **channel.instance_config(),
@@ -43,7 +43,7 @@ def hub(channel: TeamsSandbox, sqlite_url: str) -> Iterator[Hub]:
         "approval_ttl_hours": 24,
     }
     hub = make_hub(
-        sqlite_url,
+        store_url,
         instances=[*INSTANCES, {"name": "teams", "type": "teams", "schedule": None, "config": teams}],
         tickets={"sink": "builtin", "notifier": "teams"},
         lifecycle={"storm_guard": {"max_count": 2}},
@@ -293,3 +293,16 @@ def test_an_approval_card_whose_post_may_have_failed_is_not_posted_again(
     assert len(_cards(channel)) == 1, "an unknown outcome is not re-posted blindly"
     with hub.store.engine.connect() as conn:
         assert conn.scalar(sa.select(approval_requests.c.state)) == "unknown"
+
+
+def test_the_same_answer_sent_at_once_counts_once(hub: Hub, channel: TeamsSandbox, responses: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    hold = _hold_a_storm(hub)
+    token = _cards(channel)[0]["actions"][0]["data"]["hub_token"]
+    body = {"token": token, "responder": "dana@agency.gov"}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = sorted(pool.map(lambda _: _post(responses, body).status_code, range(6)))
+    assert statuses == [200, 409, 409, 409, 409, 409]
+    approvals = [a for a in recent(hub.store, kind="hold") if a["action"] == "approve"]
+    assert len(approvals) == 1 and approvals[0]["subject"] == f"hold:{hold['id']}"
