@@ -45,9 +45,9 @@ def _hub(channel: TeamsSandbox, url: str, *, managers: bool = True) -> Hub:
 
 
 @pytest.fixture
-def hub(channel: TeamsSandbox, sqlite_url: str) -> Iterator[Hub]:
+def hub(channel: TeamsSandbox, store_url: str) -> Iterator[Hub]:
     set_today("2026-03-01")
-    hub = _hub(channel, sqlite_url)
+    hub = _hub(channel, store_url)
     yield hub
     hub.close()
 
