@@ -76,7 +76,13 @@ def post_approval_requests(hub: Hub, channel: ApprovalChannel | None = None) -> 
             )
         }
     for approvable in kinds():
-        for pending in approvable.pending(hub):
+        try:
+            waiting = approvable.pending(hub)
+        except Exception as exc:  # one kind's failure must not stop the status pass or the others
+            summary.errors.append(f"{approvable.name}: pending subjects unreadable: {exc}")
+            log.warning("approval kind %s: pending subjects unreadable: %s", approvable.name, exc)
+            continue
+        for pending in waiting:
             if (pending.kind, pending.subject_id) not in open_subjects:
                 _post_one(hub, channel, pending, summary)
     return summary

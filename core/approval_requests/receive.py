@@ -60,6 +60,10 @@ def receive_response(hub: Hub, body: Any, *, presented_secret: str | None, clien
         claims = verify(keys.signing_key.encode(), body.get("token"), now=now)
     except TokenRefused as exc:
         return _refuse(hub, responder, None, str(exc), 403, client)
+    try:
+        approvable = kind(claims.kind)
+    except HubError as exc:  # signed by this hub for a kind this process does not know
+        return _refuse(hub, responder, claims.request_id, exc.message, 409, client)
     by = f"{responder} (Teams)"
     with hub.store.engine.begin() as conn:
         row = conn.execute(
@@ -86,7 +90,6 @@ def receive_response(hub: Hub, body: Any, *, presented_secret: str | None, clien
             else f"the approval request is {row.state}"
         )
         return _refuse(hub, responder, claims.request_id, f"replayed or stale decision ({why})", 409, client)
-    approvable = kind(claims.kind)
     try:
         if claims.decision == "approve":
             result = approvable.approve(hub, claims.subject_id, by)

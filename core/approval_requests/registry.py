@@ -2,7 +2,8 @@
 
 Each kind says how to list what waits for a decision, how to find one subject (refusing, with the
 reason, one that no longer waits) and how to approve or reject it as a named person. Held runs
-(`hold`) are registered by `core.approval_requests.holds`; another kind registers the same way:
+(`hold`) are registered by `core.approval_requests.holds`; another kind registers the same way, in
+a module named in `BUILTIN_KINDS` (so every process loads it):
 
     register(ApprovableKind(
         name="action",
@@ -18,6 +19,7 @@ is recorded (who, when, operator log) exactly as one from the CLI.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -72,6 +74,11 @@ def kinds() -> list[ApprovableKind]:
     return [_KINDS[name] for name in sorted(_KINDS)]
 
 
+#: modules that register a kind when imported: every process that posts cards or receives
+#: answers (the scheduler's tasks, the console) loads them, so add a new kind's module here
+BUILTIN_KINDS: tuple[str, ...] = ("core.approval_requests.holds",)
+
+
 def _load_builtin() -> None:
-    """Held runs are always approvable; importing their module registers them."""
-    import core.approval_requests.holds  # noqa: F401
+    for module in BUILTIN_KINDS:
+        importlib.import_module(module)

@@ -306,3 +306,58 @@ def test_the_same_answer_sent_at_once_counts_once(hub: Hub, channel: TeamsSandbo
     assert statuses == [200, 409, 409, 409, 409, 409]
     approvals = [a for a in recent(hub.store, kind="hold") if a["action"] == "approve"]
     assert len(approvals) == 1 and approvals[0]["subject"] == f"hold:{hold['id']}"
+
+
+def test_another_kind_registers_its_handlers_and_gets_the_same_verified_path(
+    hub: Hub, channel: TeamsSandbox, responses: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The registry's contract, as an action kind would use it: pending subjects get one card
+    each, a verified answer calls the kind's handler as the responder, nothing else does."""
+    from core.approval_requests import registry
+    from core.approval_requests.registry import ApprovableKind, Pending
+    from core.errors import ConfigError
+
+    waiting = {"disable:E1": "Disable E1's Entra account", "keys:E1": "Deactivate E1's IAM keys"}
+    decided: list[tuple[str, str, str]] = []
+
+    def find(hub: Hub, subject_id: str) -> Pending:
+        if subject_id not in waiting:
+            raise ConfigError(f"action {subject_id} is no longer waiting")
+        return Pending("action", subject_id, waiting[subject_id], "policy: approve")
+
+    def decide(decision: str) -> Any:
+        def handler(hub: Hub, subject_id: str, by: str, *note: str) -> dict[str, str]:
+            find(hub, subject_id)
+            waiting.pop(subject_id)
+            decided.append((decision, subject_id, by))
+            return {"action": subject_id, "state": decision}
+
+        return handler
+
+    def broken(hub: Hub) -> list[Pending]:
+        raise RuntimeError("the kind's table is missing")
+
+    monkeypatch.setitem(
+        registry._KINDS,
+        "action",
+        ApprovableKind(
+            "action",
+            pending=lambda hub: [find(hub, s) for s in waiting],
+            find=find,
+            approve=decide("approved"),
+            reject=decide("rejected"),
+        ),
+    )
+    monkeypatch.setitem(
+        registry._KINDS, "broken", ApprovableKind("broken", broken, find, decide("x"), decide("y"))
+    )
+    summary = post_approval_requests(hub)
+    assert summary.posted == 2 and "broken: pending subjects unreadable" in summary.errors[0]
+    cards = {c["texts"][1]: c for c in _cards(channel)}
+    disable = cards["Disable E1's Entra account"]
+    answer = channel.admin(
+        "respond", {"run_id": disable["run_id"], "button": "Reject", "responder": "sam@agency.gov"}
+    )
+    assert answer["status"] == 200, answer["body"]
+    assert decided == [("rejected", "disable:E1", "sam@agency.gov (Teams)")]
+    assert post_approval_requests(hub).posted == 0, "the other action still has its open card"
