@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from core import clock
+from core.actions.release import release_due
+from core.actions.stage import ExecutorCache, execute_intent
 from core.connector.sink import NotificationEvent, TicketPayload, TicketSink
 from core.errors import HubError
 from core.store.locks import locked_stage
@@ -142,6 +144,8 @@ def deliver(
     delivery = DeliveryPass(hub, owner or new_owner(), after_remote)
     lease = timedelta(seconds=hub.config.tickets.delivery.lease_seconds)
     end_orphaned_leases(hub.store)
+    if ticket_keys is None:  # the hub's own actions that are due join this pass (core/actions)
+        release_due(hub)
     last_id = 0
     while (
         intent := claim_next(
@@ -169,6 +173,7 @@ class DeliveryPass:
     #: sinks that rejected the hub's credentials or configuration: their intents wait a pass
     refused: set[str] = field(default_factory=set)
     died: list[Any] = field(default_factory=list)
+    executors: ExecutorCache | None = None
 
     def sink(self, name: str) -> TicketSink:
         return self.sinks.get(name) or self.sinks.setdefault(name, ticket_sink(self.hub, name))
@@ -184,6 +189,9 @@ class DeliveryPass:
         if intent.sink in self.refused:
             release(hub.store, intent.id, owner)
             self.summary.deferred += 1
+            return
+        if intent.action == "execute":
+            self.execute(intent)
             return
         try:
             with hub.store.engine.connect() as conn:
@@ -208,6 +216,22 @@ class DeliveryPass:
             )
             return
         self.summary.delivered += 1
+
+    def execute(self, intent: Any) -> None:
+        """An action's intent: run by `core.actions.stage`, counted like a ticket's."""
+        if self.executors is None:
+            self.executors = ExecutorCache(self.hub)
+        result = execute_intent(self.hub, intent, self.owner, self.executors, self.after_remote)
+        if result in ("delivered", "skipped"):
+            self.summary.delivered += 1
+        elif result in ("failed", "dead"):
+            self.summary.failed += 1
+            self.summary.errors.append(
+                f"{intent.ticket_key} execute (action {intent.action_id[:12]}): failed"
+            )
+            if result == "dead":
+                self.summary.dead += 1
+                self.died.append(intent)
 
     def failed(self, intent: Any, exc: Exception) -> None:
         dead = record_failure(self.hub.store, intent, self.owner, exc, self.hub.config.tickets.delivery)
