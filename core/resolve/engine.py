@@ -31,7 +31,7 @@ from core.resolve.links import (
 )
 from core.resolve.matching import KeyIndex, applies
 from core.resolve.merge import LinkedRecord, merge
-from core.resolve.rows import insert_rows, json_text, linked_rows, stored, update_rows
+from core.resolve.rows import entity_rows, insert_rows, json_text, linked_rows, stored, update_rows
 from core.resolve.writes import APPLY_CHUNK, EntityWrites, Key
 from core.store.locks import locked_stage
 from core.store.schema import (
@@ -266,7 +266,7 @@ class _Pass:
         for start in range(0, len(entity_ids), APPLY_CHUNK):
             chunk = entity_ids[start : start + APPLY_CHUNK]
             linked = self.linked_records(entity, chunk)
-            current = {r.id: r for r in self.conn.execute(sa.select(table).where(table.c.id.in_(chunk)))}
+            current = entity_rows(self.conn, table, chunk)
             persons = PersonIndex(self.conn)
             if entity in PERSON_LINK_COLUMNS:
                 fragments = (rec.fragment for records in linked.values() for rec in records)

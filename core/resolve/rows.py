@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 from core.store.encoding import json_text
 from core.store.schema import TS
 
-__all__ = ["delete_rows", "insert_rows", "json_text", "linked_rows", "stored", "update_rows"]
+__all__ = ["delete_rows", "entity_rows", "insert_rows", "json_text", "linked_rows", "stored", "update_rows"]
 
 
 def _marker(conn: sa.Connection) -> str:
@@ -137,8 +138,50 @@ def json_value(text: str | None) -> Any:
     return json.loads(text)
 
 
+@functools.cache
+def _row_type(table: sa.Table) -> Any:
+    return namedtuple(f"{table.name}_row", [c.name for c in table.columns])
+
+
+def entity_rows(conn: sa.Connection, table: sa.Table, ids: list[str]) -> dict[str, Any]:
+    """The stored rows of these entities by id, in one query, as rows with the table's columns
+    as attributes: JSON decoded and timestamps aware, as SQLAlchemy's select returns them, without
+    its per-row processing (a chunk's current rows are read on every re-merge)."""
+    if not ids:
+        return {}
+    names = [c.name for c in table.columns]
+    postgres = conn.dialect.name == "postgresql"
+    select = f"SELECT {', '.join(names)} FROM {table.name} WHERE id "
+    if postgres:
+        found = conn.exec_driver_sql(select + "= ANY(%s)", (list(ids),))
+    else:
+        found = conn.exec_driver_sql(select + f"IN ({', '.join('?' * len(ids))})", tuple(ids))
+    decoders = [_decoder(c, postgres) for c in table.columns]
+    row_type = _row_type(table)
+    rows = (
+        row_type(
+            *(value if decode is None else decode(value) for decode, value in zip(decoders, row, strict=True))
+        )
+        for row in found
+    )
+    return {row.id: row for row in rows}
+
+
+def _decoder(column: sa.Column[Any], postgres: bool) -> Any:
+    """How a driver value of this column becomes what SQLAlchemy's select would return."""
+    if isinstance(column.type, sa.types.TypeDecorator):  # UTCDateTime
+        return _aware
+    if isinstance(column.type, sa.JSON) and not postgres:
+        return json_value
+    if isinstance(column.type, sa.Boolean) and not postgres:
+        return lambda value: None if value is None else bool(value)
+    return None
+
+
 def _aware(value: Any) -> datetime | None:
     """A stored SQLite timestamp as `UTCDateTime` returns it (aware, UTC)."""
-    if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return datetime.fromisoformat(value).replace(tzinfo=UTC)

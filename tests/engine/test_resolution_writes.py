@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from core.hub import Hub
 from core.resolve.engine import resolve
-from core.resolve.rows import json_value
+from core.resolve.rows import entity_rows, json_value
 from core.store.schema import accounts, entity_links, match_keys, persons
 from tests.engine.staging import make_hub, person, stage
 
@@ -225,3 +225,21 @@ def test_a_stored_fragment_reads_back_as_the_standard_library_reads_it(value: An
     for text in (json.dumps(value), json.dumps(value, separators=(",", ":"))):
         assert json_value(text) == json.loads(text)
         assert type(json_value(text)) is type(json.loads(text))
+
+
+def test_current_rows_read_through_the_driver_equal_what_sqlalchemy_reads(store_url: str) -> None:
+    hub = make_hub(store_url)
+    stage(hub, "workday", "workers", "person", _workers(5) | {"W9": person("E9", status="terminated")})
+    stage(hub, "office365", "users", "account", {"u1": _account("w1@city.gov", "u1") | {"enabled": False}})
+    resolve(hub)
+    stage(hub, "workday", "workers", "person", {"W9": None})
+    resolve(hub)  # W9's person is deleted: a deleted_at to read back
+    for table in (persons, accounts):
+        with hub.store.engine.connect() as conn:
+            expected = {row.id: row._asdict() for row in conn.execute(sa.select(table))}
+            read = entity_rows(conn, table, sorted(expected))
+        assert {k: v._asdict() for k, v in read.items()} == expected
+        if table is persons:
+            assert sum(row["deleted_at"] is not None for row in expected.values()) == 1
+        else:
+            assert [row["enabled"] for row in expected.values()] == [False]
