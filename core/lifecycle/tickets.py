@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.lifecycle.footprint import DEFAULT_OWNER_TAGS, footprint_tasks
+from core.lifecycle.footprint import DEFAULT_OWNER_TAGS, Footprints
 from core.lifecycle.playbooks import Playbook, TemplateValues, task_applies
 
 
@@ -38,14 +38,19 @@ def build_ticket(
     person: dict[str, Any],
     values: TemplateValues,
     changed: set[str],
+    footprints: Footprints | None = None,
 ) -> dict[str, Any]:
+    """The ticket's content; `footprints` (covering `person_id`) answers its footprint tasks from
+    what was loaded for the whole chunk, else the person's footprint is read alone."""
+    if footprints is None or not footprints.covers(person_id):
+        footprints = Footprints(conn, [person_id])
     tasks: list[dict[str, str]] = []
     for spec in book.tasks:
         if not task_applies(spec, person, changed):
             continue
         if spec.footprint:
             owner_tags = spec.owner_tags or DEFAULT_OWNER_TAGS
-            found = footprint_tasks(conn, person_id, spec.footprint, owner_tags)
+            found = footprints.tasks(person_id, spec.footprint, owner_tags)
             tasks += [{"title": t, "state": "open"} for t in found]
         elif spec.title:
             tasks.append({"title": values.render(spec.title), "state": "open"})

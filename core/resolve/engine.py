@@ -3,7 +3,8 @@
 Promises:
 - idempotent: a pass with nothing unresolved writes nothing;
 - a record with two candidate entities is never merged: it goes to the review queue;
-- every change of a canonical field is written to the change log (old, new, source record, run);
+- every change of a canonical entity is one change-log row (the fields it changed, old and new,
+  source record, run: `core/resolve/changes.py`);
 - entities are resolved people-first so accounts, assets and resources link to them in one pass.
 """
 
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from core import clock
+from core.resolve.changes import ChangeRecorder
 from core.resolve.config import ENTITY_ORDER, EntityRules, load_rules
 from core.resolve.guard import held_streams
 from core.resolve.keys import rule_keys
@@ -36,7 +38,6 @@ from core.resolve.writes import APPLY_CHUNK, EntityWrites, Key
 from core.store.locks import locked_stage
 from core.store.schema import (
     ENTITY_TABLES,
-    change_log,
     conflicts,
     entity_links,
     match_keys,
@@ -123,8 +124,8 @@ class _Pass:
         self.rules = rules
         self.types = {i.name: i.type for i in hub.config.instances}
         self.now = clock.now()
-        #: change-log rows written once per batch (see `batch`)
-        self._changes: list[dict[str, Any]] = []
+        #: change-log rows, one per entity changed, written once per batch (see `batch`)
+        self._changes = ChangeRecorder(summary.run_id, self.now)
         #: source record id -> content hash of the live version a merge read (`mark_resolved`)
         self._merged: dict[int, str] = {}
         #: person match keys added or removed during the whole pass (what `relink` can reach)
@@ -208,9 +209,7 @@ class _Pass:
         at = stored(self.conn, self.now)
         insert_rows(self.conn, entity_links, LINK_COLUMNS, [(*link, at) for link in new_links])
         self.apply_all(entity, sorted(affected))
-        if self._changes:  # one multi-row insert per batch instead of one per changed field
-            self.conn.execute(change_log.insert(), self._changes)
-            self._changes = []
+        self._changes.flush(self.conn)
         self.mark_resolved(records)
         self.summary.records += len(ids)
 
@@ -290,21 +289,20 @@ class _Pass:
         if not records:
             if current is not None and current.deleted_at is None:
                 writes.deletions.append(entity_id)
-                self._log(entity, entity_id, "_deleted", False, True, None)
+                self.summary.changes += self._changes.deleted(entity, entity_id)
                 self.summary.deleted[entity] += 1
             return
         merged = merge(records, self.rules[entity])
         old = dict(current.attrs) if current is not None else {}
-        for name in sorted(set(old) | set(merged.attrs)):
-            if old.get(name) != merged.attrs.get(name):
-                self._log(
-                    entity,
-                    entity_id,
-                    name,
-                    old.get(name),
-                    merged.attrs.get(name),
-                    merged.field_sources.get(name),
-                )
+        self.summary.changes += self._changes.merged(
+            entity,
+            entity_id,
+            old,
+            merged.attrs,
+            merged.field_sources,
+            created=current is None,
+            restored=current is not None and current.deleted_at is not None,
+        )
         columns = key_columns(persons, entity, merged.attrs)
         if current is None:
             writes.inserts.append((entity_id, self._values(writes, columns, merged)))
@@ -315,8 +313,6 @@ class _Pass:
             or current.deleted_at is not None
             or any(getattr(current, k) != v for k, v in columns.items())
         ):
-            if current.deleted_at is not None:
-                self._log(entity, entity_id, "_deleted", True, False, None)
             writes.updates.append((entity_id, self._values(writes, columns, merged)))
             self.summary.updated[entity] += 1
         writes.entity_ids.append(entity_id)
@@ -347,25 +343,6 @@ class _Pass:
             json_text(merged.attrs),
             json_text(merged.field_sources),
         )
-
-    def _log(
-        self, entity: str, entity_id: str, name: str, old: Any, new: Any, source: dict[str, Any] | None
-    ) -> None:
-        self._changes.append(
-            {
-                "entity": entity,
-                "entity_id": entity_id,
-                "field": name,
-                "old_value": old,
-                "new_value": new,
-                "source": (source or {}).get("source"),
-                "source_record_id": (source or {}).get("record_id"),
-                "run_id": self.summary.run_id,
-                "resolution_run": self.summary.run_id,
-                "changed_at": self.now,
-            }
-        )
-        self.summary.changes += 1
 
     def relink(self) -> None:
         """Give accounts, assets and resources without a person a second chance, after this pass

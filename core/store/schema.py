@@ -226,23 +226,46 @@ entity_links = sa.Table(
     sa.Index("ix_entity_links_record", "source_record_id"),
 )
 
+#: one row per change of a canonical entity (see `core/resolve/changes.py`): `kind` is created,
+#: updated, deleted or restored; `changes` maps each changed field to [old, new] (a created row
+#: carries the entity's initial values, `_deleted` marks a deletion or restore); `source` and
+#: `source_record_id` are the lineage most fields share, `field_sources` the fields whose source
+#: record differs ({field: [source, record id]}). Consumers keep their progress in
+#: `change_cursors`, never on these rows.
 change_log = sa.Table(
     "change_log",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("entity", sa.String(30), nullable=False),
     sa.Column("entity_id", sa.String(36), nullable=False),
-    sa.Column("field", sa.String(100), nullable=False),
-    sa.Column("old_value", JSON),
-    sa.Column("new_value", JSON),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("changes", JSON, nullable=False),
     sa.Column("source", sa.String(200)),
     sa.Column("source_record_id", sa.Integer),
+    sa.Column("field_sources", JSON),
     sa.Column("run_id", sa.String(36)),
     _ts("changed_at", False),
-    sa.Column("processed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("resolution_run", sa.String(36)),
     sa.Index("ix_change_log_entity", "entity", "entity_id"),
-    sa.Index("ix_change_log_unprocessed", "processed", "entity"),
+)
+
+#: how far each consumer of the change log (the lifecycle) has read: every change with an id up to
+#: `last_id` is processed, moved in the same transaction as the consumer's work
+change_cursors = sa.Table(
+    "change_cursors",
+    metadata,
+    sa.Column("consumer", sa.String(50), primary_key=True),
+    sa.Column("last_id", sa.Integer, nullable=False),
+    _ts("updated_at", False),
+)
+
+#: changes above a consumer's cursor it already processed out of order (provisioning one person
+#: on demand); dropped once the cursor passes them
+change_processed_ahead = sa.Table(
+    "change_processed_ahead",
+    metadata,
+    sa.Column("consumer", sa.String(50), primary_key=True),
+    sa.Column("change_id", sa.Integer, primary_key=True),
 )
 
 match_keys = sa.Table(
