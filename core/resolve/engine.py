@@ -101,6 +101,19 @@ class ResolveSummary:
         )
 
 
+def entity_keys(rules: EntityRules, attrs: dict[str, Any], records: list[LinkedRecord]) -> set[Key]:
+    """The match keys an entity holds: those of its merged fields and of each linked record.
+
+    A merged field's value is one of its records' values, so a single-field rule's keys of the
+    merged fields are among the records' keys; only a combined rule can make a new one there."""
+    keys: set[Key] = set()
+    for rule in rules.match:
+        sources = [attrs, *(r.fragment for r in records)] if rule.combine else [r.fragment for r in records]
+        for fields in sources:
+            keys.update((rule.index_name, k) for k in rule_keys(rule, fields))
+    return keys
+
+
 def _contradicts(index: KeyIndex, candidate: str, stronger: list[tuple[str, set[str]]]) -> bool:
     """Whether the candidate holds keys of a stronger index and none of them is the record's."""
     for name, keys in stronger:
@@ -316,12 +329,7 @@ class _Pass:
             writes.updates.append((entity_id, self._values(writes, columns, merged)))
             self.summary.updated[entity] += 1
         writes.entity_ids.append(entity_id)
-        writes.keys[entity_id] = {
-            (r.index_name, k)
-            for r in self.rules[entity].match
-            for fields in [merged.attrs, *(rec.fragment for rec in records)]
-            for k in rule_keys(r, fields)
-        }
+        writes.keys[entity_id] = entity_keys(self.rules[entity], merged.attrs, records)
         writes.conflicts += [
             (
                 entity_id,

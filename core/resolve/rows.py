@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -121,8 +120,8 @@ def linked_rows(conn: sa.Connection, entity: str, entity_ids: list[str]) -> Iter
         )
 
 
-#: a number orjson would read as a float (it keeps integers to 64 bits)
-_LONG_NUMBER = re.compile(r"\d{19}")
+#: integers at or past this come back from orjson as floats (it keeps 64 bits)
+_WIDE = 2**63
 
 
 def json_value(text: str | None) -> Any:
@@ -130,12 +129,23 @@ def json_value(text: str | None) -> Any:
     when it reads the same (no integer past 64 bits, no NaN or Infinity), else the standard library."""
     if text is None:
         return None
-    if not _LONG_NUMBER.search(text):
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    return value if _exact(value) else json.loads(text)
+
+
+def _exact(value: Any) -> bool:
+    """No float as large as an integer orjson would have widened (such a float is re-read)."""
+    kind = type(value)
+    if kind is float:
+        return abs(value) < _WIDE
+    if kind is dict:
+        return all(_exact(v) for v in value.values())
+    if kind is list:
+        return all(_exact(v) for v in value)
+    return True
 
 
 @functools.cache

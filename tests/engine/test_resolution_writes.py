@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.hub import Hub
+from core.resolve.config import load_rules
 from core.resolve.engine import resolve
+from core.resolve.merge import LinkedRecord, merge
 from core.resolve.rows import entity_rows, json_value
 from core.store.schema import accounts, entity_links, match_keys, persons
 from tests.engine.staging import make_hub, person, stage
@@ -243,3 +246,18 @@ def test_current_rows_read_through_the_driver_equal_what_sqlalchemy_reads(store_
             assert sum(row["deleted_at"] is not None for row in expected.values()) == 1
         else:
             assert [row["enabled"] for row in expected.values()] == [False]
+
+
+_FIELD_VALUES = st.none() | st.just("") | st.just([]) | st.text(max_size=5) | st.integers() | st.booleans()
+
+
+@given(
+    st.dictionaries(st.sampled_from(["employee_id", "title", "work_email", "upn", "org_unit"]), _FIELD_VALUES)
+)
+def test_one_record_merges_as_it_would_beside_a_record_with_nothing(fragment: dict[str, Any]) -> None:
+    """The one-record shortcut of `merge` chooses what the general ranking chooses."""
+    rules = load_rules({})["person"]
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    alone = LinkedRecord(1, "workday", "workday", "workers", fragment, at)
+    empty = LinkedRecord(2, "munis", "munis", "employees", {}, at)
+    assert merge([alone], rules) == merge([alone, empty], rules)
