@@ -44,17 +44,28 @@ def _timestamp_processor(dialect: sa.Dialect) -> Any:
     return TS.dialect_impl(dialect).bind_processor(dialect)
 
 
+#: bound values per multi-row statement on PostgreSQL (its protocol allows 65,535)
+PG_VALUES_PER_STATEMENT = 30_000
+
+
 def insert_rows(
     conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
-    """INSERT every row (values in `columns` order) in one executemany."""
+    """INSERT every row (values in `columns` order): on SQLite one executemany of one prepared
+    statement; on PostgreSQL one multi-row INSERT per 30,000 values (one round trip, where a
+    pipelined executemany still costs the server a statement per row)."""
     if not rows:
         return
     mark = _marker(conn)
-    conn.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(mark for _ in columns)})",
-        rows,
-    )
+    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+    one = "(" + ", ".join(mark for _ in columns) + ")"
+    if conn.dialect.name != "postgresql":
+        conn.exec_driver_sql(head + one, rows)
+        return
+    per_statement = max(1, PG_VALUES_PER_STATEMENT // len(columns))
+    for start in range(0, len(rows), per_statement):
+        some = rows[start : start + per_statement]
+        conn.exec_driver_sql(head + ", ".join(one for _ in some), tuple(v for row in some for v in row))
 
 
 def update_rows(
@@ -64,13 +75,30 @@ def update_rows(
     where: Sequence[str],
     rows: list[tuple[Any, ...]],
 ) -> None:
-    """UPDATE `columns` of the row each tuple's trailing `where` values identify, in one executemany."""
+    """UPDATE `columns` of the row each tuple's trailing `where` values identify: on SQLite one
+    executemany; on PostgreSQL one `UPDATE … FROM (VALUES …)` per 30,000 values (a pipelined
+    executemany still cost the server a statement per row)."""
     if not rows:
         return
     mark = _marker(conn)
-    assignments = ", ".join(f"{c} = {mark}" for c in columns)
-    condition = " AND ".join(f"{c} = {mark}" for c in where)
-    conn.exec_driver_sql(f"UPDATE {table.name} SET {assignments} WHERE {condition}", rows)
+    if conn.dialect.name != "postgresql":
+        assignments = ", ".join(f"{c} = {mark}" for c in columns)
+        condition = " AND ".join(f"{c} = {mark}" for c in where)
+        conn.exec_driver_sql(f"UPDATE {table.name} SET {assignments} WHERE {condition}", rows)
+        return
+    names = [*columns, *where]
+    # each value cast to its column's type: VALUES alone would make the parameters text
+    one = "(" + ", ".join(f"CAST(%s AS {table.c[n].type.compile(dialect=conn.dialect)})" for n in names) + ")"
+    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+    condition = " AND ".join(f"{table.name}.{c} = v.{c}" for c in where)
+    per_statement = max(1, PG_VALUES_PER_STATEMENT // len(names))
+    for start in range(0, len(rows), per_statement):
+        some = rows[start : start + per_statement]
+        conn.exec_driver_sql(
+            f"UPDATE {table.name} SET {assignments} FROM (VALUES {', '.join(one for _ in some)}) "
+            f"AS v ({', '.join(names)}) WHERE {condition}",
+            tuple(v for row in some for v in row),
+        )
 
 
 def delete_rows(
@@ -139,12 +167,19 @@ def json_value(text: str | None) -> Any:
 def _exact(value: Any) -> bool:
     """No float as large as an integer orjson would have widened (such a float is re-read)."""
     kind = type(value)
-    if kind is float:
-        return abs(value) < _WIDE
     if kind is dict:
-        return all(_exact(v) for v in value.values())
-    if kind is list:
-        return all(_exact(v) for v in value)
+        items: Any = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return kind is not float or abs(value) < _WIDE
+    for item in items:
+        kind = type(item)
+        if kind is float:
+            if abs(item) >= _WIDE:
+                return False
+        elif (kind is dict or kind is list) and not _exact(item):
+            return False
     return True
 
 

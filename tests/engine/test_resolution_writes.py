@@ -43,7 +43,7 @@ class Statements:
         self.seen[key] += 1
         if executemany:
             self.rows[key] += len(parameters)
-        elif verb == "INSERT":  # one multi-row INSERT (PostgreSQL): a row per VALUES group
+        elif "VALUES (" in statement:  # one multi-row statement (PostgreSQL): a row per group
             self.rows[key] += statement.count("), (") + 1
         else:
             self.rows[key] += 1
