@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from core import clock
+from core.actions.planning import ActionPlanner, enabled_instances
 from core.lifecycle.config import LifecycleConfig, load_lifecycle_config
 from core.lifecycle.dates import person_zone
 from core.lifecycle.detect import Detection, Intent, OpenEvent, PersonChange, Policy, detect
@@ -59,6 +60,8 @@ class LifecycleSummary:
     suppressed: int = 0
     actions: list[TicketAction] = field(default_factory=list)
     held: list[str] = field(default_factory=list)
+    #: the hub's own actions planned for the tickets opened (`core.actions.planning`)
+    planned_actions: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +69,13 @@ class LifecycleSummary:
             "suppressed": self.suppressed,
             "held": self.held,
             "actions": [a.__dict__ for a in self.actions],
+            "planned_actions": [
+                {
+                    k: a[k]
+                    for k in ("id", "kind", "instance", "target", "policy", "state", "due_at", "ticket_key")
+                }
+                for a in self.planned_actions
+            ],
         }
 
     def line(self) -> str:
@@ -92,6 +102,9 @@ class _Evaluation:
         self.policy = Policy(self.config.existing_staff_days, self.config.transfer_notice)
         self.writer = EventWriter(conn, self.config, self.books, self.sink, self.now, self.today)
         self.writer.actions = summary.actions
+        self.writer.planner = ActionPlanner(
+            conn, self.config.actions, enabled_instances(hub.config), self.now, summary.planned_actions
+        )
         self._new_employments: list[dict[str, Any]] = []
         #: change-log rows read by `changes_of` (provisioning marks exactly these processed)
         self.read_ids: list[int] = []

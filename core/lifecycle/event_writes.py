@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.actions.planning import ActionPlanner, OpenedTicket
 from core.lifecycle.config import LifecycleConfig
 from core.lifecycle.dates import due_moment, leaver_effective, local_moment, person_zone
 from core.lifecycle.footprint import Footprints
@@ -72,6 +73,8 @@ class EventWriter:
         self.conn, self.config, self.books, self.sink = conn, config, books, sink
         self.now, self.today = now, today
         self.actions: list[TicketAction] = []
+        #: plans the hub's own actions for a ticket's tasks (set by the engine; none in unit tests)
+        self.planner: ActionPlanner | None = None
         self.footprints: Footprints | None = None
         #: (person, event type) -> identities used, for the people `prepare` was given
         self._taken: dict[tuple[str, str], set[str]] | None = None
@@ -220,6 +223,19 @@ class EventWriter:
             )
         )
         self.outbox(key, "create")
+        if self.planner is not None:
+            opened = OpenedTicket(
+                key,
+                event_id,
+                intent.event_type,
+                ctx["person_id"],
+                ctx["employee_id"],
+                effective_at,
+                content["tasks"],
+                self.sink,
+                self.footprints,
+            )
+            self.planner.on_ticket_opened(book, opened)
         self.actions.append(
             TicketAction(
                 "create", key, book.ticket_type, ctx["employee_id"], due_at.date().isoformat(), intent.reason
@@ -287,6 +303,8 @@ class EventWriter:
     def cancel_event(self, intent: Intent, ctx: dict[str, Any]) -> None:
         self.flush()
         self._event_state(str(intent.event_id), "superseded" if intent.action == "supersede" else "cancelled")
+        if self.planner is not None:
+            self.planner.on_event_cancelled(str(intent.event_id), intent.reason)
         ticket = self.conn.execute(sa.select(tickets).where(tickets.c.event_id == intent.event_id)).first()
         if ticket is None or ticket.state in ("closed", "cancelled"):
             return

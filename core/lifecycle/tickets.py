@@ -44,16 +44,18 @@ def build_ticket(
     what was loaded for the whole chunk, else the person's footprint is read alone."""
     if footprints is None or not footprints.covers(person_id):
         footprints = Footprints(conn, [person_id])
-    tasks: list[dict[str, str]] = []
-    for spec in book.tasks:
+    tasks: list[dict[str, Any]] = []
+    for index, spec in enumerate(book.tasks):
         if not task_applies(spec, person, changed):
             continue
+        # a task that may be automated names its playbook task, so its action finds it
+        tag = {"spec": index} if spec.action is not None else {}
         if spec.footprint:
             owner_tags = spec.owner_tags or DEFAULT_OWNER_TAGS
             found = footprints.tasks(person_id, spec.footprint, owner_tags)
-            tasks += [{"title": t, "state": "open"} for t in found]
+            tasks += [{"title": t, "state": "open", **tag} for t in found]
         elif spec.title:
-            tasks.append({"title": values.render(spec.title), "state": "open"})
+            tasks.append({"title": values.render(spec.title), "state": "open", **tag})
     return {
         "person_name": str(values.values.get("display_name") or ""),
         "title": values.render(book.title),
