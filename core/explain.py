@@ -1,4 +1,5 @@
-"""`hub explain`: a canonical record, where every field came from, and its history."""
+"""`hub explain`: a canonical record, where every field came from, and its history (each change
+row of the change log listed field by field, as the history has always read)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.actions.query import list_actions
 from core.errors import ConfigError, NotFoundError
+from core.resolve.changes import history_entries
+from core.store import change_cursors
+from core.store.change_cursors import LIFECYCLE
 from core.store.engine import Store
 from core.store.schema import (
     ENTITY_TABLES,
@@ -72,13 +77,15 @@ def explain(store: Store, kind: str, ident: str) -> dict[str, Any]:
                 .where(entity_links.c.entity == entity, entity_links.c.entity_id == row.id)
             )
         ]
+        processed = change_cursors.is_processed(conn, LIFECYCLE).label("processed")
         history = [
-            dict(r._mapping)
+            entry
             for r in conn.execute(
-                sa.select(change_log)
+                sa.select(change_log, processed)
                 .where(change_log.c.entity == entity, change_log.c.entity_id == row.id)
                 .order_by(change_log.c.id)
             )
+            for entry in history_entries(r, bool(r.processed))
         ]
         disagreements = [
             dict(r._mapping)
@@ -112,4 +119,5 @@ def explain(store: Store, kind: str, ident: str) -> dict[str, Any]:
         "conflicts": disagreements,
         "events": events,
         "tickets": ticket_rows,
+        "actions": list_actions(store, person_id=record["id"], evidence=True) if entity == "person" else [],
     }

@@ -22,14 +22,15 @@ TicketType = Literal["onboarding", "offboarding", "transfer"]
 TicketState = Literal["open", "in_progress", "closed", "cancelled"]
 TaskState = Literal["open", "closed", "cancelled"]
 Priority = Literal["normal", "urgent"]
-OutboxAction = Literal["create", "update", "cancel"]
+#: `execute` runs an action (`core/actions/stage.py`) in its ticket's order
+OutboxAction = Literal["create", "update", "cancel", "execute"]
 OutboxState = Literal["pending", "delivered", "dead"]
 RunStatus = Literal["running", "succeeded", "failed", "held", "partial", "abandoned"]
 ReadMode = Literal["incremental", "full_snapshot", "delta"]
 ErrorKind = Literal["config", "auth", "transient", "record", "fatal", "busy", "not_found"]
 #: the store-level stages only one runner may run at a time (`core/store/locks.py`)
 Stage = Literal["resolve", "evaluate", "deliver"]
-HoldKind = Literal["mass_change", "ticket_storm"]
+HoldKind = Literal["mass_change", "ticket_storm", "mass_action"]
 HoldState = Literal["held", "approved", "rejected", "applied", "superseded"]
 #: what the hub may do itself in a connected system (issue 21); executors live with their connectors
 ActionKind = Literal[
@@ -39,7 +40,29 @@ ActionKind = Literal[
     "aws.deactivate_access_keys",
     "aws.delete_login_profile",
     "aws.attach_deny_all",
+    "azure.tag_owner_left",
+    #: reversals of the reversible ones, when a termination is reversed after they ran
+    "entra.enable_account",
+    "aws.reactivate_access_keys",
 ]
+#: `auto` runs at the due moment, `approve` waits for `hub approve` too, `manual` is a task only
+ActionPolicy = Literal["auto", "approve", "manual"]
+#: planned (auto, waiting for its due moment) | awaiting_approval -> approved | held (mass-change
+#: guard) -> approved; then queued (its execute intent is in the outbox) -> done | failed;
+#: cancelled (termination reversed before it ran), rejected, reversed (undone after it ran)
+ActionState = Literal[
+    "planned",
+    "awaiting_approval",
+    "approved",
+    "held",
+    "queued",
+    "done",
+    "failed",
+    "cancelled",
+    "rejected",
+    "reversed",
+]
+OPEN_ACTION_STATES: tuple[ActionState, ...] = ("planned", "awaiting_approval", "approved", "held", "queued")
 FindingKind = Literal[
     "orphan_account",
     "enabled_after_termination",
@@ -63,3 +86,5 @@ PERSON_STATUSES: tuple[PersonStatus, ...] = get_args(PersonStatus)
 TICKET_STATES: tuple[TicketState, ...] = get_args(TicketState)
 TICKET_TYPES: tuple[TicketType, ...] = get_args(TicketType)
 ACTION_KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
+ACTION_POLICIES: tuple[ActionPolicy, ...] = get_args(ActionPolicy)
+ACTION_STATES: tuple[ActionState, ...] = get_args(ActionState)

@@ -116,6 +116,40 @@ class DeactivateAccessKeys(IamExecutor):
         ]
 
 
+class ReactivateAccessKeys(IamExecutor):
+    """`UpdateAccessKey Status=Active` for the keys in the `keys` param (comma-separated): the
+    reversal of `DeactivateAccessKeys`, for exactly the keys it deactivated, never others."""
+
+    kind = "aws.reactivate_access_keys"
+
+    def __init__(self, sessions: AwsSessions) -> None:
+        super().__init__(sessions)
+        self.keys: set[str] = set()
+
+    def plan(self, action: Action) -> Plan:
+        self.keys = {k.strip() for k in action.param("keys").split(",") if k.strip()}
+        return super().plan(action)
+
+    def read(self, api: AccountApi, user: str) -> dict[str, Any]:
+        return {}
+
+    def _inactive(self, current: dict[str, Any]) -> list[str]:
+        return [
+            k["AccessKeyId"]
+            for k in current["access_keys"]
+            if k.get("Status") == "Inactive" and k["AccessKeyId"] in self.keys
+        ]
+
+    def changes(self, current: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(f"access key {key}: Inactive -> Active" for key in self._inactive(current))
+
+    def writes(self, user: str, current: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            ("update_access_key", {"UserName": user, "AccessKeyId": key, "Status": "Active"})
+            for key in self._inactive(current)
+        ]
+
+
 class DeleteLoginProfile(IamExecutor):
     """`DeleteLoginProfile`: the user can no longer sign in to the console."""
 
@@ -150,7 +184,12 @@ class AttachDenyAll(IamExecutor):
         return [("attach_user_policy", {"UserName": user, "PolicyArn": DENY_ALL_POLICY_ARN})]
 
 
-EXECUTORS: tuple[type[IamExecutor], ...] = (DeactivateAccessKeys, DeleteLoginProfile, AttachDenyAll)
+EXECUTORS: tuple[type[IamExecutor], ...] = (
+    DeactivateAccessKeys,
+    ReactivateAccessKeys,
+    DeleteLoginProfile,
+    AttachDenyAll,
+)
 
 
 def executors(

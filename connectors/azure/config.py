@@ -55,6 +55,11 @@ class AzureConfig(ConnectorConfig):
         description="ARM $filter for resources (arm listing only), e.g. \"resourceType eq 'Microsoft.Compute/virtualMachines'\"",
     )
     page_size: int = Field(default=1000, ge=1, le=1000, description="$top per page (ARM and Resource Graph)")
+    actions_enabled: bool = Field(
+        default=False,
+        description="let the hub tag a leaver's resources for reassignment (hub-owner-left: DATE, never "
+        "a delete); needs Tag Contributor, see the README's 'Write actions' section",
+    )
 
     @model_validator(mode="after")
     def _credentials_match_method(self) -> AzureConfig:

@@ -3,11 +3,14 @@ and resources; owners and cost centres stay in the raw tags for the mapping to i
 
 from __future__ import annotations
 
+from connectors.azure import actions
 from connectors.azure.client import AzureClient
 from connectors.azure.config import AzureConfig
 from connectors.azure.streams import ResourceGroupsStream, ResourcesStream, SubscriptionsStream
+from core.actions import Executor
 from core.connector.contracts import CheckResult, SourceConnector, Stream
 from core.errors import HubError
+from core.vocabulary import ActionKind
 
 
 class AzureConnector(SourceConnector):
@@ -19,6 +22,7 @@ class AzureConnector(SourceConnector):
 
     def __init__(self, config: AzureConfig, *, instance: str) -> None:
         super().__init__(config, instance=instance)
+        self.config: AzureConfig = config
         self.client = AzureClient(config)
 
     def check(self) -> CheckResult:
@@ -47,6 +51,10 @@ class AzureConnector(SourceConnector):
             ResourceGroupsStream(self.client),
             ResourcesStream(self.client),
         ]
+
+    def executors(self) -> dict[ActionKind, Executor]:
+        """The ARM tag action (refused unless the instance set `actions_enabled: true`)."""
+        return actions.executors(self.config, self.client, self.instance)
 
     def close(self) -> None:
         self.client.close()

@@ -100,6 +100,21 @@ class DisableAccount(GraphExecutor):
         return [("PATCH", _user_path(action), {"accountEnabled": False}, True)]
 
 
+class EnableAccount(GraphExecutor):
+    """`PATCH /users/{id}` with `accountEnabled: true`: the reversal of `DisableAccount` when the
+    termination it served is reversed (same permission)."""
+
+    kind = "entra.enable_account"
+
+    def changes(self, action: Action, user: dict[str, Any]) -> tuple[str, ...]:
+        return ("accountEnabled: false -> true",) if user.get("accountEnabled") is not True else ()
+
+    def requests(
+        self, action: Action, user: dict[str, Any]
+    ) -> list[tuple[str, str, dict[str, Any] | None, bool]]:
+        return [("PATCH", _user_path(action), {"accountEnabled": True}, True)]
+
+
 class RevokeSessions(GraphExecutor):
     """`POST /users/{id}/revokeSignInSessions` (User.RevokeSessions.All). Done when the user's
     `signInSessionsValidFromDateTime` is at or after the moment the hub decided to act."""
@@ -140,7 +155,7 @@ class RemoveLicences(GraphExecutor):
         return [("POST", f"{_user_path(action)}/assignLicense", body, False)]
 
 
-EXECUTORS: tuple[type[GraphExecutor], ...] = (DisableAccount, RevokeSessions, RemoveLicences)
+EXECUTORS: tuple[type[GraphExecutor], ...] = (DisableAccount, EnableAccount, RevokeSessions, RemoveLicences)
 
 
 def executors(config: Office365Config, client: GraphClient, instance: str) -> dict[ActionKind, Executor]:

@@ -250,6 +250,7 @@ def main() -> None:
 def _register_subcommands(argv: Sequence[str] | None = None) -> None:
     """Every command group; of the plugin groups, only the one `argv` invokes (None: all of them)."""
     from core.cli import (  # noqa: F401 - they register commands
+        actions_cmd,
         connector_cmd,
         lifecycle_cmd,
         outbox_cmd,
@@ -263,6 +264,7 @@ def _register_subcommands(argv: Sequence[str] | None = None) -> None:
     app.add_typer(connector_cmd.app, name="connector")
     app.add_typer(quarantine_cmd.app, name="quarantine")
     app.add_typer(outbox_cmd.app, name="outbox")
+    app.add_typer(actions_cmd.app, name="actions")
     add_plugin_groups(app, argv)
     try:
         from core.cli import mapping_cmd

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
+from core.cli.actions_cmd import render_action
 from core.cli.output import console
 from core.cli.times import deployment_time
 
@@ -51,3 +52,5 @@ def render_explain(doc: dict[str, Any], zone: str = "UTC") -> None:
         console.print(
             f"  ticket {t['key']} {t['type']} [{t['state']}] due {deployment_time(t['due_at'], zone)}"
         )
+    for a in doc.get("actions") or []:
+        render_action(a)

@@ -39,8 +39,34 @@ def plan(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -
 
     hub = _hub(config)
     summary = evaluate(hub, dry_run=True)
-    _print_lifecycle(summary.as_dict(), as_json, "would")
+    dry_runs = dry_run_actions(hub, summary.planned_actions)
+    document = {**summary.as_dict(), "action_dry_runs": dry_runs}
+    _print_lifecycle(document, as_json, "would")
+    if not as_json:
+        _print_dry_runs(dry_runs)
     hub.close()
+
+
+def dry_run_actions(hub: Any, planned: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each action this evaluation would plan, and each already planned and not yet run, with
+    what its executor's dry run reads now (never a write)."""
+    from core.actions.dry_run import dry_runs
+
+    return dry_runs(hub, planned)
+
+
+def _print_dry_runs(runs: list[dict[str, Any]]) -> None:
+    if not runs:
+        return
+    console.print(f"[bold]Actions ({len(runs)}), dry run[/]")
+    for r in runs:
+        head = f"{r['kind']} on {escape(r['target'])} ({r['instance']}) [{r['policy']}, {r['state']}]"
+        if r.get("error"):
+            console.print(f"  {head}: [red]cannot plan[/]: {escape(r['error'])}", highlight=False)
+        elif not r["changes"]:
+            console.print(f"  {head}: already as wanted, nothing to send", highlight=False)
+        else:
+            console.print(f"  {head}: {escape('; '.join(r['changes']))}", highlight=False)
 
 
 @app.command()
@@ -131,38 +157,69 @@ def _print_lifecycle(summary: dict[str, Any], as_json: bool, verb: str) -> None:
 
 @app.command()
 def approve(
-    ident: Annotated[str | None, typer.Argument(help="hold ID or held run ID (see --list)")] = None,
-    list_holds: Annotated[bool, typer.Option("--list", help="list what is held, with the ids")] = False,
+    idents: Annotated[
+        list[str] | None,
+        typer.Argument(help="hold IDs, held run IDs or action IDs (8+ characters of them); see --list"),
+    ] = None,
+    list_holds: Annotated[bool, typer.Option("--list", help="list what is held or awaits approval")] = False,
     config: ConfigOption = Path("hub.yaml"),
     as_json: JsonOption = False,
 ) -> None:
-    """Release a run held by the mass-change or ticket-storm guard (`--list` shows what is held)."""
-    from core.approvals import approve as do_approve
+    """Release runs held by a guard (mass change, ticket storm, mass disable) and approve the
+    hub's actions awaiting approval (`--list` shows both, with their ids)."""
+    from core.actions.query import list_actions
+    from core.approvals import approve_any
     from core.status import open_holds
 
     hub = _hub(config)
-    if list_holds or ident is None:
+    if list_holds or not idents:
         held = open_holds(hub.store)
+        waiting = list_actions(hub.store, state="awaiting_approval")
         hub.close()
         if as_json:
-            print_json(held)
+            print_json({"holds": held, "actions": waiting})
             return
         _print_holds(held, hub.config.timezone)
-        if ident is None and not list_holds and held:
-            console.print("approve one with `hub approve ID`")
+        _print_waiting(waiting, hub.config.timezone)
+        if not idents and not list_holds and (held or waiting):
+            console.print("approve with `hub approve ID...`")
         return
-    result = do_approve(hub.store, hub.config, ident)
-    hub.close()
+    try:
+        results = [approve_any(hub.store, hub.config, ident) for ident in idents]
+    finally:
+        hub.close()
     if as_json:
-        print_json(result)
+        print_json(results if len(results) > 1 else results[0])
         return
-    if result["state"] == "applied":
+    for result in results:
+        if "action" in result:
+            console.print(
+                f"approved action {result['action'][:12]} ({result['kind']} on {escape(result['target'])}): "
+                "it runs on the next pass once due",
+                highlight=False,
+            )
+        elif result["state"] == "applied":
+            console.print(
+                f"applied hold {result['hold']} of {result['scope']}: {result['newly_missing']:,} records "
+                f"marked missing, {result['deleted']:,} deleted"
+            )
+        else:
+            console.print(
+                f"approved hold {result['hold']} of {result['scope']}: the next pass lets it through"
+            )
+
+
+def _print_waiting(waiting: list[dict[str, Any]], zone: str) -> None:
+    if not waiting:
+        return
+    console.print(f"[bold]Actions awaiting approval ({len(waiting)})[/]")
+    for a in waiting:
+        due = deployment_time(a["due_at"], zone)
         console.print(
-            f"applied hold {result['hold']} of {result['scope']}: {result['newly_missing']:,} records marked "
-            f"missing, {result['deleted']:,} deleted"
+            f"[bold]{a['id'][:12]}[/]  {a['kind']}  {escape(a['target'])} ({a['instance']})  "
+            f"{a['employee_id'] or '-'}  due {due}",
+            highlight=False,
         )
-    else:
-        console.print(f"approved hold {result['hold']} of {result['scope']}: the next pass lets it through")
 
 
 def _print_holds(held: list[dict[str, Any]], zone: str) -> None:

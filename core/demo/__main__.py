@@ -35,7 +35,7 @@ def main() -> int:
 
     from core.demo.local_airflow import prepare
 
-    console.print("[bold]1/5[/] preparing Airflow (embedded SQLite metadata database)...")
+    console.print("[bold]1/6[/] preparing Airflow (embedded SQLite metadata database)...")
     prepare(args.workdir / "airflow", hub_yaml)
 
     from core.demo.pipeline import run_demo

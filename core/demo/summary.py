@@ -80,5 +80,6 @@ def print_summary(console: Console, store: Store) -> dict[str, Any]:
     if leaver:
         console.print(f"[bold]Offboarding tasks for {leaver['employee_id']}[/] (built from what they hold):")
         for task in leaver["tasks"]:
-            console.print(f"  - {task['title']}", highlight=False)
+            mark = "x" if task["state"] == "closed" else " "
+            console.print(f"  [{mark}] {task['title']}", highlight=False, markup=False)
     return {"entities": entities, "findings": dict(by_kind), "tickets": dict(by_type)}

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.actions.policy import ActionsConfig
 from core.errors import ConfigError
 from core.vocabulary import TransferNotice
 
@@ -34,6 +35,8 @@ class LifecycleConfig(BaseModel):
     #: (`advance`), or only once it has taken effect (`on_effective`)
     transfer_notice: TransferNotice = "advance"
     playbook_dirs: list[str] = Field(default_factory=list)
+    #: the policy of each action the hub may perform itself, and the mass-change guard on them
+    actions: ActionsConfig = Field(default_factory=ActionsConfig)
 
     @field_validator("timezone")
     @classmethod

@@ -2,7 +2,8 @@
 
 Promises:
 - events are read from the canonical change log, never from source payloads; each change is
-  processed once (the change-log rows are marked in the same transaction as the events);
+  processed once (the lifecycle's change cursor moves in the same transaction as the events, and
+  no change row is ever rewritten: `core/store/change_cursors.py` says why a cursor is safe);
 - events belong to one of the person's employments (`employments`): detection reconciles what HR
   states (hire, termination, rehire, transfer notice) with what was acted on, and matches only the
   open events of the current employment (`detect`);
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from core import clock
+from core.actions.planning import ActionPlanner, enabled_instances
 from core.lifecycle.config import LifecycleConfig, load_lifecycle_config
 from core.lifecycle.dates import person_zone
 from core.lifecycle.detect import Detection, Intent, OpenEvent, PersonChange, Policy, detect
@@ -38,8 +40,11 @@ from core.lifecycle.employments import (
 from core.lifecycle.event_writes import EventWriter, TicketAction
 from core.lifecycle.playbooks import Playbook, load_playbooks
 from core.lifecycle.storm import storm_holds
+from core.resolve.changes import DELETED
+from core.store import change_cursors
+from core.store.change_cursors import LIFECYCLE
 from core.store.locks import locked_stage
-from core.store.schema import change_log, employments, lifecycle_events, persons
+from core.store.schema import change_log, change_processed_ahead, employments, lifecycle_events, persons
 from core.vocabulary import OPEN_EVENT_STATES
 
 if TYPE_CHECKING:
@@ -55,6 +60,8 @@ class LifecycleSummary:
     suppressed: int = 0
     actions: list[TicketAction] = field(default_factory=list)
     held: list[str] = field(default_factory=list)
+    #: the hub's own actions planned for the tickets opened (`core.actions.planning`)
+    planned_actions: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +69,13 @@ class LifecycleSummary:
             "suppressed": self.suppressed,
             "held": self.held,
             "actions": [a.__dict__ for a in self.actions],
+            "planned_actions": [
+                {
+                    k: a[k]
+                    for k in ("id", "kind", "instance", "target", "policy", "state", "due_at", "ticket_key")
+                }
+                for a in self.planned_actions
+            ],
         }
 
     def line(self) -> str:
@@ -88,57 +102,73 @@ class _Evaluation:
         self.policy = Policy(self.config.existing_staff_days, self.config.transfer_notice)
         self.writer = EventWriter(conn, self.config, self.books, self.sink, self.now, self.today)
         self.writer.actions = summary.actions
+        self.writer.planner = ActionPlanner(
+            conn, self.config.actions, enabled_instances(hub.config), self.now, summary.planned_actions
+        )
         self._new_employments: list[dict[str, Any]] = []
-        #: change-log rows read by `changes_of`: the ones `mark_processed` marks
+        #: change-log rows read by `changes_of` (provisioning marks exactly these processed)
         self.read_ids: list[int] = []
+        #: every change up to this id is processed (the lifecycle's cursor)
+        self.cursor = change_cursors.cursor_of(conn, LIFECYCLE)
 
     def pending_people(self, only: list[str] | None = None) -> tuple[int | None, list[str]]:
-        """The last unprocessed person change and every person with changes up to it (of
-        `only` these people, when given: provisioning on demand).
+        """The last change above the cursor and every person with changes up to it (of `only`
+        these people, when given: provisioning on demand).
 
         Evaluation covers exactly the changes up to that id, so changes written meanwhile wait
         for the next run; only person ids are held in memory, change rows are read per chunk.
         """
-        unprocessed: tuple[Any, ...] = (change_log.c.entity == "person", change_log.c.processed.is_(False))
+        above = (
+            change_log.c.id > self.cursor,
+            change_log.c.id.not_in(change_cursors.processed_ahead(LIFECYCLE)),
+        )
+        people: tuple[Any, ...] = (*above, change_log.c.entity == "person")
         if only is not None:
-            unprocessed += (change_log.c.entity_id.in_(only),)
-        last = self.conn.scalar(sa.select(sa.func.max(change_log.c.id)).where(*unprocessed))
+            people += (change_log.c.entity_id.in_(only),)
+        # a full pass moves the cursor over every change above it: other entities' and those
+        # processed ahead too (their marks are dropped as it passes them)
+        last = self.conn.scalar(
+            sa.select(sa.func.max(change_log.c.id)).where(*((above[0],) if only is None else people))
+        )
         if last is None:
             return None, []
         ids = self.conn.scalars(
-            sa.select(change_log.c.entity_id).where(*unprocessed, change_log.c.id <= last).distinct()
+            sa.select(change_log.c.entity_id).where(*people, change_log.c.id <= last).distinct()
         ).all()
         return int(last), sorted(ids)
 
     def changes_of(self, person_ids: list[str], last: int) -> dict[str, list[Any]]:
-        # seek by (entity, entity_id); `processed` is tested here, not in SQL, because a planner
-        # offered the `processed` index scans every unprocessed row of the store per chunk
+        """The chunk's change rows above the cursor up to `last`, oldest first."""
+        ahead = set(
+            self.conn.scalars(
+                change_cursors.processed_ahead(LIFECYCLE).where(change_processed_ahead.c.change_id <= last)
+            )
+        )
         rows = self.conn.execute(
-            sa.select(change_log)
-            .where(change_log.c.entity == "person", change_log.c.entity_id.in_(person_ids))
+            sa.select(change_log.c.id, change_log.c.entity_id, change_log.c.changes)
+            .where(
+                change_log.c.entity == "person",
+                change_log.c.entity_id.in_(person_ids),
+                change_log.c.id > self.cursor,
+                change_log.c.id <= last,
+            )
             .order_by(change_log.c.id)
         )
         grouped: dict[str, list[Any]] = defaultdict(list)
         for row in rows:
-            if not row.processed and row.id <= last:
+            if row.id not in ahead:
                 grouped[row.entity_id].append(row)
                 self.read_ids.append(row.id)
         return grouped
 
-    def mark_processed(self) -> None:
-        """Mark processed exactly the change-log rows this evaluation read.
-
-        Not an id range: ids are taken when a row is written but become visible when its
-        transaction commits, so a lower id can appear after a higher one was read."""
-        mark = change_log.update().values(processed=True)
-        scattered: list[int] = []
-        for first, last in id_runs(self.read_ids):
-            if last - first >= 8:  # a run of consecutive ids (a resolution batch): one range
-                self.conn.execute(mark.where(change_log.c.id.between(first, last)))
-            else:
-                scattered += range(first, last + 1)
-        for start in range(0, len(scattered), PREFETCH_CHUNK):
-            self.conn.execute(mark.where(change_log.c.id.in_(scattered[start : start + PREFETCH_CHUNK])))
+    def mark_processed(self, last: int | None, only: list[str] | None) -> None:
+        """A full pass moves the cursor to `last` (one row written, whatever it read); a pass over
+        a few people marks exactly the rows it read as processed ahead of the cursor."""
+        if only is None:
+            if last is not None:
+                change_cursors.advance(self.conn, LIFECYCLE, last)
+        else:
+            change_cursors.mark_ahead(self.conn, LIFECYCLE, self.read_ids)
 
     def prefetch(self, person_ids: list[str]) -> None:
         """Load persons, prior history, open events and employments of a chunk in a few queries, not n."""
@@ -151,7 +181,7 @@ class _Evaluation:
                 .where(
                     change_log.c.entity == "person",
                     change_log.c.entity_id.in_(person_ids),
-                    change_log.c.processed.is_(True),
+                    change_cursors.is_processed(self.conn, LIFECYCLE),
                 )
                 .distinct()
             )
@@ -182,12 +212,14 @@ class _Evaluation:
         if person is None:
             return None
         before: dict[str, Any] = {}
+        changed: set[str] = set()
         for row in rows:
-            before.setdefault(row.field, row.old_value)
-        changed = {r.field for r in rows}
+            for name, (old, _new) in (row.changes or {}).items():
+                before.setdefault(name, old)
+                changed.add(name)
         after = dict(person.attrs or {})
-        before = {k: v for k, v in {**after, **before}.items() if k != "_deleted"}
-        is_new = person_id not in self._seen and "_deleted" not in changed
+        before = {k: v for k, v in {**after, **before}.items() if k != DELETED}
+        is_new = person_id not in self._seen and DELETED not in changed
         change = PersonChange(
             before,
             after,
@@ -225,23 +257,16 @@ class _Evaluation:
                 self._new_employments.append(employment_row(ctx["person_id"], employment, self.now))
 
     def flush(self) -> None:
+        self.writer.flush()
         insert_employments(self.conn, self._new_employments)
         self._new_employments = []
 
 
 #: persons whose rows are fetched together (bounded by SQL parameter limits)
 PREFETCH_CHUNK = 500
-
-
-def id_runs(ids: list[int]) -> list[tuple[int, int]]:
-    """Runs of consecutive integers, (first, last) each: every id of a run is in `ids`."""
-    runs: list[tuple[int, int]] = []
-    for value in sorted(ids):
-        if runs and value <= runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], max(value, runs[-1][1]))
-        else:
-            runs.append((value, value))
-    return runs
+#: people whose events and tickets are written together: their footprints and event identities
+#: are read with one query per table for the whole chunk
+WRITE_CHUNK = 2000
 
 
 @locked_stage("evaluate")
@@ -268,7 +293,8 @@ def evaluate_in(
     hub: Hub, conn: sa.Connection, summary: LifecycleSummary, person_ids: list[str] | None = None
 ) -> None:
     """One evaluation inside the caller's transaction (and stage lock); `person_ids` limits it
-    to those people (provisioning on demand), whose change-log rows alone are marked processed."""
+    to those people (provisioning on demand), whose change-log rows alone are marked processed
+    (ahead of the cursor, which only a full pass moves)."""
     ev = _Evaluation(hub, conn, summary)
     # only people whose intents act are kept for the storm check; the rest (existing staff
     # on an initial load) are written at once, so memory follows the changes, not the staff
@@ -291,7 +317,10 @@ def evaluate_in(
     summary.held = storm_holds(conn, ev.config.storm_guard, ev.books, planned, ev.now)
     if summary.held:
         return
-    for detection, change, ctx in planned:
-        ev.write(detection, change, ctx)
-    ev.flush()
-    ev.mark_processed()
+    for start in range(0, len(planned), WRITE_CHUNK):
+        writes = planned[start : start + WRITE_CHUNK]
+        ev.writer.prepare([ctx["person_id"] for _, _, ctx in writes])
+        for detection, change, ctx in writes:
+            ev.write(detection, change, ctx)
+        ev.flush()
+    ev.mark_processed(last, person_ids)

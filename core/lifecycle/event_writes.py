@@ -5,19 +5,26 @@ An event's identity and its ticket's idempotency key carry the employment genera
 rehire is a new ticket. An identity already used in the employment (a termination reversed, then
 entered again for the same date) gets a revision (`...:r2`): a new ticket, never the cancelled one
 again. A moved date keeps the ticket and recomputes its due moment and priority.
+
+Writes are set-based per chunk of people (`prepare`, then `flush`): the identities their events
+already use and their footprints are read once for the chunk, and new events, tickets and outbox
+intents go out as one executemany per table; an event is written in its final state.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from core.actions.planning import ActionPlanner, OpenedTicket
 from core.lifecycle.config import LifecycleConfig
 from core.lifecycle.dates import due_moment, leaver_effective, local_moment, person_zone
+from core.lifecycle.footprint import Footprints
 from core.lifecycle.intents import Intent, PersonChange
 from core.lifecycle.playbooks import Playbook
 from core.lifecycle.tickets import build_ticket, template_values
@@ -66,6 +73,55 @@ class EventWriter:
         self.conn, self.config, self.books, self.sink = conn, config, books, sink
         self.now, self.today = now, today
         self.actions: list[TicketAction] = []
+        #: plans the hub's own actions for a ticket's tasks (set by the engine; none in unit tests)
+        self.planner: ActionPlanner | None = None
+        self.footprints: Footprints | None = None
+        #: (person, event type) -> identities used, for the people `prepare` was given
+        self._taken: dict[tuple[str, str], set[str]] | None = None
+        self._covered: set[str] = set()
+        #: rows written by `flush`, in this order (a ticket names its event, an intent its ticket)
+        self._events: list[dict[str, Any]] = []
+        self._tickets: list[dict[str, Any]] = []
+        self._outbox: list[dict[str, Any]] = []
+
+    def prepare(self, person_ids: list[str]) -> None:
+        """Read what the writes of these people need, once for all of them."""
+        self.flush()
+        self._covered = set(person_ids)
+        self.footprints = Footprints(self.conn, person_ids)
+        self._taken = defaultdict(set)
+        for start in range(0, len(person_ids), 500):
+            for row in self.conn.execute(
+                sa.select(
+                    lifecycle_events.c.person_id, lifecycle_events.c.event_type, lifecycle_events.c.identity
+                ).where(lifecycle_events.c.person_id.in_(person_ids[start : start + 500]))
+            ):
+                self._taken[(row.person_id, row.event_type)].add(row.identity)
+
+    def flush(self) -> None:
+        """Write the buffered events, tickets and outbox intents (one executemany each)."""
+        for table, rows in (
+            (lifecycle_events, self._events),
+            (tickets, self._tickets),
+            (outbox, self._outbox),
+        ):
+            if rows:
+                self.conn.execute(table.insert(), rows)
+                rows.clear()
+
+    def _identities(self, person_id: str, event_type: str, base: str) -> set[str]:
+        if self._taken is not None and person_id in self._covered:
+            return {i for i in self._taken[(person_id, event_type)] if i.startswith(base)}
+        self.flush()
+        return set(
+            self.conn.scalars(
+                sa.select(lifecycle_events.c.identity).where(
+                    lifecycle_events.c.person_id == person_id,
+                    lifecycle_events.c.event_type == event_type,
+                    lifecycle_events.c.identity.like(f"{base}%"),
+                )
+            )
+        )
 
     def apply(self, intent: Intent, change: PersonChange, ctx: dict[str, Any]) -> None:
         if intent.action in ("open", "record"):
@@ -104,15 +160,7 @@ class EventWriter:
             )
         base = f"{intent.event_type}-e{g}-{intent.effective_date}"
         key = f"{ctx['employee_id']}:e{g}:{intent.event_type}:{intent.effective_date}"
-        taken = set(
-            self.conn.scalars(
-                sa.select(lifecycle_events.c.identity).where(
-                    lifecycle_events.c.person_id == ctx["person_id"],
-                    lifecycle_events.c.event_type == intent.event_type,
-                    lifecycle_events.c.identity.like(f"{base}%"),
-                )
-            )
-        )
+        taken = self._identities(ctx["person_id"], intent.event_type, base)
         if intent.action == "record" and base in taken:
             return None
         revision = 1
@@ -131,8 +179,10 @@ class EventWriter:
         book = self.books.get(intent.event_type)
         ticketed = book is not None and intent.action == "open"
         effective_at, due_at, tz = self.moments(intent, change.after)
-        self.conn.execute(
-            lifecycle_events.insert().values(
+        if self._taken is not None and ctx["person_id"] in self._covered:
+            self._taken[(ctx["person_id"], intent.event_type)].add(identity)
+        self._events.append(
+            dict(
                 id=event_id,
                 person_id=ctx["person_id"],
                 employee_id=ctx["employee_id"],
@@ -141,7 +191,8 @@ class EventWriter:
                 effective_at=effective_at,
                 identity=identity,
                 employment=intent.employment,
-                state="planned" if ticketed else ("suppressed" if intent.suppressed else "done"),
+                # a ticketed event is written as such (its ticket follows in the same flush)
+                state="ticketed" if ticketed else ("suppressed" if intent.suppressed else "done"),
                 before={k: change.before.get(k) for k in intent.changed} or None,
                 after=change.after,
                 change_ids=ctx["change_ids"],
@@ -152,8 +203,8 @@ class EventWriter:
         if book is None or not ticketed:
             return
         content = self._content(book, intent, change, ctx)
-        self.conn.execute(
-            tickets.insert().values(
+        self._tickets.append(
+            dict(
                 key=key,
                 type=book.ticket_type,
                 event_id=event_id,
@@ -171,8 +222,20 @@ class EventWriter:
                 **content,
             )
         )
-        self._event_state(event_id, "ticketed")
         self.outbox(key, "create")
+        if self.planner is not None:
+            opened = OpenedTicket(
+                key,
+                event_id,
+                intent.event_type,
+                ctx["person_id"],
+                ctx["employee_id"],
+                effective_at,
+                content["tasks"],
+                self.sink,
+                self.footprints,
+            )
+            self.planner.on_ticket_opened(book, opened)
         self.actions.append(
             TicketAction(
                 "create", key, book.ticket_type, ctx["employee_id"], due_at.date().isoformat(), intent.reason
@@ -186,7 +249,7 @@ class EventWriter:
         if intent.notice:  # the ticket describes the job the transfer brings, against today's
             person, before, changed = notice_view(change.after)
         values = template_values(person, before, intent.effective_date, changed, intent.reason)
-        return build_ticket(self.conn, book, ctx["person_id"], person, values, changed)
+        return build_ticket(self.conn, book, ctx["person_id"], person, values, changed, self.footprints)
 
     def _event_state(self, event_id: str, state: str, **values: Any) -> None:
         self.conn.execute(
@@ -196,6 +259,7 @@ class EventWriter:
         )
 
     def move_event(self, intent: Intent, change: PersonChange, ctx: dict[str, Any]) -> None:
+        self.flush()  # it reads and updates rows an earlier intent may have buffered
         effective_at, due_at, tz = self.moments(intent, change.after)
         self.conn.execute(
             lifecycle_events.update()
@@ -237,7 +301,10 @@ class EventWriter:
         )
 
     def cancel_event(self, intent: Intent, ctx: dict[str, Any]) -> None:
+        self.flush()
         self._event_state(str(intent.event_id), "superseded" if intent.action == "supersede" else "cancelled")
+        if self.planner is not None:
+            self.planner.on_event_cancelled(str(intent.event_id), intent.reason)
         ticket = self.conn.execute(sa.select(tickets).where(tickets.c.event_id == intent.event_id)).first()
         if ticket is None or ticket.state in ("closed", "cancelled"):
             return
@@ -262,8 +329,8 @@ class EventWriter:
         )
 
     def outbox(self, key: str, action: str, *, cancel_reason: str | None = None) -> None:
-        self.conn.execute(
-            outbox.insert().values(
+        self._outbox.append(
+            dict(
                 ticket_key=key,
                 action=action,
                 sink=self.sink,

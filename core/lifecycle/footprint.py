@@ -11,6 +11,7 @@ else are never claimed.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from core.store.schema import accounts, assets, cloud_resources, licences, perso
 RETIRED = ("disposed", "retired", "returned", "lost", "in_stock")
 #: tag keys naming an owner (compared case-insensitively), unless a playbook task lists its own
 DEFAULT_OWNER_TAGS = ("owner", "Owner", "OWNER", "EmployeeId")
+#: people per IN list
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -51,18 +54,139 @@ def _name(value: Any) -> str:
     return str(value or "").strip().lower()
 
 
-def identity(conn: sa.Connection, person_id: str, linked: Sequence[Any]) -> Identity:
-    """The person's names from their record and from every account linked to them."""
+def _person_names(person: Any) -> set[str]:
+    a = person.attrs or {}
+    return {_name(v) for v in (person.employee_id, person.work_email, person.upn, a.get("email"))}
+
+
+def _account_names(rows: Iterable[Any]) -> set[str]:
     names: set[str] = set()
-    person = conn.execute(sa.select(persons).where(persons.c.id == person_id)).first()
-    if person is not None:
-        a = person.attrs or {}
-        names |= {_name(v) for v in (person.employee_id, person.work_email, person.upn, a.get("email"))}
-    for row in linked:
+    for row in rows:
         a = row.attrs or {}
         names |= {_name(a.get("login")), _name(a.get("email"))}
-    names.discard("")
-    return Identity(person_id, frozenset(names))
+    return names
+
+
+class _Unlinked:
+    """Live rows no person is linked to, indexed by the names that can claim them; `claim`
+    returns them in the order the table gave them (as a per-person scan did)."""
+
+    def __init__(self, rows: Sequence[Any], name_of: Any = None) -> None:
+        self.rows = rows
+        self.by_name: dict[str, list[int]] = defaultdict(list)
+        self.by_tag: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for position, row in enumerate(rows):
+            attrs = row.attrs or {}
+            if name_of is not None:
+                self.by_name[_name(attrs.get(name_of))].append(position)
+            for key, value in _pairs(attrs.get("tags")):
+                self.by_tag[(str(key).lower(), _name(value))].append(position)
+
+    def claim(self, names: frozenset[str], owner_tags: Sequence[str] | None) -> list[Any]:
+        found: set[int] = set()
+        for name in names:
+            found.update(self.by_name.get(name, ()))
+        if owner_tags is not None:
+            for key in {k.lower() for k in owner_tags}:
+                for name in names:
+                    found.update(self.by_tag.get((key, name), ()))
+        return [self.rows[i] for i in sorted(found)]
+
+
+class Footprints:
+    """What a set of people hold, loaded with one query per table for all of them (the leavers
+    of an evaluation chunk), not several per person and footprint kind; each table is read only
+    when a task asks for it."""
+
+    def __init__(self, conn: sa.Connection, person_ids: Iterable[str]) -> None:
+        self.conn = conn
+        self.person_ids = sorted(set(person_ids))
+        self._covered = set(self.person_ids)
+        self._loaded: dict[str, Any] = {}
+
+    def covers(self, person_id: str) -> bool:
+        return person_id in self._covered
+
+    def _once(self, name: str, load: Any) -> Any:
+        if name not in self._loaded:
+            self._loaded[name] = load()
+        return self._loaded[name]
+
+    def _by_person(self, table: sa.Table, column: sa.Column[Any]) -> dict[str, list[Any]]:
+        held: dict[str, list[Any]] = defaultdict(list)
+        for start in range(0, len(self.person_ids), CHUNK):
+            chunk = self.person_ids[start : start + CHUNK]
+            for row in self.conn.execute(
+                sa.select(table).where(column.in_(chunk), table.c.deleted_at.is_(None))
+            ):
+                held[getattr(row, column.name)].append(row)
+        return held
+
+    def _persons(self) -> dict[str, Any]:
+        rows: dict[str, Any] = {}
+        for start in range(0, len(self.person_ids), CHUNK):
+            chunk = self.person_ids[start : start + CHUNK]
+            rows.update(
+                (r.id, r) for r in self.conn.execute(sa.select(persons).where(persons.c.id.in_(chunk)))
+            )
+        return rows
+
+    def _unlinked(self, table: sa.Table, column: sa.Column[Any], name_of: str | None) -> _Unlinked:
+        rows = self.conn.execute(sa.select(table).where(column.is_(None), table.c.deleted_at.is_(None))).all()
+        return _Unlinked(rows, name_of)
+
+    def identity(self, person_id: str, accounts_held: Sequence[Any]) -> Identity:
+        """The person's names from their record and from these accounts of theirs."""
+        person = self._once("persons", self._persons).get(person_id)
+        names = _person_names(person) if person is not None else set()
+        names |= _account_names(accounts_held)
+        names.discard("")
+        return Identity(person_id, frozenset(names))
+
+    def accounts(self, person_id: str, owner_tags: Sequence[str]) -> list[Any]:
+        """Accounts linked to the person, then unlinked ones whose login or owner tag names them."""
+        linked = self._once("accounts", lambda: self._by_person(accounts, accounts.c.person_id)).get(
+            person_id, []
+        )
+        who = self.identity(person_id, linked)
+        unlinked = self._once(
+            "unlinked accounts", lambda: self._unlinked(accounts, accounts.c.person_id, "login")
+        )
+        claimed = unlinked.claim(who.names, owner_tags)
+        return sorted([*linked, *claimed], key=lambda r: (r.system, r.external_id))
+
+    def assets(self, who: Identity) -> list[Any]:
+        """Assets in the person's custody, and unlinked devices whose primary user is one of their UPNs."""
+        column = assets.c.custodian_person_id
+        rows = list(self._once("assets", lambda: self._by_person(assets, column)).get(who.person_id, []))
+        unlinked = self._once("unlinked assets", lambda: self._unlinked(assets, column, "primary_user_upn"))
+        rows += unlinked.claim(who.names, None)
+        return sorted(rows, key=lambda r: (r.asset_tag or "", r.serial_number or ""))
+
+    def resources(self, who: Identity, owner_tags: Sequence[str]) -> list[Any]:
+        column = cloud_resources.c.owner_person_id
+        rows = list(
+            self._once("resources", lambda: self._by_person(cloud_resources, column)).get(who.person_id, [])
+        )
+        unlinked = self._once("unlinked resources", lambda: self._unlinked(cloud_resources, column, None))
+        rows += unlinked.claim(who.names, owner_tags)
+        return sorted(rows, key=lambda r: r.resource_id)
+
+    def licence_names(self) -> dict[str, str]:
+        return dict(self._once("licences", lambda: _licence_names(self.conn)))
+
+    def tasks(
+        self, person_id: str, kind: str, owner_tags: Sequence[str] = DEFAULT_OWNER_TAGS
+    ) -> Iterator[str]:
+        """Task titles of one footprint kind for a person (see playbooks' `footprint:`)."""
+        held = self.accounts(person_id, owner_tags)
+        if kind in ("accounts", "licences", "iam_users", "access_keys"):
+            names = self.licence_names() if kind == "licences" else {}
+            yield from _account_tasks(held, kind, names)
+        elif kind == "assets":
+            yield from _asset_tasks(self.assets(self.identity(person_id, held)))
+        elif kind == "cloud_resources":
+            yield from _resource_tasks(self.resources(self.identity(person_id, held), owner_tags))
 
 
 def _licence_names(conn: sa.Connection) -> dict[str, str]:
@@ -78,55 +202,11 @@ def _licence_names(conn: sa.Connection) -> dict[str, str]:
     return names
 
 
-def person_accounts(conn: sa.Connection, person_id: str, owner_tags: Sequence[str]) -> list[Any]:
-    """Accounts linked to the person, then unlinked ones whose login or owner tag names them."""
-    live = accounts.c.deleted_at.is_(None)
-    linked = conn.execute(sa.select(accounts).where(accounts.c.person_id == person_id, live)).all()
-    who = identity(conn, person_id, linked)
-    unlinked = conn.execute(sa.select(accounts).where(accounts.c.person_id.is_(None), live)).all()
-    claimed = [
-        row
-        for row in unlinked
-        if _name((row.attrs or {}).get("login")) in who.names
-        or who.owns((row.attrs or {}).get("tags"), owner_tags)
-    ]
-    return sorted([*linked, *claimed], key=lambda r: (r.system, r.external_id))
-
-
 def footprint_tasks(
     conn: sa.Connection, person_id: str, kind: str, owner_tags: Sequence[str] = DEFAULT_OWNER_TAGS
 ) -> Iterator[str]:
-    """Task titles of one footprint kind for a person (see playbooks' `footprint:`)."""
-    held = person_accounts(conn, person_id, owner_tags)
-    if kind in ("accounts", "licences", "iam_users", "access_keys"):
-        yield from _account_tasks(conn, held, kind)
-    elif kind == "assets":
-        yield from _asset_tasks(_person_assets(conn, identity(conn, person_id, held)))
-    elif kind == "cloud_resources":
-        yield from _resource_tasks(_person_resources(conn, identity(conn, person_id, held), owner_tags))
-
-
-def _person_assets(conn: sa.Connection, who: Identity) -> list[Any]:
-    """Assets in the person's custody, and unlinked devices whose primary user is one of their UPNs."""
-    live = assets.c.deleted_at.is_(None)
-    rows = list(conn.execute(sa.select(assets).where(assets.c.custodian_person_id == who.person_id, live)))
-    unlinked = conn.execute(sa.select(assets).where(assets.c.custodian_person_id.is_(None), live)).all()
-    rows += [r for r in unlinked if _name((r.attrs or {}).get("primary_user_upn")) in who.names]
-    return sorted(rows, key=lambda r: (r.asset_tag or "", r.serial_number or ""))
-
-
-def _person_resources(conn: sa.Connection, who: Identity, owner_tags: Sequence[str]) -> list[Any]:
-    live = cloud_resources.c.deleted_at.is_(None)
-    rows: list[Any] = list(
-        conn.execute(
-            sa.select(cloud_resources).where(cloud_resources.c.owner_person_id == who.person_id, live)
-        )
-    )
-    unlinked = conn.execute(
-        sa.select(cloud_resources).where(cloud_resources.c.owner_person_id.is_(None), live)
-    )
-    rows += [r for r in unlinked if who.owns((r.attrs or {}).get("tags"), owner_tags)]
-    return sorted(rows, key=lambda r: r.resource_id)
+    """Task titles of one footprint kind for one person (`Footprints` does a chunk of people)."""
+    return Footprints(conn, [person_id]).tasks(person_id, kind, owner_tags)
 
 
 def _asset_tasks(rows: Sequence[Any]) -> Iterator[str]:
@@ -150,8 +230,7 @@ def _resource_tasks(rows: Sequence[Any]) -> Iterator[str]:
         )
 
 
-def _account_tasks(conn: sa.Connection, rows: Sequence[Any], kind: str) -> Iterator[str]:
-    names = _licence_names(conn) if kind == "licences" else {}
+def _account_tasks(rows: Sequence[Any], kind: str, names: dict[str, str]) -> Iterator[str]:
     for row in rows:
         a = row.attrs or {}
         login = a.get("login") or row.external_id

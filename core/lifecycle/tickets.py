@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.lifecycle.footprint import DEFAULT_OWNER_TAGS, footprint_tasks
+from core.lifecycle.footprint import DEFAULT_OWNER_TAGS, Footprints
 from core.lifecycle.playbooks import Playbook, TemplateValues, task_applies
 
 
@@ -38,17 +38,24 @@ def build_ticket(
     person: dict[str, Any],
     values: TemplateValues,
     changed: set[str],
+    footprints: Footprints | None = None,
 ) -> dict[str, Any]:
-    tasks: list[dict[str, str]] = []
-    for spec in book.tasks:
+    """The ticket's content; `footprints` (covering `person_id`) answers its footprint tasks from
+    what was loaded for the whole chunk, else the person's footprint is read alone."""
+    if footprints is None or not footprints.covers(person_id):
+        footprints = Footprints(conn, [person_id])
+    tasks: list[dict[str, Any]] = []
+    for index, spec in enumerate(book.tasks):
         if not task_applies(spec, person, changed):
             continue
+        # a task that may be automated names its playbook task, so its action finds it
+        tag = {"spec": index} if spec.action is not None else {}
         if spec.footprint:
             owner_tags = spec.owner_tags or DEFAULT_OWNER_TAGS
-            found = footprint_tasks(conn, person_id, spec.footprint, owner_tags)
-            tasks += [{"title": t, "state": "open"} for t in found]
+            found = footprints.tasks(person_id, spec.footprint, owner_tags)
+            tasks += [{"title": t, "state": "open", **tag} for t in found]
         elif spec.title:
-            tasks.append({"title": values.render(spec.title), "state": "open"})
+            tasks.append({"title": values.render(spec.title), "state": "open", **tag})
     return {
         "person_name": str(values.values.get("display_name") or ""),
         "title": values.render(book.title),

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from core.lifecycle.engine import LifecycleSummary, TicketAction, evaluate_in
 from core.provision.read import FoundRecord, read_person
+from core.resolve.changes import field_changes
 from core.resolve.engine import resolve_records
 from core.store.locks import stage_lock
 from core.store.records import RecordWriter
@@ -182,10 +183,11 @@ def _simulate(hub: Hub, conn: sa.Connection, draft: ProvisionPlan) -> None:
         ).all()
     resolved = resolve_records(hub, conn, record_ids)
     draft.changes = [
-        FieldChange(r.entity, r.field, r.old_value, r.new_value, r.source)
+        FieldChange(r.entity, c.field, c.old, c.new, c.source)
         for r in conn.execute(
             sa.select(change_log).where(change_log.c.run_id == resolved.run_id).order_by(change_log.c.id)
         )
+        for c in field_changes(r)
     ]
     _describe_person(conn, draft, record_ids, resolved.created.get("person", 0), resolved.review)
     if draft.person_id is None:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.resolve.findings import findings
+from core.scenario.actions import check_actions
 from core.status import open_holds
 from core.store.engine import Store
 from core.store.schema import persons
@@ -27,6 +28,11 @@ def ticket_matches(ticket: dict[str, Any], want: dict[str, Any]) -> bool:
     titles = [t["title"] for t in ticket["tasks"]]
     if any(not any(str(s) in t for t in titles) for s in want.get("tasks_include") or []):
         return False
+    for state in ("closed", "open"):  # every task naming the text is in that state
+        for text in want.get(f"tasks_{state}") or []:
+            named = [t for t in ticket["tasks"] if str(text) in t["title"]]
+            if not named or any(t["state"] != state for t in named):
+                return False
     return not any(any(str(s) in t for t in titles) for s in want.get("tasks_exclude") or [])
 
 
@@ -113,4 +119,6 @@ def check(store: Store, spec: dict[str, Any]) -> list[str]:
         failures += check_findings(store, spec["findings"] or [])
     if "run_held" in spec:
         failures += check_held(store, bool(spec["run_held"]))
+    if "actions" in spec:
+        failures += check_actions(store, spec["actions"] or [])
     return failures

@@ -21,6 +21,7 @@ from core.hub import Hub
 from core.pipeline import run_all, run_lifecycle
 from core.sandbox import fake_clock
 from core.sandbox.fleet import SandboxFleet
+from core.scenario.actions import approve_actions, check_sandbox, opt_in, reject_actions
 from core.scenario.expect import check
 from core.scenario.spec import Scenario, Step, load_scenario, parse_duration
 from core.scenario.steps import sandbox_call
@@ -64,6 +65,8 @@ class _Run:
         self.echo = echo
         document = fleet.hub_config(store_url=store_url, sink=scenario.sink)
         document = deep_merge(document, scenario.config)
+        if scenario.actions_enabled:
+            document = opt_in(document, fleet, scenario.actions_enabled)
         self.hub = Hub(HubConfig.model_validate(document), open_store(store_url))
         self.result = ScenarioResult(scenario.name)
 
@@ -108,6 +111,9 @@ class _Run:
         if step.args.get("crash_during_delivery"):
             self._sync_with_crash(only)
             return
+        if step.args.get("crash_during_actions"):
+            self._sync_with_action_crash(only)
+            return
         outcome = run_all(self.hub, only=only)
         self.echo(f"  sync: {_sync_line(outcome)}")
 
@@ -121,6 +127,19 @@ class _Run:
         except SimulatedCrash as crashed:
             self.echo(f"  sync: crashed after the sink created {crashed.args[0]}, before it was recorded")
 
+    def _sync_with_action_crash(self, only: list[str] | None) -> None:
+        """Crash after the first action's request reached the system, before the hub recorded it."""
+
+        def crash(key: str) -> None:
+            if key.startswith("action:"):
+                raise SimulatedCrash(key)
+
+        try:
+            run_all(self.hub, only=only, after_remote=crash)
+            self.echo("  sync (crash during actions): no action ran, so nothing crashed")
+        except SimulatedCrash as crashed:
+            self.echo(f"  sync: crashed after {crashed.args[0]} reached the system, before it was recorded")
+
     def do_advance(self, step: Step) -> None:
         if "to" in step.args:
             target = step.args["to"]
@@ -131,6 +150,16 @@ class _Run:
         self.echo(f"  advance: now {clock.now().isoformat(timespec='minutes')}")
 
     def do_approve(self, step: Step) -> None:
+        if "actions" in step.args:
+            wanted = step.args["actions"]
+            kind = None if wanted in (True, "all") else str(wanted)
+            approved = approve_actions(self.hub.store, kind, "scenario")
+            if not approved:
+                self.result.failures.append(f"{step.where}: approve: no action awaits approval")
+                return
+            outcome = run_lifecycle(self.hub)
+            self.echo(f"  approve: {len(approved)} action(s) approved; {_lifecycle_line(outcome)}")
+            return
         holds = open_holds(self.hub.store)
         wanted = step.args.get("hold")
         targets = [h for h in holds if not wanted or h["id"] == wanted]
@@ -142,8 +171,19 @@ class _Run:
         outcome = run_lifecycle(self.hub)
         self.echo(f"  approve: {len(targets)} hold(s) approved; {_lifecycle_line(outcome)}")
 
+    def do_reject(self, step: Step) -> None:
+        wanted = step.args.get("actions")
+        kind = None if wanted in (None, True, "all") else str(wanted)
+        rejected = reject_actions(self.hub.store, kind, "scenario", str(step.args.get("note") or ""))
+        if not rejected:
+            self.result.failures.append(f"{step.where}: reject: no action awaits approval")
+            return
+        self.echo(f"  reject: {len(rejected)} action(s) rejected")
+
     def do_expect(self, step: Step) -> None:
         failures = check(self.hub.store, step.args)
+        if "sandbox" in step.args:
+            failures += check_sandbox(self.fleet, step.args["sandbox"] or [])
         for failure in failures:
             self.result.failures.append(f"{step.where}: {failure}")
             self.echo(f"  [red]expect failed[/] {step.where}: {failure}")

@@ -12,6 +12,13 @@ steps:
   - expect: {tickets: [...]}
   - advance: 30d
 ```
+
+The hub's own actions: `actions_enabled: [office365, aws]` grants those sandboxes' write
+permissions and opts their instances in; `approve: {actions: all | KIND}` and `reject: {actions:
+...}` decide the actions awaiting approval; `sync: {crash_during_actions: true}` crashes after the
+first action reached the system; `expect: {actions: [{kind, state, count}], sandbox:
+[{office365.user_state: {user: UPN}, is: {account_enabled: false}}, {aws.write_requests: {}, is:
+{count: 1}}]}` checks the hub's records and the sandboxes' own state.
 """
 
 from __future__ import annotations
@@ -27,17 +34,27 @@ from core.config.yaml_lines import Location, line_of, load_yaml_with_lines, read
 from core.errors import ConfigError
 from core.scenario.steps import StepProblem, check_sandbox_step
 
-TOP_LEVEL = {"name", "description", "start", "scale", "seed", "config", "sink", "steps"}
-ENGINE_STEPS = {"sync", "advance", "approve", "expect"}
-SYNC_FIELDS = {"only", "crash_during_delivery"}
-EXPECT_FIELDS = {"tickets", "no_tickets_for", "persons", "findings", "run_held"}
-TICKET_FIELDS = {"employee_id", "type", "state", "priority", "due", "tasks_include", "tasks_exclude"}
+TOP_LEVEL = {"name", "description", "start", "scale", "seed", "config", "sink", "steps", "actions_enabled"}
+ENGINE_STEPS = {"sync", "advance", "approve", "reject", "expect"}
+SYNC_FIELDS = {"only", "crash_during_delivery", "crash_during_actions"}
+EXPECT_FIELDS = {"tickets", "no_tickets_for", "persons", "findings", "run_held", "sandbox", "actions"}
+TICKET_FIELDS = {
+    "employee_id",
+    "type",
+    "state",
+    "priority",
+    "due",
+    "tasks_include",
+    "tasks_exclude",
+    "tasks_closed",
+    "tasks_open",
+}
 DURATION = re.compile(r"^(\d+)\s*([dhm])$")
 
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # sync, advance, approve, expect, or "<sandbox>.<op>"
+    kind: str  # sync, advance, approve, reject, expect, or "<sandbox>.<op>"
     args: dict[str, Any]
     line: int | None
 
@@ -56,6 +73,8 @@ class Scenario:
     seed: int = 7
     sink: str = "builtin"
     config: dict[str, Any] = field(default_factory=dict)
+    #: sandboxes whose instances opt in to the hub's write actions (permissions granted)
+    actions_enabled: list[str] = field(default_factory=list)
 
     @property
     def sandboxes(self) -> list[str]:
@@ -116,6 +135,7 @@ def load_scenario(path: Path) -> Scenario:
         seed=int(data.get("seed", 7)),
         sink=str(data.get("sink", "builtin")),
         config=data.get("config") or {},
+        actions_enabled=[str(n) for n in data.get("actions_enabled") or []],
     )
 
 
@@ -132,9 +152,15 @@ def _check_step(step: Step, fail: Any, loc: Location) -> None:
         raise fail(
             f"unknown step {step.kind!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
             loc,
-            hint="steps: sync, advance, approve, expect, or <sandbox>.<op> (workday.hire, ...)",
+            hint="steps: sync, advance, approve, reject, expect, or <sandbox>.<op> (workday.hire, ...)",
         )
-    allowed = {"sync": SYNC_FIELDS, "expect": EXPECT_FIELDS, "approve": {"hold"}, "advance": {"value", "to"}}
+    allowed = {
+        "sync": SYNC_FIELDS,
+        "expect": EXPECT_FIELDS,
+        "approve": {"hold", "actions"},
+        "reject": {"actions", "note"},
+        "advance": {"value", "to"},
+    }
     for key in step.args:
         if key not in allowed[step.kind]:
             raise fail(

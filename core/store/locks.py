@@ -257,6 +257,12 @@ def _held_stages() -> set[tuple[int, str]]:
     return stages
 
 
+def stage_held(engine: sa.Engine, stage: str) -> bool:
+    """Whether this thread holds `stage` on the store behind `engine` (writers that rely on being
+    the stage's only runner check it)."""
+    return (id(engine), stage) in _held_stages()
+
+
 @contextmanager
 def stage_lock(
     store: Store, stage: str, *, wait_seconds: float, lease_seconds: float = 300

@@ -226,23 +226,46 @@ entity_links = sa.Table(
     sa.Index("ix_entity_links_record", "source_record_id"),
 )
 
+#: one row per change of a canonical entity (see `core/resolve/changes.py`): `kind` is created,
+#: updated, deleted or restored; `changes` maps each changed field to [old, new] (a created row
+#: carries the entity's initial values, `_deleted` marks a deletion or restore); `source` and
+#: `source_record_id` are the lineage most fields share, `field_sources` the fields whose source
+#: record differs ({field: [source, record id]}). Consumers keep their progress in
+#: `change_cursors`, never on these rows.
 change_log = sa.Table(
     "change_log",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("entity", sa.String(30), nullable=False),
     sa.Column("entity_id", sa.String(36), nullable=False),
-    sa.Column("field", sa.String(100), nullable=False),
-    sa.Column("old_value", JSON),
-    sa.Column("new_value", JSON),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("changes", JSON, nullable=False),
     sa.Column("source", sa.String(200)),
     sa.Column("source_record_id", sa.Integer),
+    sa.Column("field_sources", JSON),
     sa.Column("run_id", sa.String(36)),
     _ts("changed_at", False),
-    sa.Column("processed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("resolution_run", sa.String(36)),
     sa.Index("ix_change_log_entity", "entity", "entity_id"),
-    sa.Index("ix_change_log_unprocessed", "processed", "entity"),
+)
+
+#: how far each consumer of the change log (the lifecycle) has read: every change with an id up to
+#: `last_id` is processed, moved in the same transaction as the consumer's work
+change_cursors = sa.Table(
+    "change_cursors",
+    metadata,
+    sa.Column("consumer", sa.String(50), primary_key=True),
+    sa.Column("last_id", sa.Integer, nullable=False),
+    _ts("updated_at", False),
+)
+
+#: changes above a consumer's cursor it already processed out of order (provisioning one person
+#: on demand); dropped once the cursor passes them
+change_processed_ahead = sa.Table(
+    "change_processed_ahead",
+    metadata,
+    sa.Column("consumer", sa.String(50), primary_key=True),
+    sa.Column("change_id", sa.Integer, primary_key=True),
 )
 
 match_keys = sa.Table(
@@ -403,7 +426,51 @@ outbox = sa.Table(
     _ts("dead_at"),
     #: why a cancel intent cancels (what the sink tells the service desk)
     sa.Column("cancel_reason", sa.Text),
+    #: an `execute` intent runs this action (`core/actions/stage.py`) in the ticket's order
+    sa.Column("action_id", sa.String(64)),
     sa.Index("ix_outbox_pending", "state", "id"),
+)
+
+#: actions the hub performs itself (issue 21): planned when a ticket opens, released at the due
+#: moment (`auto`) or after approval (`approve`), executed through the outbox; with their audit
+actions = sa.Table(
+    "actions",
+    metadata,
+    #: the action's idempotency key (`core.actions.Action.idempotency_key`): planned once, ever
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("ticket_key", sa.String(200), nullable=False, index=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("person_id", sa.String(36), nullable=False),
+    sa.Column("employee_id", sa.String(100)),
+    sa.Column("kind", sa.String(60), nullable=False),
+    sa.Column("instance", sa.String(100), nullable=False),
+    sa.Column("target", sa.String(500), nullable=False),
+    sa.Column("params", JSON, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("policy", sa.String(20), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    #: the ticket task titles this action fulfils (closed with its evidence when it is done)
+    sa.Column("tasks", JSON, nullable=False),
+    _ts("due_at", False),
+    _ts("requested_at", False),
+    #: who approved (or rejected) it and when; the mass-change hold that held it, if any
+    sa.Column("decided_by", sa.String(200)),
+    _ts("decided_at"),
+    sa.Column("hold_id", sa.String(36)),
+    #: the last dry run: the state read and the changes it would make
+    sa.Column("plan", JSON),
+    #: every exchange with the system (request, body, status, answer), all attempts
+    sa.Column("evidence", JSON, nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    #: when a request was last sent: an attempt that died after it re-reads state before any other
+    _ts("sent_at"),
+    _ts("done_at"),
+    #: the executed action this one reverses (re-enable after a reversed termination)
+    sa.Column("reverses", sa.String(64)),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    sa.Index("ix_actions_state_due", "state", "due_at"),
 )
 
 #: who runs a stage (resolve, evaluate, deliver) now: the lock itself on SQLite (a lease the
@@ -432,4 +499,45 @@ operator_actions = sa.Table(
     #: what was acted on, `<kind>:<id>` (`hold:…`, `quarantine:12`, `review:3`, `outbox:7`)
     sa.Column("subject", sa.String(300), nullable=False, index=True),
     sa.Column("detail", JSON),
+)
+
+#: a question put to people outside the hub (a Teams card with Approve / Reject) about one subject
+#: the approvals registry knows (`hold`, `action`…). The id is the nonce signed into the card's
+#: tokens; `state` makes each token single-use (posting -> posted -> decided | expired | unknown)
+approval_requests = sa.Table(
+    "approval_requests",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("subject_id", sa.String(200), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    _ts("created_at", False),
+    _ts("expires_at", False),
+    _ts("posted_at"),
+    _ts("decided_at"),
+    sa.Column("decided_by", sa.String(200)),
+    sa.Column("decision", sa.String(20)),
+    sa.Column("error", sa.Text),
+    sa.Index("ix_approval_requests_subject", "kind", "subject_id"),
+)
+
+#: one card per ticket, step and audience (`E1:leaver:2026-03-06|opened|manager`): written in the
+#: transaction that decided the step, claimed before posting, so a retry or a crash never posts
+#: the same card twice and an unknown outcome is never re-posted blindly
+notification_deliveries = sa.Table(
+    "notification_deliveries",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("ticket_key", sa.String(200), nullable=False, index=True),
+    sa.Column("step", sa.String(20), nullable=False),
+    sa.Column("audience", sa.String(20), nullable=False),
+    sa.Column("recipient", sa.String(320)),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    _ts("created_at", False),
+    _ts("claimed_at"),
+    _ts("sent_at"),
+    sa.Index("ix_notification_deliveries_state", "state"),
 )

@@ -26,13 +26,16 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from core import clock
+from core.actions.release import release_due
+from core.actions.stage import ExecutorCache, execute_intent
 from core.connector.sink import NotificationEvent, TicketPayload, TicketSink
 from core.errors import HubError
 from core.store.locks import locked_stage
 from core.store.schema import outbox, tickets
 from core.tickets.dead_letter import describe_error, record_failure
 from core.tickets.leases import claim_next, end_orphaned_leases, held_by, new_owner, release
-from core.tickets.notify import notify_safely
+from core.tickets.notify import enqueue as enqueue_cards
+from core.tickets.notify import send_pending
 from core.tickets.sinks import notifier, ticket_sink
 
 if TYPE_CHECKING:
@@ -141,6 +144,8 @@ def deliver(
     delivery = DeliveryPass(hub, owner or new_owner(), after_remote)
     lease = timedelta(seconds=hub.config.tickets.delivery.lease_seconds)
     end_orphaned_leases(hub.store)
+    if ticket_keys is None:  # the hub's own actions that are due join this pass (core/actions)
+        release_due(hub)
     last_id = 0
     while (
         intent := claim_next(
@@ -151,6 +156,8 @@ def deliver(
         delivery.attempt(intent)
     if delivery.died:
         _announce_dead(hub, delivery.died, hub.config.tickets.delivery.max_attempts)
+    if delivery.summary.delivered:
+        send_pending(hub, notifier(hub))  # the `opened` cards this pass decided
     return delivery.summary
 
 
@@ -166,6 +173,7 @@ class DeliveryPass:
     #: sinks that rejected the hub's credentials or configuration: their intents wait a pass
     refused: set[str] = field(default_factory=set)
     died: list[Any] = field(default_factory=list)
+    executors: ExecutorCache | None = None
 
     def sink(self, name: str) -> TicketSink:
         return self.sinks.get(name) or self.sinks.setdefault(name, ticket_sink(self.hub, name))
@@ -181,6 +189,9 @@ class DeliveryPass:
         if intent.sink in self.refused:
             release(hub.store, intent.id, owner)
             self.summary.deferred += 1
+            return
+        if intent.action == "execute":
+            self.execute(intent)
             return
         try:
             with hub.store.engine.connect() as conn:
@@ -205,8 +216,22 @@ class DeliveryPass:
             )
             return
         self.summary.delivered += 1
-        if intent.action == "create":
-            notify_safely(notifier(hub), "ticket_opened", ticket)
+
+    def execute(self, intent: Any) -> None:
+        """An action's intent: run by `core.actions.stage`, counted like a ticket's."""
+        if self.executors is None:
+            self.executors = ExecutorCache(self.hub)
+        result = execute_intent(self.hub, intent, self.owner, self.executors, self.after_remote)
+        if result in ("delivered", "skipped"):
+            self.summary.delivered += 1
+        elif result in ("failed", "dead"):
+            self.summary.failed += 1
+            self.summary.errors.append(
+                f"{intent.ticket_key} execute (action {intent.action_id[:12]}): failed"
+            )
+            if result == "dead":
+                self.summary.dead += 1
+                self.died.append(intent)
 
     def failed(self, intent: Any, exc: Exception) -> None:
         dead = record_failure(self.hub.store, intent, self.owner, exc, self.hub.config.tickets.delivery)
@@ -252,6 +277,12 @@ def _record_delivery(hub: Hub, intent: Any, owner: str, external_id: str | None,
         if url:
             values["url"] = url
         conn.execute(tickets.update().where(tickets.c.key == intent.ticket_key).values(**values))
+        if intent.action == "create" and hub.config.tickets.notifier:  # `opened` cards, with the delivery
+            enqueue_cards(
+                conn,
+                conn.execute(sa.select(tickets).where(tickets.c.key == intent.ticket_key)).one(),
+                "opened",
+            )
     return True
 
 

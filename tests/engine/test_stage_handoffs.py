@@ -1,5 +1,5 @@
 """Hand-offs between stages check what they read: a commit that lands between one stage's read and
-its mark is left for the next pass, never marked done unseen. PostgreSQL (read committed, two
+its mark (or cursor) is left for the next pass, never marked done unseen. PostgreSQL (read committed, two
 connections): each statement sees what others committed since the last one."""
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
+from core import clock
 from core.hub import Hub
-from core.lifecycle.engine import evaluate, id_runs
+from core.lifecycle.engine import evaluate
 from core.pipeline import run_lifecycle
+from core.resolve.changes import ChangeRecorder
 from core.resolve.engine import resolve
+from core.store.locks import StageBusy, stage_lock
 from core.store.schema import change_log, lifecycle_events, persons, source_records
 from tests.engine.staging import make_hub, person, set_today, stage
 
@@ -70,24 +71,6 @@ def test_a_sync_committed_while_resolution_runs_is_merged_by_the_next_pass(store
     other_runner.close()
 
 
-def _terminate(conn: sa.Connection, employee_id: str, day: str) -> None:
-    """What resolution writes for a termination: the person's new attrs and their change rows."""
-    row = conn.execute(sa.select(persons).where(persons.c.employee_id == employee_id)).one()
-    attrs = {**row.attrs, "termination_date": day, "status": "terminated"}
-    conn.execute(persons.update().where(persons.c.id == row.id).values(attrs=attrs))
-    for field, old in (("termination_date", None), ("status", row.attrs["status"])):
-        conn.execute(
-            change_log.insert().values(
-                entity="person",
-                entity_id=row.id,
-                field=field,
-                old_value=old,
-                new_value=attrs[field],
-                changed_at=sa.func.now(),
-            )
-        )
-
-
 def _leavers(hub: Hub) -> set[str]:
     with hub.store.engine.connect() as conn:
         rows = conn.execute(
@@ -96,39 +79,84 @@ def _leavers(hub: Hub) -> set[str]:
         return {r.employee_id for r in rows}
 
 
+@contextmanager
+def just_before_commit_of(table: str, hub: Hub, elsewhere: Callable[[], None]) -> Iterator[list[str]]:
+    """Run `elsewhere` once, just before `hub` commits a transaction that wrote to `table`."""
+    fired: list[str] = []
+    wrote: list[str] = []
+
+    def seen(conn: Any, cursor: Any, text: str, *args: Any) -> None:
+        if text.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
+            wrote.append(text)
+
+    def committing(conn: Any) -> None:
+        if wrote and not fired:
+            fired.append(wrote[0])
+            elsewhere()
+
+    sa.event.listen(hub.store.engine, "before_cursor_execute", seen)
+    sa.event.listen(hub.store.engine, "commit", committing)
+    try:
+        yield fired
+    finally:
+        sa.event.remove(hub.store.engine, "before_cursor_execute", seen)
+        sa.event.remove(hub.store.engine, "commit", committing)
+
+
 @on_postgres
-def test_a_change_committed_out_of_id_order_is_not_marked_processed_unread(store_url: str) -> None:
+def test_a_change_in_flight_while_evaluation_moves_its_cursor_is_read_by_the_next(store_url: str) -> None:
+    """The lifecycle keeps a cursor (the highest change id it processed), which is only safe if no
+    lower id can commit after a higher one was read (`core/store/change_cursors.py`). Here a
+    resolution batch is held open, its change rows written but not committed, while another
+    runner tries to resolve (it must wait: the resolve stage lock makes one writer at a time) and
+    an evaluation runs and moves the cursor over what is committed. The held batch's change
+    commits above that cursor, so the next evaluation reads it."""
     set_today("2026-03-02")
-    hub = make_hub(store_url)
+    hub, other_runner = make_hub(store_url), make_hub(store_url, store={"lock_wait_seconds": 0.5})
     stage(hub, "workday", "workers", "person", {"W1": person("E1"), "W2": person("E2")})
     run_lifecycle(hub)  # existing staff: no tickets, their first changes processed
-    writer = sa.create_engine(hub.store.engine.url)
-    slow, fast = writer.connect(), writer.connect()
-    slow.begin()
-    _terminate(slow, "E1", "2026-03-20")  # takes the lower change-log ids, commits last
-    with fast.begin():
-        _terminate(fast, "E2", "2026-03-21")
+    stage(
+        hub,
+        "workday",
+        "workers",
+        "person",
+        {"W2": person("E2", status="terminated", termination_date="2026-03-21")},
+    )
+    resolve(hub)  # E2's termination committed, not yet evaluated
+    stage(
+        hub,
+        "workday",
+        "workers",
+        "person",
+        {"W1": person("E1", status="terminated", termination_date="2026-03-20")},
+    )
+    meanwhile: list[str] = []
 
-    with just_before(hub, "UPDATE change_log", slow.commit) as fired:
-        evaluate(hub)
-    assert fired
-    assert _leavers(hub) == {"E2"}, "E1's change was not visible when evaluation read"
-    with hub.store.engine.connect() as conn:
-        waiting = conn.scalars(
-            sa.select(change_log.c.processed).where(change_log.c.field == "termination_date")
-        )
-        assert sorted(waiting) == [False, True], "E1's change waits for the next evaluation"
+    def others_run() -> None:
+        stage(other_runner, "workday", "workers", "person", {"W3": person("E3")})
+        with pytest.raises(StageBusy):
+            resolve(other_runner)
+        meanwhile.append("resolve waited")
+        evaluate(other_runner)
+        meanwhile.append("evaluated")
+
+    with just_before_commit_of("change_log", hub, others_run) as fired:
+        resolve(hub)
+    assert fired and meanwhile == ["resolve waited", "evaluated"]
+    assert _leavers(hub) == {"E2"}, "E1's change was not committed when evaluation read"
     evaluate(hub)
-    assert _leavers(hub) == {"E1", "E2"}
-    slow.close()
-    fast.close()
-    writer.dispose()
+    assert _leavers(hub) == {"E1", "E2"}, "E1's change committed above the cursor and was read next"
     hub.close()
+    other_runner.close()
 
 
-@settings(deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=400), max_size=120))
-def test_processed_marks_cover_exactly_the_ids_read(ids: list[int]) -> None:
-    """Evaluation marks runs of consecutive ids as ranges: no id outside what was read."""
-    covered = [i for first, last in id_runs(ids) for i in range(first, last + 1)]
-    assert covered == sorted(set(ids))
+def test_change_rows_are_written_only_under_the_resolve_stage_lock(store_url: str) -> None:
+    hub = make_hub(store_url)
+    recorder = ChangeRecorder("run", clock.now())
+    recorder.merged("person", "p1", {}, {"title": "Analyst"}, {}, created=True, restored=False)
+    with hub.store.engine.begin() as conn, pytest.raises(RuntimeError, match="resolve stage lock"):
+        recorder.flush(conn)
+    with stage_lock(hub.store, "resolve", wait_seconds=1), hub.store.engine.begin() as conn:
+        recorder.flush(conn)
+        assert conn.scalar(sa.select(sa.func.count()).select_from(change_log)) == 1
+    hub.close()

@@ -106,6 +106,7 @@ def test_each_sandbox_declares_exactly_the_operations_it_runs() -> None:
     }
     assert declared["workday"] == set(TenantAdmin(None, 7).ops)  # type: ignore[arg-type]
     assert declared["munis"] == set(MunisOperations(None).ops) | set(EXPORT_OPS)  # type: ignore[arg-type]
-    assert declared["aws"] == set(aws_ops.OPS)
+    assert declared["aws"] == set(aws_ops.OPS) | {"write_requests"}  # answered by the front's log
     office365_own = {"create_user", "set_throttle", "grant_permission", "revoke_permission"}
+    office365_own |= {"user_state", "write_requests"}
     assert declared["office365"] == set(o365.OPS) | office365_own

@@ -37,6 +37,9 @@ from core.sandbox.server import Request, Response, Router, json_response
 if TYPE_CHECKING:
     from connectors.aws.sandbox.tenant import AwsSandbox
 
+#: the IAM operations the hub's write actions send (core/actions; connectors/aws/actions.py)
+ACTION_WRITES = frozenset({"UpdateAccessKey", "DeleteLoginProfile", "AttachUserPolicy"})
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -49,6 +52,8 @@ class AwsFront:
         self.admin = admin
         self.state: dict[str, Any] = {}
         self.expired_keys: set[str] = set()
+        #: IAM writes of the kinds the hub's actions make, as received (scenarios count them)
+        self.iam_writes: list[str] = []
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -102,6 +107,9 @@ class AwsFront:
 
     def _answer(self, call: AwsCall, environ: dict[str, Any], body: bytes) -> Response:
         self._expire_sessions_if_asked()
+        if call.service == "iam" and call.operation in ACTION_WRITES:
+            with self._lock:
+                self.iam_writes.append(str(call.operation))
         if call.access_key and call.access_key in self.expired_keys:
             return expired_response(call.service)
         if call.service == "sts" and call.operation == "AssumeRole":

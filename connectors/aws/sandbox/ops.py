@@ -67,6 +67,25 @@ def create_access_key(admin: SandboxAdmin, estate: Estate, args: dict[str, Any])
     )
 
 
+def user_state(admin: SandboxAdmin, estate: Estate, args: dict[str, Any]) -> dict[str, Any]:
+    """What a scenario asserts after the hub acted: the user's keys, console profile, policies."""
+    account, name = _account(args, estate, "user_state"), _text(args, "user_name", "user_state")
+    iam = admin.client("iam", account)
+    keys = iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
+    try:
+        iam.get_login_profile(UserName=name)
+        profile = True
+    except iam.exceptions.NoSuchEntityException:
+        profile = False
+    policies = [p["PolicyArn"] for p in iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]]
+    return {
+        "keys_active": sum(1 for k in keys if k["Status"] == "Active"),
+        "keys_inactive": sum(1 for k in keys if k["Status"] == "Inactive"),
+        "login_profile": profile,
+        "policies": policies,
+    }
+
+
 def tag_resource(admin: SandboxAdmin, estate: Estate, args: dict[str, Any]) -> str:
     arn = _text(args, "arn", "tag_resource")
     admin.tag_resource(arn, _tags(args, "tag_resource"), account=args.get("account_id"))
@@ -103,6 +122,7 @@ OPS: dict[str, Op] = {
     "terminate_instance": terminate_instance,
     "grant_actions": grant_actions,
     "revoke_actions": revoke_actions,
+    "user_state": user_state,
 }
 
 
@@ -116,11 +136,13 @@ ADMIN_ARGUMENTS: dict[str, frozenset[str] | None] = {
     "terminate_instance": frozenset({"arn"}),
     "grant_actions": frozenset(),
     "revoke_actions": frozenset(),
+    "user_state": frozenset({"account_id", "user_name"}),
+    "write_requests": frozenset(),
 }
 
 
 def apply(admin: SandboxAdmin, estate: Estate, op: str, args: dict[str, Any]) -> Any:
     handler = OPS.get(op)
     if handler is None:
-        raise ValueError(f"unknown aws admin op {op!r}; known: {', '.join(OPS)}")
+        raise ValueError(f"unknown aws admin op {op!r}; known: {', '.join([*OPS, 'write_requests'])}")
     return handler(admin, estate, args)

@@ -88,6 +88,8 @@ class AwsSandbox(Sandbox):
         try:
             self._serve(port)
             self._seed()
+            if self._front is not None:  # the seed's own writes are not the hub's
+                self._front.iam_writes.clear()
         except BaseException:
             self.stop()
             raise
@@ -174,6 +176,9 @@ class AwsSandbox(Sandbox):
     def admin(self, op: str, args: dict[str, Any]) -> Any:
         if self.admin_api is None or self.estate is None:
             raise ValueError("the AWS sandbox is not started")
+        if op == "write_requests":
+            writes = list(self._front.iam_writes) if self._front else []
+            return {"count": len(writes), "requests": writes}
         return ops.apply(self.admin_api, self.estate, op, args)
 
     def instance_config(self) -> dict[str, Any]:

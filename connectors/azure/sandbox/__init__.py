@@ -17,6 +17,7 @@ from connectors.azure.sandbox.auth import AppRegistration, EntraTokenIssuer, Man
 from connectors.azure.sandbox.data import DASH, AzureEstate, Subscription
 from connectors.azure.sandbox.graph import ResourceGraphApi, UserQuota
 from connectors.azure.sandbox.kinds import stable_uuid
+from connectors.azure.sandbox.tags_api import TagsApi, apply_tags
 from core import clock
 from core.sandbox.base import Sandbox
 from core.sandbox.org import DEPARTMENTS
@@ -49,6 +50,9 @@ class AzureSandbox(Sandbox):
         ),
         "disable_subscription": frozenset({"subscription_id"}),
         "register_certificate": frozenset({"certificate_pem"}),
+        "grant_tag_contributor": frozenset(),
+        "resource_tags": frozenset({"resource_id", "name"}),
+        "write_requests": frozenset(),
     }
     #: the first request of the first stream (subscriptions) is the one the contract kit throttles
     throttle_path: ClassVar[str] = r"^/subscriptions$"
@@ -82,6 +86,7 @@ class AzureSandbox(Sandbox):
             lock=self.lock,
             read_bucket=arm_read_bucket,
         )
+        self.tags_api = TagsApi(self.estate, authorize=self.issuer.challenge, lock=self.lock)
         self.graph_api = ResourceGraphApi(
             self.estate,
             authorize=self.issuer.challenge,
@@ -92,6 +97,7 @@ class AzureSandbox(Sandbox):
     def build_routes(self, router: Router) -> None:
         self.issuer.routes(router)
         self.graph_api.routes(router)
+        self.tags_api.routes(router)
         self.arm_api.routes(router)
 
     # -- admin ------------------------------------------------------------------------------
@@ -103,6 +109,9 @@ class AzureSandbox(Sandbox):
             "create_subscription": self._create_subscription,
             "disable_subscription": self._disable_subscription,
             "register_certificate": self._register_certificate,
+            "grant_tag_contributor": self._grant_tag_contributor,
+            "resource_tags": self._resource_tags,
+            "write_requests": self._write_requests,
         }
         if op not in ops:
             raise ValueError(f"unknown azure admin op {op!r}; known: {', '.join(ops)}")
@@ -157,19 +166,39 @@ class AzureSandbox(Sandbox):
             raise ValueError(f"operation must be one of {', '.join(TAG_OPERATIONS)}")
         _, resource = found
         given = {str(k): str(v) for k, v in dict(args.get("tags") or {}).items()}
-        tags = dict(resource.get("tags") or {})
-        if operation == "merge":
-            tags.update(given)
-        elif operation == "replace":
-            tags = given
-        else:
-            tags = {k: v for k, v in tags.items() if k not in given or given[k] not in ("", v)}
+        tags = apply_tags(dict(resource.get("tags") or {}), given, operation)
         changed = {k: v for k, v in resource.items() if k != "tags"}
         if tags:
             changed["tags"] = tags
         changed["changedTime"] = clock.now().strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
         self.estate.changed[resource["id"].lower()] = changed
         return tags
+
+    def _grant_tag_contributor(self, args: dict[str, Any]) -> dict[str, bool]:
+        """The hub's principal may write tags (an agency assigns it Tag Contributor)."""
+        self.tags_api.writable = True
+        return {"writable": True}
+
+    def _resource_tags(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The tags a resource holds now, by its ID or by the name a scenario gave it."""
+        resource_id = args.get("resource_id") or next(
+            (
+                r["id"]
+                for added in self.estate.added.values()
+                for r in added
+                if r.get("name") == args.get("name")
+            ),
+            None,
+        )
+        found = self.estate.find(str(resource_id)) if resource_id else None
+        if found is None:
+            raise ValueError(
+                f"no resource {args.get('resource_id') or args.get('name')!r} in the azure sandbox"
+            )
+        return {"tags": dict(found[1].get("tags") or {}), **dict(found[1].get("tags") or {})}
+
+    def _write_requests(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"count": len(self.tags_api.received), "requests": list(self.tags_api.received)}
 
     def _delete_resource(self, args: dict[str, Any]) -> str:
         resource_id = str(args["resource_id"])

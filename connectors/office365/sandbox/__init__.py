@@ -74,6 +74,16 @@ class Office365Sandbox(Sandbox):
             if op == "set_throttle":
                 self.bucket = TokenBucket(float(args["capacity"]), float(args["per_second"]))
                 return {"capacity": self.bucket.capacity, "per_second": self.bucket.per_second}
+            if op == "write_requests":
+                received = list(self.graph.writes.received) if self.graph.writes else []
+                return {"count": len(received), "requests": received}
+            if op == "user_state":
+                user = self.tenant.users[self.tenant.find_user(str(args["user"]))]
+                return {
+                    "account_enabled": user.get("accountEnabled"),
+                    "licences": len(user.get("assignedLicenses") or []),
+                    "sessions_valid_from": user.get("signInSessionsValidFromDateTime"),
+                }
             if op in ("grant_permission", "revoke_permission"):
                 permission = str(args["permission"])
                 (self.app.roles.add if op == "grant_permission" else self.app.roles.discard)(permission)
@@ -87,6 +97,8 @@ class Office365Sandbox(Sandbox):
                         "set_throttle",
                         "grant_permission",
                         "revoke_permission",
+                        "user_state",
+                        "write_requests",
                     ]
                 )
                 raise ValueError(f"unknown office365 admin op {op!r}; known: {', '.join(known)}")

@@ -255,6 +255,8 @@ ADMIN_ARGUMENTS: dict[str, frozenset[str] | None] = {
     ),
     "set_throttle": frozenset({"capacity", "per_second"}),
     "grant_permission": frozenset({"permission"}),
+    "user_state": frozenset({"user"}),
+    "write_requests": frozenset(),
     "revoke_permission": frozenset({"permission"}),
     "update_user": frozenset({"user", "changes"}),
     "disable_user": frozenset({"user"}),

@@ -101,6 +101,7 @@ class GraphApi:
     """Route handlers bound to one sandbox (its tenant, lock, tokens, bucket and base URL)."""
 
     def __init__(self, sandbox: Office365Sandbox) -> None:
+        self.writes: GraphWrites | None = None
         self.sandbox = sandbox
         self.router: Router | None = None
 
@@ -127,7 +128,8 @@ class GraphApi:
         for method, pattern, handler, roles in routes:
             router.add(method, pattern, self.guarded(handler, roles))
         router.add("POST", r"/v1\.0/\$batch", self.batch)
-        GraphWrites(self).build(router)
+        self.writes = GraphWrites(self)
+        self.writes.build(router)
 
     # -- auth, permissions, throttling ------------------------------------------------------
     def _authenticate(self, request: Request) -> Response | None:

@@ -15,6 +15,7 @@ An unknown user is a 404 `Request_ResourceNotFound`, as on every user path.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -85,13 +86,25 @@ class GraphWrites:
 
     def __init__(self, api: GraphApi) -> None:
         self.api = api
+        self.received: list[str] = []
+        self.lock = threading.Lock()
 
     @property
     def tenant(self) -> Tenant:
         return self.api.tenant
 
     def build(self, router: Router) -> None:
-        guarded = self.api.guarded
+        def guarded(handler: Any, roles: Any) -> Any:
+            checked = self.api.guarded(handler, roles)
+
+            def counted(request: Request) -> Response:
+                # every write request that reaches Graph counts, refused or not (scenarios count them)
+                with self.lock:
+                    self.received.append(f"{request.method} {request.path}")
+                return checked(request)
+
+            return counted
+
         router.add("PATCH", r"/v1\.0/users/(?P<user>[^/]+)", guarded(self.update_user, ENABLE_DISABLE))
         router.add(
             "POST",

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from core.airflow.console import actions, pages, provision
+from core.airflow.console import actions, pages, provision, teams_response
 from core.airflow.console.access import reader
 from core.airflow.console.render import templates
 from core.errors import HubError, NotFoundError
@@ -37,6 +37,7 @@ def create_app() -> FastAPI:
     app.include_router(pages.router)
     app.include_router(actions.router)
     app.include_router(provision.router)
+    app.mount("/teams", teams_response.app)  # outside the sign-in: verified by what it carries
 
     @app.exception_handler(HubError)
     def hub_error(request: Request, exc: HubError) -> Response:

@@ -1,0 +1,174 @@
+"""The hub's own actions as an operator and an auditor meet them: playbook errors that name the
+line, the policy a task ends up with, the audit of an action whose first attempt crashed after
+reaching the system, and decisions refused when there is nothing left to decide."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from core.actions.policy import LEAVER_APPROVE, REVERSALS, ActionsConfig, ActionSpec, effective_policy
+from core.approvals import approve_action, approve_any, find_action, reject_action
+from core.cli.app import _register_subcommands, app
+from core.config.hub_config import HubConfig
+from core.errors import ConfigError
+from core.lifecycle.playbooks import _load
+from core.scenario.runner import run_scenario_file
+from core.store.engine import open_store
+from core.store.schema import actions
+from core.vocabulary import ACTION_KINDS, ACTION_POLICIES
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+HEAD = "event: leaver\nticket_type: offboarding\ntitle: Offboard {display_name}\ntasks:\n"
+PLAYBOOK_KINDS = [k for k in ACTION_KINDS if k not in REVERSALS.values()]
+
+_register_subcommands()
+
+
+@pytest.mark.parametrize(
+    ("tasks", "line", "message"),
+    [
+        ("  - footprint: accounts\n    action: entra.disable_acount\n", 6, "tasks.0.action"),
+        (
+            "  - title: Badge\n  - footprint: assets\n    action: entra.disable_account\n",
+            7,
+            "cannot act on footprint 'assets'",
+        ),
+        (
+            "  - footprint: licences\n    action: aws.deactivate_access_keys\n",
+            6,
+            "cannot act on footprint 'licences'",
+        ),
+        ("  - footprint: accounts\n    action: entra.enable_account\n", 6, "planned by the hub"),
+        ("  - footprint: accounts\n    action: {kind: entra.disable_account, policy: always}\n", 6, "policy"),
+        ("  - footprint: accounts\n    action: {kind: entra.disable_account, when: now}\n", 6, "when"),
+    ],
+)
+def test_a_bad_action_in_a_playbook_is_an_error_naming_file_and_line(
+    tmp_path: Path, tasks: str, line: int, message: str
+) -> None:
+    path = tmp_path / "leaver.yaml"
+    path.write_text(HEAD + tasks)
+    with pytest.raises(ConfigError) as caught:
+        _load(path)
+    assert f"{path}:{line}:" in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_both_spellings_of_an_action_load(tmp_path: Path) -> None:
+    path = tmp_path / "leaver.yaml"
+    path.write_text(
+        HEAD + "  - footprint: accounts\n    action: entra.disable_account\n"
+        "  - footprint: access_keys\n    action: {kind: aws.deactivate_access_keys, system: aws_prod, policy: auto}\n"
+    )
+    book = _load(path)
+    specs = [t.action for t in book.tasks]
+    assert specs[0] == ActionSpec(kind="entra.disable_account")
+    assert specs[1] == ActionSpec(kind="aws.deactivate_access_keys", system="aws_prod", policy="auto")
+
+
+@given(
+    st.sampled_from(PLAYBOOK_KINDS),
+    st.sampled_from(["leaver", "joiner", "mover"]),
+    st.none() | st.sampled_from(ACTION_POLICIES),
+    st.none() | st.sampled_from(ACTION_POLICIES),
+)
+def test_hub_yaml_wins_over_the_playbook_which_wins_over_the_default(
+    kind: Any, event: str, in_playbook: Any, in_hub_yaml: Any
+) -> None:
+    config = ActionsConfig(policies={kind: in_hub_yaml} if in_hub_yaml else {})
+    policy = effective_policy(config, ActionSpec(kind=kind, policy=in_playbook), event)
+    default = "approve" if event == "leaver" and kind in LEAVER_APPROVE else "manual"
+    assert policy == (in_hub_yaml or in_playbook or default)
+
+
+@pytest.fixture(scope="module")
+def crashed_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The store scenario 44 leaves: a crash after the first action reached the system, a rerun."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('crash') / 'hub.db'}"
+    lines: list[str] = []
+    result = run_scenario_file(SCENARIOS / "44_crash_during_actions.yaml", store_url=url, echo=lines.append)
+    assert result.passed, "\n".join(lines)
+    yield url
+
+
+def _actions(url: str) -> list[dict[str, Any]]:
+    store = open_store(url)
+    try:
+        with store.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(actions).order_by(actions.c.created_at))]
+    finally:
+        store.dispose()
+
+
+def test_the_crashed_action_is_re_read_not_re_sent_and_its_audit_says_so(crashed_store: str) -> None:
+    rows = _actions(crashed_store)
+    crashed = [r for r in rows if len(r["evidence"]) > 1]
+    assert len(crashed) == 1, [r["evidence"] for r in rows]
+    first, second = crashed[0]["evidence"]
+    assert first["plan"]["changes"] and not first["previous_outcome_unknown"]
+    # the crash came before the answer was recorded: the first attempt's exchanges are unknown...
+    assert first["exchanges"] == []
+    # ...so the rerun read the state again, found it done, and sent nothing
+    assert second["previous_outcome_unknown"] is True
+    assert second["plan"]["changes"] == [] and second["exchanges"] == []
+    assert second["result"] == "already as wanted: nothing sent"
+    for row in rows:
+        if row is not crashed[0]:
+            (attempt,) = row["evidence"]
+            assert attempt["exchanges"] and all(e["status"] < 300 for e in attempt["exchanges"])
+
+
+def _hub_yaml(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "hub.yaml"
+    path.write_text(yaml.safe_dump({"store": {"url": url}, "instances": []}))
+    return path
+
+
+def test_hub_actions_lists_and_shows_the_evidence(crashed_store: str, tmp_path: Path) -> None:
+    config = _hub_yaml(tmp_path, crashed_store)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["actions", "list", "--config", str(config), "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    assert {r["kind"] for r in rows} == {
+        "entra.disable_account",
+        "entra.remove_licences",
+        "aws.deactivate_access_keys",
+    }
+    assert all(r["state"] == "done" and r["evidence"] for r in rows)
+    licences = next(r for r in rows if r["kind"] == "entra.remove_licences")
+    (exchange,) = licences["evidence"][-1]["exchanges"]
+    assert exchange["request"].startswith("POST /v1.0/users/") and exchange["request"].endswith(
+        "/assignLicense"
+    )
+    assert exchange["body"]["removeLicenses"] and exchange["status"] == 200
+
+    shown = runner.invoke(app, ["actions", "show", licences["id"][:10], "--config", str(config)])
+    assert shown.exit_code == 0, shown.output
+    assert "assignLicense" in shown.output and "-> 200" in shown.output
+
+
+def test_deciding_an_action_that_ran_is_refused_with_what_happened(crashed_store: str) -> None:
+    store = open_store(crashed_store)
+    try:
+        done = _actions(crashed_store)[0]
+        with pytest.raises(ConfigError, match=r"is done: there is nothing to decide"):
+            approve_action(store, done["id"][:12])
+        with pytest.raises(ConfigError, match="nothing to decide"):
+            reject_action(store, done["id"])
+        # too short to name one action safely: read as a hold id, which names nothing
+        assert find_action(store, done["id"][:5]) is None
+        with pytest.raises(ConfigError, match="nothing is held"):
+            approve_any(store, HubConfig.model_validate({"store": {"url": crashed_store}}), done["id"][:5])
+    finally:
+        store.dispose()
