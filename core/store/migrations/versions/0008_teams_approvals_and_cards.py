@@ -1,16 +1,16 @@
 """approval_requests and notification_deliveries: Teams approvals verified by the hub, and one card
 per ticket, step and audience across retries and crashes
 
-Revision ID: 0007_teams_approvals_and_cards
-Revises: 0006_change_log_per_change
+Revision ID: 0008_teams_approvals_and_cards
+Revises: 0007_actions
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_teams_approvals_and_cards"
-down_revision = "0006_change_log_per_change"
+revision = "0008_teams_approvals_and_cards"
+down_revision = "0007_actions"
 branch_labels = None
 depends_on = None
 
