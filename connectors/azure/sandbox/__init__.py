@@ -192,7 +192,9 @@ class AzureSandbox(Sandbox):
         )
         found = self.estate.find(str(resource_id)) if resource_id else None
         if found is None:
-            raise ValueError(f"no resource {args.get('resource_id') or args.get('name')!r} in the azure sandbox")
+            raise ValueError(
+                f"no resource {args.get('resource_id') or args.get('name')!r} in the azure sandbox"
+            )
         return {"tags": dict(found[1].get("tags") or {}), **dict(found[1].get("tags") or {})}
 
     def _write_requests(self, args: dict[str, Any]) -> dict[str, Any]:
