@@ -54,7 +54,12 @@ def explain(store: Store, kind: str, ident: str) -> dict[str, Any]:
             if row is not None:
                 break
         if row is None:
-            raise NotFoundError(f"no {kind} {ident!r} in the store")
+            looked_up = ", ".join((*LOOKUP_COLUMNS.get(kind, ()), "id"))
+            raise NotFoundError(
+                f"no {kind} {ident!r} in the store (looked up by {looked_up})",
+                hint="`hub findings` and `hub tickets list` name people and records the store has; "
+                "a record a sync has not brought yet appears after `hub sync`",
+            )
         record = dict(row._mapping)
         sources = [
             dict(r._mapping)

@@ -14,6 +14,7 @@ from typing import Any
 
 from connectors.salesforce.config import SalesforceConfig
 from core.connector.sink import TaskPayload, TicketPayload
+from core.tickets.render import readable
 from core.vocabulary import TaskState, TicketState
 
 SUBJECT_MAX = 255
@@ -54,7 +55,7 @@ def description(ticket: TicketPayload) -> str:
     tail = "\n\n" + "\n".join(items) + "\n\n" + "\n".join(facts)
     if len(tail) >= DESCRIPTION_MAX:
         return clip(tail.lstrip("\n"), DESCRIPTION_MAX)
-    return clip(ticket["description"], DESCRIPTION_MAX - len(tail)) + tail
+    return clip(readable(ticket["description"]), DESCRIPTION_MAX - len(tail)) + tail
 
 
 def case_tasks(description_text: str) -> list[TaskPayload]:

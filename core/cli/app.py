@@ -7,12 +7,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from core.cli.output import console, fail, print_json
+from core.cli.output import JsonOption, console, emit, fail, print_json
 from core.errors import HubError
 
 app = typer.Typer(
@@ -24,7 +24,6 @@ db_app = typer.Typer(help="Manage the hub store's schema.", no_args_is_help=True
 app.add_typer(db_app, name="db")
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="path of hub.yaml")]
-JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 WideOption = Annotated[
     bool,
     typer.Option(
@@ -125,11 +124,12 @@ def _kind(cls: type | None) -> str:
 def check(
     name: Annotated[str | None, typer.Argument(help="instance to check (default: every enabled one)")] = None,
     config: ConfigOption = Path("hub.yaml"),
+    as_json: JsonOption = False,
 ) -> None:
     """Prove the credentials and reachability of connector instance NAME (or of every instance)."""
     hub = _hub(config)
     names = [name] if name else [i.name for i in hub.config.instances if i.enabled]
-    failed = 0
+    results = []
     for each in names:
         try:
             result = hub.connector(each).check()
@@ -138,11 +138,16 @@ def check(
             if name:  # one instance: its error is the command's error
                 raise
             ok, message = False, str(exc)
-        failed += not ok
-        colour = "green" if ok else "red"
-        console.print(f"[{colour}]{'ok' if ok else 'failed'}[/] {each}: {escape(message)}", highlight=False)
+        results.append({"instance": each, "ok": ok, "message": message})
     hub.close()
-    raise typer.Exit(0 if not failed else 3)
+    emit(results, as_json, _print_checks)
+    raise typer.Exit(0 if all(r["ok"] for r in results) else 3)
+
+
+def _print_checks(results: list[dict[str, Any]]) -> None:
+    for r in results:
+        colour, word = ("green", "ok") if r["ok"] else ("red", "failed")
+        console.print(f"[{colour}]{word}[/] {r['instance']}: {escape(r['message'])}", highlight=False)
 
 
 @app.command()
@@ -209,7 +214,7 @@ def status(
 
 
 @db_app.command("upgrade")
-def db_upgrade(config: ConfigOption = Path("hub.yaml")) -> None:
+def db_upgrade(config: ConfigOption = Path("hub.yaml"), as_json: JsonOption = False) -> None:
     """Migrate the store to this hub's schema (refuses a schema newer than this hub)."""
     from core.config.hub_config import HubConfig, load_hub_config
     from core.store.engine import connect_store
@@ -217,8 +222,12 @@ def db_upgrade(config: ConfigOption = Path("hub.yaml")) -> None:
     cfg = load_hub_config(config) if config.exists() else HubConfig()
     store = connect_store(cfg.store_url())
     before, after = store.upgrade()
-    console.print(f"store {store.url}: schema {before or 'empty'} -> {after}")
     store.dispose()
+    emit(
+        {"store": store.url, "before": before, "after": after},
+        as_json,
+        lambda r: console.print(f"store {r['store']}: schema {r['before'] or 'empty'} -> {r['after']}"),
+    )
 
 
 def main() -> None:

@@ -8,9 +8,11 @@ from rich.table import Table
 
 from core.cli.actions_cmd import render_action
 from core.cli.output import console
+from core.cli.times import deployment_time
 
 
-def render_explain(doc: dict[str, Any]) -> None:
+def render_explain(doc: dict[str, Any], zone: str = "UTC") -> None:
+    """The record, its lineage, history, events and tickets; times in the deployment's `zone`."""
     record = doc["record"]
     sources = record.get("field_sources") or {}
     table = Table(title=f"{doc['entity']} {record['id']}", title_justify="left")
@@ -34,7 +36,7 @@ def render_explain(doc: dict[str, Any]) -> None:
         history.add_column(column)
     for h in doc["history"]:
         history.add_row(
-            str(h["changed_at"])[:19],
+            deployment_time(h["changed_at"], zone),
             h["field"],
             str(h["old_value"]),
             str(h["new_value"]),
@@ -47,6 +49,8 @@ def render_explain(doc: dict[str, Any]) -> None:
             f"{e['change_ids']}"
         )
     for t in doc["tickets"]:
-        console.print(f"  ticket {t['key']} {t['type']} [{t['state']}] due {t['due_at']}")
+        console.print(
+            f"  ticket {t['key']} {t['type']} [{t['state']}] due {deployment_time(t['due_at'], zone)}"
+        )
     for a in doc.get("actions") or []:
         render_action(a)

@@ -11,7 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.cli.app import ConfigOption, JsonOption, WideOption, _hub, app
-from core.cli.output import EXIT_CODES, console, print_json
+from core.cli.output import EXIT_CODES, console, emit, print_json
+from core.cli.times import deployment_time
 from core.vocabulary import FINDING_KINDS, SEVERITIES
 
 review_app = typer.Typer(
@@ -178,8 +179,8 @@ def approve(
         if as_json:
             print_json({"holds": held, "actions": waiting})
             return
-        _print_holds(held)
-        _print_waiting(waiting)
+        _print_holds(held, hub.config.timezone)
+        _print_waiting(waiting, hub.config.timezone)
         if not idents and not list_holds and (held or waiting):
             console.print("approve with `hub approve ID...`")
         return
@@ -208,12 +209,12 @@ def approve(
             )
 
 
-def _print_waiting(waiting: list[dict[str, Any]]) -> None:
+def _print_waiting(waiting: list[dict[str, Any]], zone: str) -> None:
     if not waiting:
         return
     console.print(f"[bold]Actions awaiting approval ({len(waiting)})[/]")
     for a in waiting:
-        due = str(a["due_at"])[:16].replace("T", " ")
+        due = deployment_time(a["due_at"], zone)
         console.print(
             f"[bold]{a['id'][:12]}[/]  {a['kind']}  {escape(a['target'])} ({a['instance']})  "
             f"{a['employee_id'] or '-'}  due {due}",
@@ -221,12 +222,12 @@ def _print_waiting(waiting: list[dict[str, Any]]) -> None:
         )
 
 
-def _print_holds(held: list[dict[str, Any]]) -> None:
+def _print_holds(held: list[dict[str, Any]], zone: str) -> None:
     """One entry per hold, wrapped rather than folded, so ids copy whole at any width."""
     console.print(f"[bold]Held ({len(held)})[/]" if held else "nothing is held")
     for h in held:
         details = h.get("details") or {}
-        since = str(h["created_at"])[:16].replace("T", " ")
+        since = deployment_time(h["created_at"], zone)
         run = f"  run {details['run_id']}" if details.get("run_id") else ""
         console.print(
             f"[bold]{h['id']}[/]  {h['kind']}  {h['scope']}  since {since}{run}\n    {escape(h['reason'])}",
@@ -283,7 +284,7 @@ def explain(
         kind, ident = "person", kind
     hub = _hub(config)
     document = compute(hub.store, kind, ident)
-    print_json(document) if as_json else render_explain(document)
+    print_json(document) if as_json else render_explain(document, hub.config.timezone)
     hub.close()
 
 
@@ -312,11 +313,18 @@ def review_resolve(
     entity: Annotated[str | None, typer.Option(help="link to this candidate")] = None,
     new: Annotated[bool, typer.Option(help="make it a new entity")] = False,
     config: ConfigOption = Path("hub.yaml"),
+    as_json: JsonOption = False,
 ) -> None:
     """Decide a review item; the record is re-resolved on the next pass."""
     from core.resolve.review import resolve_review
 
     hub = _hub(config)
     target = resolve_review(hub.store, item, entity_id=entity, new=new)
-    console.print(f"review {item}: linked to {target}; run `hub resolve` (or wait for the lifecycle DAG)")
     hub.close()
+    emit(
+        {"review": item, "linked_to": target},
+        as_json,
+        lambda r: console.print(
+            f"review {r['review']}: linked to {r['linked_to']}; run `hub resolve` (or wait for the lifecycle DAG)"
+        ),
+    )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from core.cli.app import ConfigOption, JsonOption, WideOption, _hub
 from core.cli.output import console, print_json
+from core.cli.times import deployment_time
 from core.errors import ConfigError
 
 app = typer.Typer(
@@ -16,10 +17,6 @@ app = typer.Typer(
 )
 
 STATES = ("pending", "delivered", "dead")
-
-
-def _when(value: Any) -> str:
-    return str(value)[:19].replace("T", " ") if value else "-"
 
 
 @app.command("list")
@@ -38,6 +35,7 @@ def list_cmd(
         raise ConfigError(f"--state {state!r} is not one of {', '.join(STATES)}")
     hub = _hub(config)
     rows = list_intents(hub.store, state=state, limit=limit)
+    zone = hub.config.timezone
     hub.close()
     if as_json:
         print_json(rows)
@@ -51,7 +49,7 @@ def list_cmd(
             r["sink"],
             r["state"],
             str(r["attempts"]),
-            _when(r["next_attempt_at"]),
+            deployment_time(r["next_attempt_at"], zone),
             r["owner"] or "-",
             (r["last_error"] or "-")[:160],
         ]
@@ -67,6 +65,7 @@ def show_cmd(intent_id: int, config: ConfigOption = Path("hub.yaml"), as_json: J
 
     hub = _hub(config)
     doc = show_intent(hub.store, intent_id)
+    zone = hub.config.timezone
     hub.close()
     if as_json:
         print_json(doc)
@@ -81,10 +80,11 @@ def show_cmd(intent_id: int, config: ConfigOption = Path("hub.yaml"), as_json: J
         "owner",
         "lease_expires_at",
     ):
-        console.print(f"  {name:<17} {doc[name] if doc[name] is not None else '-'}")
+        value = deployment_time(doc[name], zone) if name.endswith("_at") else doc[name]
+        console.print(f"  {name:<17} {value if value is not None else '-'}")
     for name in ("delivered_at", "dead_at"):
         if doc[name]:
-            console.print(f"  {name:<17} {doc[name]}")
+            console.print(f"  {name:<17} {deployment_time(doc[name], zone)}")
     if doc["last_error"]:
         console.print(f"  last error        {doc['last_error']}")
 

@@ -10,6 +10,7 @@ import typer
 
 from core.cli.app import ConfigOption, JsonOption, _hub
 from core.cli.output import console, print_json
+from core.cli.times import deployment_time
 
 app = typer.Typer(
     help="Records a sync could not use (quarantined with the field and reason).", no_args_is_help=True
@@ -29,6 +30,7 @@ def list_cmd(
 
     hub = _hub(config)
     rows = open_entries(hub.store, instance=instance, stream=stream, limit=limit)
+    zone = hub.config.timezone
     if as_json:
         print_json(rows)
     else:
@@ -36,7 +38,7 @@ def list_cmd(
         for r in rows:
             console.print(
                 f"[bold]{r['id']}[/]  {r['instance']}/{r['stream']}  record {_which(r)}"
-                f"  field {r['field'] or '-'}  since {str(r['created_at'])[:16].replace('T', ' ')}\n"
+                f"  field {r['field'] or '-'}  since {deployment_time(r['created_at'], zone)}\n"
                 f"    {r['reason']}"
             )
         if rows:
@@ -56,14 +58,15 @@ def show_cmd(entry_id: int, config: ConfigOption = Path("hub.yaml"), as_json: Js
 
     hub = _hub(config)
     found = entry(hub.store, entry_id)
+    zone = hub.config.timezone
     if as_json:
         print_json(found)
     else:
-        state = f"released {found['released_at'][:19]}" if found["released_at"] else "open"
+        state = f"released {deployment_time(found['released_at'], zone)}" if found["released_at"] else "open"
         console.print(
             f"[bold]{found['instance']}/{found['stream']} record {_which(found)}[/]  {state}\n"
             f"field: {found['field'] or '-'}   expression: {found['expression'] or '-'}\n"
-            f"reason: {found['reason']}\nrun: {found['run_id']}  at {found['created_at'][:19]}"
+            f"reason: {found['reason']}\nrun: {found['run_id']}  at {deployment_time(found['created_at'], zone)}"
         )
         console.print_json(json.dumps(found["payload"], default=str))
     hub.close()

@@ -145,6 +145,9 @@ class TicketsConfig(_Model):
     sink: str = "builtin"
     notifier: str | None = None
     delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
+    #: an onboarding or offboarding due within this many hours and not done gets a "due soon"
+    #: card (channel and manager); 0 turns those cards off
+    due_soon_hours: float = Field(default=48.0, ge=0)
 
 
 class NotificationsConfig(_Model):

@@ -15,10 +15,19 @@ Looking one connector up imports that connector only: an Airflow task syncing Wo
 pays for boto3, the Azure SDKs, msal or simple-salesforce. Listing them all (`hub connectors`)
 imports every one, and a connector that fails to import is listed with its error instead of
 breaking the hub.
+
+Reading the entry points means reading the metadata of every installed distribution, which costs
+more than most of what a short `hub` command or a scenario's `Hub` then does; so the group is read
+once and kept while the import path and its folders are unchanged (installing or removing a
+package changes its folder's modification time, so the next lookup reads the group again).
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+import time
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
@@ -39,23 +48,23 @@ class ConnectorEntry:
 
 def installed_names() -> list[str]:
     """Every registered connector type, without importing any of them."""
-    return sorted({ep.name for ep in entry_points(group=GROUP)})
+    return sorted({ep.name for ep in _group()})
 
 
 def discover() -> list[ConnectorEntry]:
     """Every registered connector, loaded; import failures are reported, not raised."""
-    return [_load(ep) for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name)]
+    return [_load(ep) for ep in sorted(_group(), key=lambda e: e.name)]
 
 
 def connector_class(type_name: str) -> type[Connector]:
     """The connector class registered as `type_name` (only its entry point is imported);
     ConfigError lists the known types when it is not registered."""
-    found = entry_points(group=GROUP, name=type_name)
+    found = [ep for ep in _group() if ep.name == type_name]
     if not found:
         raise ConfigError(
             f"unknown connector type {type_name!r}", hint=f"installed: {', '.join(installed_names())}"
         )
-    entry = _load(next(iter(found)))
+    entry = _load(found[0])
     if entry.cls is None:
         raise ConfigError(f"connector {type_name!r} failed to load: {entry.error}")
     return entry.cls
@@ -73,3 +82,32 @@ def _load(ep: EntryPoint) -> ConnectorEntry:
     if not (isinstance(cls, type) and issubclass(cls, Connector)):
         return ConnectorEntry(ep.name, ep.value, None, f"{ep.value} is not a Connector class")
     return ConnectorEntry(ep.name, ep.value, cls, None)
+
+
+#: (the import path's folders and their modification times, when they were read, the group)
+_read: tuple[tuple[tuple[str, int], ...], int, tuple[EntryPoint, ...]] | None = None
+_read_lock = threading.Lock()
+#: a folder changed less than this before the group was read may change again within the same
+#: tick of the file system's clock, unseen: such a read is not kept (git's "racily clean" rule)
+_SETTLED_NS = 2_000_000_000
+
+
+def _group() -> tuple[EntryPoint, ...]:
+    """The group's entry points, in `entry_points()` order, read again only when the import
+    path or the modification time of one of its folders changed."""
+    global _read
+    key = _installed_state()
+    with _read_lock:
+        if _read is None or _read[0] != key or max((t for _, t in key), default=0) > _read[1] - _SETTLED_NS:
+            _read = (key, time.time_ns(), tuple(entry_points(group=GROUP)))
+        return _read[2]
+
+
+def _installed_state() -> tuple[tuple[str, int], ...]:
+    state = []
+    for folder in sys.path:
+        try:
+            state.append((folder, os.stat(folder or ".").st_mtime_ns))
+        except OSError:
+            state.append((folder, -1))
+    return tuple(state)

@@ -90,10 +90,15 @@ SinkConnector = TicketSink
 
 
 class NotificationEvent(TypedDict):
-    kind: str  # ticket_opened, ticket_overdue, ticket_closed, run_failed
+    kind: str  # ticket_opened, ticket_due_soon, ticket_overdue, ticket_closed, run_failed
     title: str
     text: str
     link: NotRequired[str]
+    #: a person to reach (a manager's work email or UPN) instead of the channel
+    recipient: NotRequired[str]
+    #: the ledger key of a card that must be posted once (core.tickets.notify): the notifier
+    #: must not re-send it after an ambiguous failure (OutcomeUnknownError instead)
+    key: NotRequired[str]
 
 
 class Notifier(Connector):
@@ -102,3 +107,7 @@ class Notifier(Connector):
     @abstractmethod
     def notify(self, event: NotificationEvent) -> None:
         """Send one notification; raise HubError on failure (the caller logs and moves on)."""
+
+    def reaches_people(self) -> bool:
+        """Whether an event with a `recipient` can be delivered to that person."""
+        return False

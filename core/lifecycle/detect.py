@@ -47,7 +47,9 @@ def detect(change: PersonChange, today: date, policy: Policy) -> Detection:
 def _first_seen(change: PersonChange, facts: Facts, today: date, policy: Policy) -> Detection:
     employment = Employment(change.last_generation + 1, facts.hire)
     found = Detection()
-    if facts.rescinded:
+    # HR shows no hire when the person's only hire was rescinded; a hire and its end when a later
+    # hire (a rehire) was: that employment stands, with its termination still to act on
+    if facts.rescinded and (facts.hire is None or facts.termination is None):
         found.employments.append(employment)
         return found
     horizon = today - timedelta(days=policy.existing_staff_days)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -97,11 +98,18 @@ def load_playbooks(
 
 
 def _load(path: Path) -> Playbook:
+    """The playbook in `path`, a copy of its own to the caller (parsed once per file text: every
+    lifecycle run reads the same files, and an edited one is parsed again)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read playbook: {exc.strerror}") from None
-    data, lines = load_yaml_with_lines(text, str(path))
+    return _parsed(str(path), text).model_copy(deep=True)
+
+
+@lru_cache(maxsize=128)
+def _parsed(path: str, text: str) -> Playbook:
+    data, lines = load_yaml_with_lines(text, path)
 
     def where(loc: Location) -> str:
         line = line_of(lines, loc)

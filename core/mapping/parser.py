@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from core.mapping.failures import ExpressionError
@@ -235,8 +236,12 @@ class _Parser:
         raise ExpressionError("expected a whole-number index or a quoted key inside [ ]", token.column)
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str) -> Node:
-    """The syntax tree of one expression; raises ExpressionError with the column of the problem."""
+    """The syntax tree of one expression; raises ExpressionError with the column of the problem.
+
+    Kept per text (the tree is immutable): every `Hub` compiles the same mapping files again.
+    """
     if not text.strip():
         raise ExpressionError("empty expression", 1)
     parser = _Parser(text)

@@ -23,9 +23,18 @@ from core.resolve.changes import ChangeRecorder
 from core.resolve.config import ENTITY_ORDER, EntityRules, load_rules
 from core.resolve.guard import held_streams
 from core.resolve.keys import rule_keys
-from core.resolve.links import HINT_FIELDS, PERSON_LINK_COLUMNS, PersonIndex, key_columns
+from core.resolve.links import (
+    HINT_FIELDS,
+    KEY_COLUMNS,
+    PERSON_LINK_COLUMNS,
+    PersonIndex,
+    key_columns,
+    reaches,
+)
+from core.resolve.matching import KeyIndex, applies
 from core.resolve.merge import LinkedRecord, merge
-from core.resolve.writes import APPLY_CHUNK, EntityWrites
+from core.resolve.rows import insert_rows, json_text, linked_rows, stored, update_rows
+from core.resolve.writes import APPLY_CHUNK, EntityWrites, Key
 from core.store.locks import locked_stage
 from core.store.schema import (
     ENTITY_TABLES,
@@ -47,6 +56,8 @@ RECORD_COLUMNS = tuple(
     for name in ("id", "instance", "stream", "record_key", "fragment", "deleted_at", "content_hash")
 )
 BATCH = 500
+#: what a new link row holds, in order (`linked_at` last)
+LINK_COLUMNS = ("entity", "entity_id", "source_record_id", "rule", "linked_at")
 
 
 @dataclass
@@ -90,8 +101,24 @@ class ResolveSummary:
         )
 
 
+def _contradicts(index: KeyIndex, candidate: str, stronger: list[tuple[str, set[str]]]) -> bool:
+    """Whether the candidate holds keys of a stronger index and none of them is the record's."""
+    for name, keys in stronger:
+        theirs = index.keys_of(candidate, name)
+        if theirs and not theirs & keys:
+            return True
+    return False
+
+
 class _Pass:
-    def __init__(self, hub: Hub, conn: sa.Connection, summary: ResolveSummary, rules: dict[str, EntityRules]):
+    def __init__(
+        self,
+        hub: Hub,
+        conn: sa.Connection,
+        summary: ResolveSummary,
+        rules: dict[str, EntityRules],
+        person_keys: set[Key] | None = None,
+    ):
         self.conn = conn
         self.summary = summary
         self.rules = rules
@@ -99,15 +126,13 @@ class _Pass:
         self.now = clock.now()
         #: change-log rows, one per entity changed, written once per batch (see `batch`)
         self._changes = ChangeRecorder(summary.run_id, self.now)
-        #: (match index, key) -> entity ids, loaded per batch by `prefetch_keys`
-        self._known: dict[tuple[str, str], set[str]] = defaultdict(set)
         #: source record id -> content hash of the live version a merge read (`mark_resolved`)
         self._merged: dict[int, str] = {}
+        #: person match keys added or removed during the whole pass (what `relink` can reach)
+        self.person_keys: set[Key] = set() if person_keys is None else person_keys
 
     # -- matching ------------------------------------------------------------------------
-    def match(
-        self, entity: str, record: Any, pending: dict[tuple[str, str], str]
-    ) -> tuple[str | None, str | None]:
+    def match(self, entity: str, record: Any, index: KeyIndex) -> tuple[str | None, str | None]:
         """(entity id, rule) for a record; ("", None) for a new entity; (None, rule) when ambiguous.
 
         A candidate found by a weaker rule is not the same entity if a stronger rule's keys exist on
@@ -116,17 +141,13 @@ class _Pass:
         fragment = record.fragment or {}
         stronger: list[tuple[str, set[str]]] = []
         for rule in self.rules[entity].match:
-            if rule.sources and not {record.instance, self.types.get(record.instance)} & set(rule.sources):
+            if not applies(rule, record.instance, self.types.get(record.instance)):
                 continue
             keys = list(rule_keys(rule, fragment))
             if not keys:
                 continue
-            found = self._lookup(entity, rule.index_name, keys, pending)
-            found = {
-                c
-                for c in found
-                if not self._contradicts(entity, c, [x for x in stronger if x[0] != rule.index_name], pending)
-            }
+            earlier = [x for x in stronger if x[0] != rule.index_name]
+            found = {c for c in index.find(rule.index_name, keys) if not _contradicts(index, c, earlier)}
             stronger.append((rule.index_name, set(keys)))
             if len(found) == 1:
                 return found.pop(), rule.name
@@ -134,58 +155,6 @@ class _Pass:
                 self._review(entity, record, rule.name, sorted(found))
                 return None, rule.name
         return "", None
-
-    def _lookup(
-        self, entity: str, index: str, keys: list[str], pending: dict[tuple[str, str], str]
-    ) -> set[str]:
-        found: set[str] = set()
-        for key in keys:
-            found |= self._known.get((index, key), set())
-        return found | {pending[(index, k)] for k in keys if (index, k) in pending}
-
-    def prefetch_keys(self, entity: str, records: list[Any]) -> None:
-        """Load the match keys a batch can hit in a few IN queries, instead of one query per rule
-        per record (`apply` rewrites keys only after the batch has been matched)."""
-        wanted: dict[str, set[str]] = defaultdict(set)
-        for record in records:
-            for rule in self.rules[entity].match:
-                wanted[rule.index_name].update(rule_keys(rule, record.fragment or {}))
-        self._known = defaultdict(set)
-        for index, values in wanted.items():
-            ordered = sorted(values)
-            for start in range(0, len(ordered), 500):
-                rows = self.conn.execute(
-                    sa.select(match_keys.c.value, match_keys.c.entity_id).where(
-                        match_keys.c.entity == entity,
-                        match_keys.c.rule == index,
-                        match_keys.c.value.in_(ordered[start : start + 500]),
-                    )
-                )
-                for row in rows:
-                    self._known[(index, row.value)].add(row.entity_id)
-
-    def _contradicts(
-        self,
-        entity: str,
-        candidate: str,
-        stronger: list[tuple[str, set[str]]],
-        pending: dict[tuple[str, str], str],
-    ) -> bool:
-        for index, keys in stronger:
-            theirs = {value for (i, value), owner in pending.items() if i == index and owner == candidate}
-            theirs |= {
-                row.value
-                for row in self.conn.execute(
-                    sa.select(match_keys.c.value).where(
-                        match_keys.c.entity == entity,
-                        match_keys.c.rule == index,
-                        match_keys.c.entity_id == candidate,
-                    )
-                )
-            }
-            if theirs and not theirs & keys:
-                return True
-        return False
 
     def _review(self, entity: str, record: Any, rule: str, candidates: list[str]) -> None:
         exists = self.conn.execute(
@@ -219,35 +188,26 @@ class _Pass:
             ).all()
         )
         affected: set[str] = set()
-        pending: dict[tuple[str, str], str] = {}
-        new_links: list[dict[str, Any]] = []
-        self.prefetch_keys(entity, [r for r in records if r.id not in links and r.deleted_at is None])
+        new_links: list[tuple[Any, ...]] = []
+        unlinked = [r for r in records if r.id not in links and r.deleted_at is None]
+        index = KeyIndex(self.conn, entity, self.rules[entity])
+        index.load(r.fragment or {} for r in unlinked)
         for record in records:
             if record.id in links:
                 affected.add(links[record.id])
                 continue
             if record.deleted_at is not None:
                 continue
-            entity_id, rule = self.match(entity, record, pending)
+            entity_id, rule = self.match(entity, record, index)
             if entity_id is None:
                 continue
             if entity_id == "":
                 entity_id, rule = str(uuid.uuid4()), "new"
-                for r in self.rules[entity].match:
-                    for key in rule_keys(r, record.fragment or {}):
-                        pending[(r.index_name, key)] = entity_id
-            new_links.append(
-                {
-                    "entity": entity,
-                    "entity_id": entity_id,
-                    "source_record_id": record.id,
-                    "rule": rule,
-                    "linked_at": self.now,
-                }
-            )
+                index.add_new(entity_id, record.fragment or {})
+            new_links.append((entity, entity_id, record.id, rule))
             affected.add(entity_id)
-        if new_links:
-            self.conn.execute(entity_links.insert(), new_links)
+        at = stored(self.conn, self.now)
+        insert_rows(self.conn, entity_links, LINK_COLUMNS, [(*link, at) for link in new_links])
         self.apply_all(entity, sorted(affected))
         self._changes.flush(self.conn)
         self.mark_resolved(records)
@@ -258,55 +218,42 @@ class _Pass:
 
         A sync may commit a newer version (or a deletion) of a record between the read and this
         mark; that record stays unresolved, so the next pass merges what it now says."""
+        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
         for live in (True, False):
             versions = [
-                {"_id": r.id, "_hash": self._merged.get(r.id, r.content_hash)}
+                (r.id, self._merged.get(r.id, r.content_hash))
                 for r in records
                 if (r.id in self._merged or r.deleted_at is None) is live
             ]
-            if not versions:
-                continue
-            t = source_records
-            state = t.c.deleted_at.is_(None) if live else t.c.deleted_at.is_not(None)
-            self.conn.execute(
-                t.update()
-                .where(t.c.id == sa.bindparam("_id"), t.c.content_hash == sa.bindparam("_hash"), state)
-                .values(resolved=True),
-                versions,
-            )
+            if versions:
+                state = "IS NULL" if live else "IS NOT NULL"
+                self.conn.exec_driver_sql(
+                    f"UPDATE source_records SET resolved = {'true' if self.postgres else '1'} "
+                    f"WHERE id = {mark} AND content_hash = {mark} AND deleted_at {state}",
+                    versions,
+                )
+
+    @property
+    def postgres(self) -> bool:
+        return self.conn.dialect.name == "postgresql"
 
     # -- merging and writing -----------------------------------------------------------------
     def linked_records(self, entity: str, entity_ids: list[str]) -> dict[str, list[LinkedRecord]]:
-        """Live source records linked to each entity, in one query per chunk."""
-        t = source_records
-        rows = self.conn.execute(
-            sa.select(
-                entity_links.c.entity_id,
-                t.c.id,
-                t.c.instance,
-                t.c.stream,
-                t.c.fragment,
-                t.c.last_changed_at,
-                t.c.content_hash,
-            )
-            .join(entity_links, entity_links.c.source_record_id == t.c.id)
-            .where(
-                entity_links.c.entity == entity,
-                entity_links.c.entity_id.in_(entity_ids),
-                t.c.deleted_at.is_(None),
-            )
-        )
+        """Live source records linked to each entity, in one query per chunk (driver rows: the
+        fragment decoded by orjson, not by a per-row type processor)."""
         linked: dict[str, list[LinkedRecord]] = defaultdict(list)
-        for r in rows:
-            self._merged[r.id] = r.content_hash
-            linked[r.entity_id].append(
+        for entity_id, record_id, instance, stream, fragment, changed_at, content_hash in linked_rows(
+            self.conn, entity, entity_ids
+        ):
+            self._merged[record_id] = content_hash
+            linked[entity_id].append(
                 LinkedRecord(
-                    r.id,
-                    r.instance,
-                    self.types.get(r.instance, r.instance),
-                    r.stream,
-                    r.fragment or {},
-                    r.last_changed_at,
+                    record_id,
+                    instance,
+                    self.types.get(instance, instance),
+                    stream,
+                    fragment or {},
+                    changed_at,
                 )
             )
         return linked
@@ -314,6 +261,7 @@ class _Pass:
     def apply_all(self, entity: str, entity_ids: list[str]) -> None:
         """Merge and write every affected entity, reading and writing per chunk rather than per row."""
         table = ENTITY_TABLES[entity]
+        names = tuple(KEY_COLUMNS[entity])
         for start in range(0, len(entity_ids), APPLY_CHUNK):
             chunk = entity_ids[start : start + APPLY_CHUNK]
             linked = self.linked_records(entity, chunk)
@@ -322,11 +270,12 @@ class _Pass:
             if entity in PERSON_LINK_COLUMNS:
                 fragments = (rec.fragment for records in linked.values() for rec in records)
                 persons.prefetch(f.get(name) for f in fragments for name in HINT_FIELDS)
-            writes = EntityWrites()
+            writes = EntityWrites(names, existing=set(current))
             for entity_id in chunk:
                 records = linked.get(entity_id, [])
                 self.apply(entity, entity_id, records, current.get(entity_id), writes, persons)
             writes.flush(self.conn, entity, table, self.now)
+            self.person_keys |= writes.changed_keys
 
     def apply(
         self,
@@ -355,15 +304,8 @@ class _Pass:
             restored=current is not None and current.deleted_at is not None,
         )
         columns = key_columns(persons, entity, merged.attrs)
-        row = {
-            **columns,
-            "attrs": merged.attrs,
-            "field_sources": merged.field_sources,
-            "updated_at": self.now,
-            "deleted_at": None,
-        }
         if current is None:
-            writes.inserts.append({"id": entity_id, "created_at": self.now, **row})
+            writes.inserts.append((entity_id, self._values(writes, columns, merged)))
             self.summary.created[entity] += 1
         elif (
             old != merged.attrs
@@ -371,36 +313,43 @@ class _Pass:
             or current.deleted_at is not None
             or any(getattr(current, k) != v for k, v in columns.items())
         ):
-            writes.updates.append({"_id": entity_id, **row})
+            writes.updates.append((entity_id, self._values(writes, columns, merged)))
             self.summary.updated[entity] += 1
         writes.entity_ids.append(entity_id)
-        keys = {
+        writes.keys[entity_id] = {
             (r.index_name, k)
             for r in self.rules[entity].match
             for fields in [merged.attrs, *(rec.fragment for rec in records)]
             for k in rule_keys(r, fields)
         }
-        writes.keys += [
-            {"entity": entity, "rule": rule, "value": value, "entity_id": entity_id}
-            for rule, value in sorted(keys)
-        ]
         writes.conflicts += [
-            {
-                "entity": entity,
-                "entity_id": entity_id,
-                "field": c.field,
-                "chosen_source": c.chosen_source,
-                "chosen_value": c.chosen_value,
-                "other_source": c.other_source,
-                "other_value": c.other_value,
-                "seen_at": self.now,
-            }
+            (
+                entity_id,
+                c.field,
+                c.chosen_source,
+                json_text(c.chosen_value),
+                c.other_source,
+                json_text(c.other_value),
+            )
             for c in merged.conflicts
         ]
         self.summary.conflicts += len(merged.conflicts)
 
+    @staticmethod
+    def _values(writes: EntityWrites, columns: dict[str, Any], merged: Any) -> tuple[Any, ...]:
+        """An entity row's values as `EntityWrites` holds them (key columns, then encoded JSON)."""
+        return (
+            *(columns[name] for name in writes.key_columns),
+            json_text(merged.attrs),
+            json_text(merged.field_sources),
+        )
+
     def relink(self) -> None:
-        """Give accounts, assets and resources that had no person a second chance after new people arrived."""
+        """Give accounts, assets and resources without a person a second chance, after this pass
+        added or removed person match keys: only rows with a link hint on such a key are looked up
+        again (one query per table for the unlinked rows, one executemany for the new links)."""
+        if not self.person_keys:
+            return
         for entity, column in PERSON_LINK_COLUMNS.items():
             table = ENTITY_TABLES[entity]
             rows = self.conn.execute(
@@ -408,13 +357,16 @@ class _Pass:
                     getattr(table.c, column).is_(None), table.c.deleted_at.is_(None)
                 )
             ).all()
+            reachable = [row for row in rows if reaches(dict(row.attrs), self.person_keys)]
             persons = PersonIndex(self.conn)
-            persons.prefetch(row.attrs.get(name) for row in rows for name in HINT_FIELDS)
-            for row in rows:
-                person_id = key_columns(persons, entity, dict(row.attrs)).get(column)
-                if person_id:
-                    self.conn.execute(table.update().where(table.c.id == row.id).values({column: person_id}))
-                    self.summary.relinked += 1
+            persons.prefetch(row.attrs.get(name) for row in reachable for name in HINT_FIELDS)
+            linked = [
+                (person_id, row.id)
+                for row in reachable
+                if (person_id := key_columns(persons, entity, dict(row.attrs)).get(column))
+            ]
+            update_rows(self.conn, table, (column,), ("id",), linked)
+            self.summary.relinked += len(linked)
 
 
 @locked_stage("resolve")
@@ -435,11 +387,12 @@ def resolve(hub: Hub) -> ResolveSummary:
         *(t.name for t in ENTITY_TABLES.values()),
     ]
     statistics = StatisticsRefresh(hub.store, looked_up)
+    person_keys: set[Key] = set()
     for entity in ENTITY_ORDER:
         last_id = 0
         while True:
             with hub.store.engine.begin() as conn:
-                resolver = _Pass(hub, conn, summary, rules)
+                resolver = _Pass(hub, conn, summary, rules, person_keys)
                 t = source_records
                 rows = conn.execute(
                     sa.select(*RECORD_COLUMNS)
@@ -454,9 +407,9 @@ def resolve(hub: Hub) -> ResolveSummary:
                 if batch:
                     resolver.batch(entity, batch)
             statistics.grew(len(rows))
-    if summary.created.get("person"):
+    if person_keys:
         with hub.store.engine.begin() as conn:
-            _Pass(hub, conn, summary, rules).relink()
+            _Pass(hub, conn, summary, rules, person_keys).relink()
     log.info("resolution: %s", summary.as_dict())
     return summary
 
@@ -470,6 +423,7 @@ def resolve_records(hub: Hub, conn: sa.Connection, record_ids: list[int]) -> Res
     summary = ResolveSummary(run_id=str(uuid.uuid4()))
     rules = load_rules(hub.config.resolution)
     t = source_records
+    person_keys: set[Key] = set()
     for entity in ENTITY_ORDER:
         rows = conn.execute(
             sa.select(*RECORD_COLUMNS)
@@ -477,7 +431,6 @@ def resolve_records(hub: Hub, conn: sa.Connection, record_ids: list[int]) -> Res
             .order_by(t.c.id)
         ).all()
         if rows:
-            _Pass(hub, conn, summary, rules).batch(entity, list(rows))
-    if summary.created.get("person"):
-        _Pass(hub, conn, summary, rules).relink()
+            _Pass(hub, conn, summary, rules, person_keys).batch(entity, list(rows))
+    _Pass(hub, conn, summary, rules, person_keys).relink()
     return summary

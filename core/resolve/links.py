@@ -32,7 +32,7 @@ class PersonIndex:
         self._ids: dict[tuple[str, str], list[str]] = {}
 
     @staticmethod
-    def _lookup(hint: Any) -> tuple[str, str] | None:
+    def lookup(hint: Any) -> tuple[str, str] | None:
         if hint is None or str(hint).strip() == "":
             return None
         email = normalize(hint, "email")
@@ -44,7 +44,7 @@ class PersonIndex:
     def prefetch(self, hints: Iterable[Any]) -> None:
         wanted: dict[str, set[str]] = {}
         for hint in hints:
-            lookup = self._lookup(hint)
+            lookup = self.lookup(hint)
             if lookup is not None and lookup not in self._ids:
                 wanted.setdefault(lookup[0], set()).add(lookup[1])
         for rule, values in wanted.items():
@@ -65,7 +65,7 @@ class PersonIndex:
     def find(self, *hints: Any) -> str | None:
         """The one person a hint (employee ID, email or UPN) identifies, or None."""
         for hint in hints:
-            lookup = self._lookup(hint)
+            lookup = self.lookup(hint)
             if lookup is None:
                 continue
             if lookup not in self._ids:
@@ -74,6 +74,27 @@ class PersonIndex:
             if len(ids) == 1:
                 return ids[0]
         return None
+
+
+def reaches(attrs: dict[str, Any], person_keys: set[tuple[str, str]]) -> bool:
+    """Whether a link hint of these attrs is one of `person_keys` (person match keys, by index)."""
+    for name in HINT_FIELDS:
+        lookup = PersonIndex.lookup(attrs.get(name))
+        if lookup is not None and lookup in person_keys:
+            return True
+    return False
+
+
+#: the indexed columns `key_columns` returns for each entity, in table order
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "person": ("employee_id", "work_email", "upn", "status"),
+    "account": ("system", "external_id", "enabled", "person_id"),
+    "asset": ("serial_number", "asset_tag", "custodian_person_id"),
+    "cloud_account": ("provider", "account_id"),
+    "cloud_resource": ("provider", "resource_id", "owner_person_id"),
+    "org_unit": ("code",),
+    "licence": ("sku_id",),
+}
 
 
 def key_columns(persons: PersonIndex, entity: str, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Annotated
 
 import typer
 
-from core.cli.output import console
+from core.cli.output import JsonOption, console, emit, print_json, progress_console
 from core.errors import ConfigError
 
 app = typer.Typer(help="Local sandbox tenants (fakes of every external system).", no_args_is_help=True)
@@ -51,30 +51,42 @@ def serve(
     seed: Annotated[int, typer.Option(help="seed of the deterministic data")] = 7,
     workdir: WorkdirOption = Path(".hub/sandbox"),
     store_url: Annotated[str, typer.Option(help="store URL written into hub.yaml")] = "sqlite:///.hub/hub.db",
+    as_json: JsonOption = False,
 ) -> None:
-    """Serve every registered sandbox (or --only some) until interrupted (Ctrl-C)."""
+    """Serve every registered sandbox (or --only some) until interrupted (Ctrl-C). With --json,
+    once serving, one line of JSON: pid, hub_yaml, ca_bundle, sandboxes (name: URL), failed."""
     if background:
-        _serve_in_background(workdir)
+        _serve_in_background(workdir, as_json)
         return
     from core.sandbox.fleet import SandboxFleet  # here: `hub --help` lists this group without it
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     fleet = SandboxFleet(workdir=workdir, seed=seed, scale=scale, only=only or None, sources=source or [])
+    say = progress_console(as_json)
     with fleet:
         for name, sandbox in fleet.sandboxes.items():
-            console.print(f"[green]serving[/] {name:<12} {sandbox.url}", highlight=False)
+            say.print(f"[green]serving[/] {name:<12} {sandbox.url}", highlight=False)
         for name, error in fleet.failed.items():
-            console.print(f"[red]failed[/]  {name:<12} {error}", highlight=False)
+            say.print(f"[red]failed[/]  {name:<12} {error}", highlight=False)
         if not fleet.sandboxes:
             raise ConfigError(
                 "no sandbox started", hint="see the failures above; `hub connectors` lists what is installed"
             )
         fleet.write_hub_yaml(write, store_url=store_url)
         state = workdir / STATE_FILE
-        state.write_text(json.dumps({"pid": os.getpid(), "hub_yaml": str(write), "sandboxes": {
-            n: s.url for n, s in fleet.sandboxes.items()}}), encoding="utf-8")  # fmt: skip
-        console.print(f"wrote {write}; CA bundle {workdir / 'ca.pem'}. Ctrl-C to stop.")
+        serving = {
+            "pid": os.getpid(),
+            "hub_yaml": str(write),
+            "ca_bundle": str(workdir / "ca.pem"),
+            "sandboxes": {n: s.url for n, s in fleet.sandboxes.items()},
+            "failed": {n: str(e) for n, e in fleet.failed.items()},
+        }
+        state.write_text(json.dumps(serving), encoding="utf-8")
+        if as_json:
+            print_json(serving)
+            sys.stdout.flush()
+        say.print(f"wrote {write}; CA bundle {workdir / 'ca.pem'}. Ctrl-C to stop.")
         try:
             with contextlib.suppress(KeyboardInterrupt):
                 stop.wait()
@@ -82,11 +94,11 @@ def serve(
             state.unlink(missing_ok=True)
 
 
-def _serve_in_background(workdir: Path) -> None:
+def _serve_in_background(workdir: Path, as_json: bool) -> None:
     """Run this same command without --background in a new session; return once it serves."""
     workdir.mkdir(parents=True, exist_ok=True)
     state, log = workdir / STATE_FILE, workdir / "serve.log"
-    args = [a for a in sys.argv[1:] if a != "--background"]
+    args = [a for a in sys.argv[1:] if a not in ("--background", "--json")]
     with log.open("wb") as out:
         child = subprocess.Popen(
             [sys.executable, "-m", "core.cli.app", *args],
@@ -102,6 +114,9 @@ def _serve_in_background(workdir: Path) -> None:
             raise ConfigError(f"the sandbox did not start:\n{log.read_text(errors='replace').strip()}")
         running = _read_state(state)
         if running and running.get("pid") == child.pid:
+            if as_json:
+                print_json(running)
+                return
             sys.stdout.write(log.read_text(errors="replace"))
             console.print(f"serving in the background (pid {child.pid}); `hub sandbox stop` ends it")
             return
@@ -111,11 +126,15 @@ def _serve_in_background(workdir: Path) -> None:
 
 
 @app.command()
-def stop(workdir: WorkdirOption = Path(".hub/sandbox")) -> None:
+def stop(workdir: WorkdirOption = Path(".hub/sandbox"), as_json: JsonOption = False) -> None:
     """Stop the sandbox `hub sandbox serve --background` started in this workdir."""
     running = _read_state(workdir / STATE_FILE)
     if not running:
-        console.print(f"no sandbox is serving from {workdir}")
+        emit(
+            {"workdir": str(workdir), "stopped": None},
+            as_json,
+            lambda r: console.print(f"no sandbox is serving from {r['workdir']}"),
+        )
         return
     pid = int(str(running["pid"]))
     with contextlib.suppress(ProcessLookupError):
@@ -125,7 +144,11 @@ def stop(workdir: WorkdirOption = Path(".hub/sandbox")) -> None:
             break
         time.sleep(0.1)
     (workdir / STATE_FILE).unlink(missing_ok=True)
-    console.print(f"stopped the sandbox (pid {pid})")
+    emit(
+        {"workdir": str(workdir), "stopped": pid},
+        as_json,
+        lambda r: console.print(f"stopped the sandbox (pid {r['stopped']})"),
+    )
 
 
 def _read_state(path: Path) -> dict[str, object] | None:

@@ -500,3 +500,44 @@ operator_actions = sa.Table(
     sa.Column("subject", sa.String(300), nullable=False, index=True),
     sa.Column("detail", JSON),
 )
+
+#: a question put to people outside the hub (a Teams card with Approve / Reject) about one subject
+#: the approvals registry knows (`hold`, `action`…). The id is the nonce signed into the card's
+#: tokens; `state` makes each token single-use (posting -> posted -> decided | expired | unknown)
+approval_requests = sa.Table(
+    "approval_requests",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("subject_id", sa.String(200), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    _ts("created_at", False),
+    _ts("expires_at", False),
+    _ts("posted_at"),
+    _ts("decided_at"),
+    sa.Column("decided_by", sa.String(200)),
+    sa.Column("decision", sa.String(20)),
+    sa.Column("error", sa.Text),
+    sa.Index("ix_approval_requests_subject", "kind", "subject_id"),
+)
+
+#: one card per ticket, step and audience (`E1:leaver:2026-03-06|opened|manager`): written in the
+#: transaction that decided the step, claimed before posting, so a retry or a crash never posts
+#: the same card twice and an unknown outcome is never re-posted blindly
+notification_deliveries = sa.Table(
+    "notification_deliveries",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("ticket_key", sa.String(200), nullable=False, index=True),
+    sa.Column("step", sa.String(20), nullable=False),
+    sa.Column("audience", sa.String(20), nullable=False),
+    sa.Column("recipient", sa.String(320)),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    _ts("created_at", False),
+    _ts("claimed_at"),
+    _ts("sent_at"),
+    sa.Index("ix_notification_deliveries_state", "state"),
+)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from core import clock
 from core.config.hub_config import DeliveryPolicy
-from core.errors import ConfigError, HubError
+from core.errors import ConfigError, HubError, NotFoundError
 from core.http.redaction import redact_text
 from core.secrets import revealed_values
 from core.store.engine import Store
@@ -85,7 +85,7 @@ def show_intent(store: Store, intent_id: int) -> dict[str, Any]:
     with store.engine.connect() as conn:
         row = conn.execute(sa.select(outbox).where(outbox.c.id == intent_id)).first()
     if row is None:
-        raise ConfigError(
+        raise NotFoundError(
             f"no outbox intent {intent_id}", hint="`hub outbox list` shows the intents and their ids"
         )
     return intent_view(row)
@@ -103,7 +103,10 @@ def retry_dead(store: Store, intent_ids: list[int] | None = None) -> list[int]:
             known = {r.id: r.state for r in rows}
             missing = [i for i in intent_ids if i not in known]
             if missing:
-                raise ConfigError(f"no outbox intent {', '.join(map(str, missing))}")
+                raise NotFoundError(
+                    f"no outbox intent {', '.join(map(str, missing))}",
+                    hint="`hub outbox list --state dead` shows the dead intents and their ids",
+                )
             live = [f"{i} ({known[i]})" for i in intent_ids if known[i] != "dead"]
             if live:
                 raise ConfigError(

@@ -34,7 +34,8 @@ from core.store.locks import locked_stage
 from core.store.schema import outbox, tickets
 from core.tickets.dead_letter import describe_error, record_failure
 from core.tickets.leases import claim_next, end_orphaned_leases, held_by, new_owner, release
-from core.tickets.notify import notify_safely
+from core.tickets.notify import enqueue as enqueue_cards
+from core.tickets.notify import send_pending
 from core.tickets.sinks import notifier, ticket_sink
 
 if TYPE_CHECKING:
@@ -155,6 +156,8 @@ def deliver(
         delivery.attempt(intent)
     if delivery.died:
         _announce_dead(hub, delivery.died, hub.config.tickets.delivery.max_attempts)
+    if delivery.summary.delivered:
+        send_pending(hub, notifier(hub))  # the `opened` cards this pass decided
     return delivery.summary
 
 
@@ -213,8 +216,6 @@ class DeliveryPass:
             )
             return
         self.summary.delivered += 1
-        if intent.action == "create":
-            notify_safely(notifier(hub), "ticket_opened", ticket)
 
     def execute(self, intent: Any) -> None:
         """An action's intent: run by `core.actions.stage`, counted like a ticket's."""
@@ -276,6 +277,12 @@ def _record_delivery(hub: Hub, intent: Any, owner: str, external_id: str | None,
         if url:
             values["url"] = url
         conn.execute(tickets.update().where(tickets.c.key == intent.ticket_key).values(**values))
+        if intent.action == "create" and hub.config.tickets.notifier:  # `opened` cards, with the delivery
+            enqueue_cards(
+                conn,
+                conn.execute(sa.select(tickets).where(tickets.c.key == intent.ticket_key)).one(),
+                "opened",
+            )
     return True
 
 

@@ -12,6 +12,7 @@ never reopen a task a technician finished.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Literal, TypeVar
 
@@ -23,10 +24,33 @@ CHECKLIST = "Tasks:"
 RemoteTask = TypeVar("RemoteTask")
 FinishedState = Literal["closed", "cancelled"]
 
+#: a fact the person's record lacks, as a playbook renders it: `Last day of work: -.`
+UNKNOWN_FACT = re.compile(r"(?:^|(?<=[.!?] ))(?P<label>[A-Z][A-Za-z ]{0,40}): -(?:\.|$)", re.MULTILINE)
+#: what a technician can do instead, per fact; any other fact gets UNKNOWN_OTHERWISE
+UNKNOWN_MEANS = {
+    "Last day of work": "not recorded in HR, so the deadline counts from the termination date; "
+    "ask the manager whether the person stops working earlier",
+    "Manager": "not recorded in HR; ask HR who approves this person's access",
+}
+UNKNOWN_OTHERWISE = "not recorded in HR; ask HR before acting on it"
+
+
+def readable(text: str) -> str:
+    """Ticket text as every sink shows it: a `Label: -.` sentence (the person's record had no
+    value) becomes one a technician can act on, instead of a dash to guess about."""
+    return UNKNOWN_FACT.sub(
+        lambda m: f"{m['label']}: {UNKNOWN_MEANS.get(m['label'], UNKNOWN_OTHERWISE)}.", text
+    )
+
 
 def render_description(ticket: TicketPayload) -> str:
     """What the agent reads, ending with the task checklist a crash-interrupted create resumes from."""
-    lines = [ticket["description"], "", f"Employee ID: {ticket['employee_id']}", f"Hub key: {ticket['key']}"]
+    lines = [
+        readable(ticket["description"]),
+        "",
+        f"Employee ID: {ticket['employee_id']}",
+        f"Hub key: {ticket['key']}",
+    ]
     return "\n".join([*lines, CHECKLIST, *(f"- {t['title']}" for t in ticket["tasks"])])
 
 

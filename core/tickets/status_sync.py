@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from core import clock
-from core.connector.sink import RemoteTicket, TicketSink
+from core.connector.sink import Notifier, RemoteTicket, TicketSink
 from core.errors import HubError
 from core.store.schema import lifecycle_events, tickets
-from core.tickets.notify import notify_safely
+from core.tickets.notify import enqueue as enqueue_cards
+from core.tickets.notify import enqueue_due_soon, send_pending
 from core.tickets.sinks import notifier, ticket_sink
 from core.vocabulary import OPEN_EVENT_STATES
 
@@ -25,6 +26,9 @@ class StatusSummary:
     checked: int = 0
     changed: int = 0
     overdue: int = 0
+    #: cards posted this pass (opened, due soon, overdue, completed) and approval cards posted
+    cards_sent: int = 0
+    approval_cards: int = 0
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -50,16 +54,32 @@ def sync_status(hub: Hub) -> StatusSummary:
         if remote["state"] != row.state:
             summary.changed += 1
             record_state(hub, row, remote["state"])
-            if remote["state"] == "closed":
-                notify_safely(notify_to, "ticket_closed", row)
         elif row.type == "offboarding" and row.due_at < now and row.overdue_notified_at is None:
             summary.overdue += 1
-            if notify_safely(notify_to, "ticket_overdue", row):
-                with hub.store.engine.begin() as conn:
+            if notify_to is not None:
+                with hub.store.engine.begin() as conn:  # the decision and its cards, together
                     conn.execute(
                         tickets.update().where(tickets.c.key == row.key).values(overdue_notified_at=now)
                     )
+                    enqueue_cards(conn, row, "overdue")
+    close_the_loop(hub, notify_to, summary)
     return summary
+
+
+def close_the_loop(hub: Hub, notify_to: Notifier | None, summary: StatusSummary) -> None:
+    """Decide the due-soon cards, post every decided card, and ask for the pending approvals."""
+    from core.approval_requests.post import post_approval_requests
+
+    if notify_to is None:
+        return
+    if hub.config.tickets.due_soon_hours:
+        enqueue_due_soon(hub, hours=hub.config.tickets.due_soon_hours)
+    cards = send_pending(hub, notify_to)
+    summary.cards_sent = cards.sent
+    summary.errors.extend(cards.errors)
+    approvals = post_approval_requests(hub)
+    summary.approval_cards = approvals.posted
+    summary.errors.extend(approvals.errors)
 
 
 def _remote_states(
@@ -100,6 +120,8 @@ def record_state(hub: Hub, row: Any, state: str) -> None:
             values["access_removed_at"] = now
     with hub.store.engine.begin() as conn:
         conn.execute(tickets.update().where(tickets.c.key == row.key).values(**values))
+        if state == "closed" and hub.config.tickets.notifier:  # `completed` cards, with the state
+            enqueue_cards(conn, row, "completed")
         if state in ("closed", "cancelled"):  # the desk finished (or dropped) the event's work
             conn.execute(
                 lifecycle_events.update()

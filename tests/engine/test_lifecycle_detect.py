@@ -218,6 +218,21 @@ def test_a_rehire_rescinded_before_any_sync_saw_it_leaves_the_employment_alone()
     assert acts(found) == [] and found.employments == [ended]
 
 
+def test_first_seen_with_the_latest_hire_rescinded_a_rehire_keeps_the_ended_employment() -> None:
+    """HR shows the standing employment (its hire and end) when a rehire was rescinded, and no
+    hire at all when the only hire was: only the first still owes an offboarding."""
+    rehire_rescinded = person(
+        status="terminated", hire_date="2026-04-20", termination_date="2026-05-01", hire_rescinded=True
+    )
+    found = run(rehire_rescinded, None, before={})
+    assert acts(found) == [("open", "leaver", "2026-05-01", 1)]
+    assert found.employments == [Employment(1, date(2026, 4, 20), termination=date(2026, 5, 1))]
+    only_hire_rescinded = person(
+        status="terminated", hire_date=None, termination_date="2026-05-08", hire_rescinded=True
+    )
+    assert acts(run(only_hire_rescinded, None, before={})) == []
+
+
 def test_a_conversion_is_due_on_its_date_when_entered_in_advance_and_moves_no_start() -> None:
     contract = Employment(1, date(2026, 4, 27))
     joiner = OpenEvent("ev1", "joiner", date(2026, 4, 27), 1)

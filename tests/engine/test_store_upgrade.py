@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from core import clock
-from core.resolve.writes import delete_keys_of
+from core.resolve.writes import keys_query
 from core.store.engine import _alembic_config, connect_store, open_store
 from core.store.records import RecordWriter, StagedRecord, content_hash
 from core.store.schema import source_records
@@ -64,10 +64,10 @@ def test_records_staged_before_the_upgrade_stay_unchanged_after_it(store_url: st
     assert rewritten == ["E3"]
 
 
-def test_resolution_deletes_match_keys_through_the_entity_id_index(sqlite_url: str) -> None:
+def test_resolution_reads_an_entitys_match_keys_through_the_entity_id_index(sqlite_url: str) -> None:
     store = open_store(sqlite_url)
-    statement = delete_keys_of("person", ["p1", "p2", "p3"])
-    compiled = statement.compile(store.engine, compile_kwargs={"literal_binds": True})
     with store.engine.connect() as conn:
-        plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+        query = keys_query(conn, 3)
+        found = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", ("person", "p1", "p2", "p3"))
+        plan = " ".join(row[-1] for row in found)
     assert "ix_match_keys_entity_entity_id (entity=? AND entity_id=?)" in plan

@@ -26,6 +26,20 @@ def test_a_termination_reversed_then_entered_again_for_the_same_date_has_an_open
     }
 
 
+def test_a_reversal_and_a_reentry_both_between_two_syncs_read_as_a_moved_date() -> None:
+    """The hub compares HR's facts with what it last acted on: unseen, the reversal and the new
+    entry are one corrected date (the ticket moves, its priority recomputed); seen, the reversal
+    cancels the ticket and the new entry is a second one."""
+    reentered = [("hire", date(2025, 1, 6), E), ("sync",), ("terminate", date(2026, 3, 20)), ("sync",)]
+    reentered += [("advance", 2), ("reverse",), ("terminate", date(2026, 3, 3)), ("sync",)]
+    assert tickets(*reentered) == {("offboarding", date(2026, 3, 3), "open", "urgent")}
+    reentered.insert(-2, ("sync",))
+    assert tickets(*reentered) == {
+        ("offboarding", date(2026, 3, 20), "cancelled", "normal"),
+        ("offboarding", date(2026, 3, 3), "open", "urgent"),
+    }
+
+
 def test_terminated_rehired_terminated_again_is_two_offboarding_tickets_each_with_its_priority() -> None:
     found = tickets(
         ("hire", date(2025, 1, 6), E), ("sync",), ("terminate", date(2026, 3, 2)), ("sync",),

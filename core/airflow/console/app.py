@@ -10,10 +10,10 @@ from typing import Any
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from core.airflow.console import actions, pages, provision
+from core.airflow.console import actions, pages, provision, teams_response
 from core.airflow.console.access import reader
 from core.airflow.console.render import templates
-from core.errors import HubError
+from core.errors import HubError, NotFoundError
 
 
 def create_app() -> FastAPI:
@@ -37,6 +37,7 @@ def create_app() -> FastAPI:
     app.include_router(pages.router)
     app.include_router(actions.router)
     app.include_router(provision.router)
+    app.mount("/teams", teams_response.app)  # outside the sign-in: verified by what it carries
 
     @app.exception_handler(HubError)
     def hub_error(request: Request, exc: HubError) -> Response:
@@ -44,7 +45,8 @@ def create_app() -> FastAPI:
             request,
             "error.html",
             {"base": request.scope.get("root_path", ""), "message": exc.message, "hint": exc.hint},
-            status_code=409,
+            # what the address names does not exist (404), or cannot be done in its state (409)
+            status_code=404 if isinstance(exc, NotFoundError) else 409,
         )
 
     @app.exception_handler(HTTPException)

@@ -44,7 +44,7 @@ def people_page(request: Request, _: Reader, q: Annotated[str, Query(max_length=
 @router.get("/people/{person_id}", response_class=HTMLResponse)
 def person_page(request: Request, person_id: str, _: Reader) -> Response:
     hub = current_hub()
-    doc = person_timeline(hub.store, person_id)
+    doc = person_timeline(hub.store, person_id, hub.config.timezone)
     return page(request, "person.html", "people", doc=doc, sources=people_sources(hub))
 
 

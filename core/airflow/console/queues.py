@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.errors import ConfigError
+from core.errors import NotFoundError
 from core.status import open_holds
 from core.store.engine import Store
 from core.store.operator_log import recent
@@ -59,6 +59,6 @@ def outbox_entry(store: Store, intent_id: int) -> dict[str, Any]:
     with store.engine.connect() as conn:
         row = conn.execute(sa.select(outbox).where(outbox.c.id == intent_id)).first()
         if row is None:
-            raise ConfigError(f"no outbox intent {intent_id}")
+            raise NotFoundError(f"no outbox intent {intent_id}", hint="the Outbox page lists the intents")
         ticket = conn.execute(sa.select(tickets).where(tickets.c.key == row.ticket_key)).first()
     return {**row._mapping, "ticket": dict(ticket._mapping) if ticket else None}

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from core.cli.times import deployment_time
+from core.errors import HubError
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -23,13 +28,11 @@ PAGES = (
 )
 
 
-def when(value: Any) -> str:
-    """Times in UTC, marked as such (the hub stores UTC)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M} UTC"
-    return "-" if value is None else str(value)
+@pass_context
+def when(context: Context, value: Any) -> str:
+    """A time as the CLI prints it: in the deployment's zone with its offset (core.cli.times), so
+    a page, `hub status` and a cron mail show an operator the same `09:00:00-06:00`."""
+    return deployment_time(value, context.get("zone") or "UTC")
 
 
 def duration(value: timedelta | None) -> str:
@@ -46,6 +49,7 @@ templates.env.filters["duration"] = duration
 def page(
     request: Request, template: str, active: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
+    """`template` with the navigation, the operator and the deployment's time zone (for `when`)."""
     return templates.TemplateResponse(
         request,
         template,
@@ -54,7 +58,18 @@ def page(
             "pages": PAGES,
             "active": active,
             "operator": request.state.operator,
+            "zone": deployment_zone(),
             **{"done": request.query_params.get("done"), **context},
         },
         status_code=status_code,
     )
+
+
+def deployment_zone() -> str:
+    """hub.yaml's `timezone`; UTC while no hub.yaml loads (the error page still renders)."""
+    from core.airflow.console.context import current_hub
+
+    try:
+        return current_hub().config.timezone
+    except (HubError, OSError):  # the page reports the loading error itself
+        return "UTC"

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.cli.times import deployment_time
 from core.explain import explain
 from core.store.engine import Store
 from core.store.schema import outbox, source_records, tickets
@@ -71,7 +72,7 @@ def _events(events: list[dict[str, Any]]) -> list[Entry]:
     ]
 
 
-def _tickets_and_actions(store: Store, person_id: str) -> list[Entry]:
+def _tickets_and_actions(store: Store, person_id: str, zone: str) -> list[Entry]:
     entries = []
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(tickets).where(tickets.c.person_id == person_id)).all()
@@ -85,7 +86,7 @@ def _tickets_and_actions(store: Store, person_id: str) -> list[Entry]:
                     t.state,
                     [
                         f"desk: {t.sink} {desk}",
-                        f"due {t.due_at:%Y-%m-%d %H:%M} UTC",
+                        f"due {deployment_time(t.due_at, zone)}",
                         f"for event {t.event_id}",
                     ],
                 )
@@ -108,8 +109,9 @@ def _tickets_and_actions(store: Store, person_id: str) -> list[Entry]:
     return entries
 
 
-def person_timeline(store: Store, person_id: str) -> dict[str, Any]:
-    """The person's record with lineage and the time-ordered log (newest first).
+def person_timeline(store: Store, person_id: str, zone: str = "UTC") -> dict[str, Any]:
+    """The person's record with lineage and the time-ordered log (newest first); times in the
+    deployment's `zone`, as the CLI prints them.
 
     Raises ConfigError when no such person exists."""
     document = explain(store, "person", person_id)
@@ -117,7 +119,7 @@ def person_timeline(store: Store, person_id: str) -> dict[str, Any]:
     entries = [
         *_changes(document["history"], keys),
         *_events(document["events"]),
-        *_tickets_and_actions(store, document["record"]["id"]),
+        *_tickets_and_actions(store, document["record"]["id"], zone),
     ]
     # newest first; at one moment the cause reads below its effect (change, event, ticket, action)
     entries.sort(key=lambda e: (e.at, KIND_ORDER.index(e.kind)), reverse=True)

@@ -126,3 +126,30 @@ def test_the_sandbox_shows_bodies_teams_could_not_render(
     assert not message["posted"] and "attachments" in message["problem"]
     with pytest.raises(ValueError, match="known: messages"):
         channel.admin("delete_channel", {})
+
+
+def test_approvals_need_all_three_settings_and_long_secrets(
+    make_notifier: Notifiers, channel: TeamsSandbox
+) -> None:
+    from pydantic import ValidationError
+
+    from connectors.teams.config import TeamsConfig
+
+    with pytest.raises(ValidationError, match="missing approval_signing_key, approval_response_secret"):
+        TeamsConfig.model_validate(
+            {**channel.instance_config(), "approval_webhook_url": channel.trigger_url("approval")}
+        )
+    approvals = {
+        "approval_webhook_url": channel.trigger_url("approval"),
+        "approval_signing_key": "short",
+        "approval_response_secret": "r" * 40,
+    }
+    result = make_notifier(**approvals).check()
+    assert not result.ok and "approval_signing_key is shorter than 32" in result.message
+    assert "short" not in result.message.replace("shorter", "")
+    good = make_notifier(**{**approvals, "approval_signing_key": "k" * 40}).check()
+    assert good.ok and "approval workflow: workflow at" in good.message
+    channel.admin("rotate_signature", {"workflow": "approval"})
+    stale = make_notifier(**{**approvals, "approval_signing_key": "k" * 40}).check()
+    assert not stale.ok and stale.message.startswith("approval workflow:") and "regenerated" in stale.message
+    assert channel.admin("messages", {}) == [], "checking posts nothing"

@@ -77,7 +77,7 @@ def test_a_failing_notifier_never_holds_up_delivery(
         assert set(conn.scalars(sa.select(outbox.c.state))) == {"delivered"}
     assert channel.admin("messages", {}) == []
     warnings = [r.getMessage() for r in caplog.records if "notification ticket_opened" in r.getMessage()]
-    assert len(warnings) == 3
+    assert len(set(warnings)) == 3, "one card per ticket, tried again by the status pass"
     assert all(old_signature not in w for w in warnings)
 
     channel.arm(Throttle(path=channel.throttle_path, retry_after=3600, times=10))

@@ -1,0 +1,42 @@
+"""Held runs (the mass-change and ticket-storm guards) as an approvable kind: the handlers are
+`core.approvals`' own, so a Teams decision is stamped and logged as `hub approve` stamps it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from core import approvals
+from core.approval_requests.registry import ApprovableKind, Pending, register
+from core.status import open_holds
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+KIND = "hold"
+
+
+def _pending(hold: Mapping[str, Any]) -> Pending:
+    label = "Ticket storm held" if hold["kind"] == "ticket_storm" else "Mass change held"
+    return Pending(
+        kind=KIND, subject_id=str(hold["id"]), title=f"{label}: {hold['scope']}", text=hold["reason"]
+    )
+
+
+def pending(hub: Hub) -> list[Pending]:
+    return [_pending(hold) for hold in open_holds(hub.store)]
+
+
+def find(hub: Hub, subject_id: str) -> Pending:
+    return _pending(approvals.find_hold(hub.store, subject_id))
+
+
+def approve(hub: Hub, subject_id: str, by: str) -> Mapping[str, Any]:
+    return approvals.approve(hub.store, hub.config, subject_id, by=by)
+
+
+def reject(hub: Hub, subject_id: str, by: str, note: str) -> Mapping[str, Any]:
+    return approvals.reject(hub.store, subject_id, by=by, note=note)
+
+
+register(ApprovableKind(name=KIND, pending=pending, find=find, approve=approve, reject=reject))
