@@ -97,6 +97,8 @@ def test_the_page_shows_what_each_action_would_do_and_for_whom(leaver: tuple[Pat
     assert "Approve</button>" in section and "Reject</button>" in section
     assert fleet.sandboxes["office365"].admin("write_requests", {})["count"] == 0, "a dry run never writes"
     assert "Approvals" in page.text.split("</nav>")[0]
+    overview = console().get("/").text.split('id="waiting"')[1].split("</table>")[0]
+    assert f'href="/approvals#action-{disable["id"]}"' in overview and due in overview
 
 
 def test_approving_in_the_console_is_hub_approve(leaver: tuple[Path, SandboxFleet]) -> None:

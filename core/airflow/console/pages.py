@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.airflow.console.access import Reader
+from core.airflow.console.approvals_queue import action_page, approvals_page
 from core.airflow.console.context import current_hub
 from core.airflow.console.deadlines_chart import WIDTH, segments
 from core.airflow.console.overview import overview
 from core.airflow.console.people import search_people
 from core.airflow.console.provision import people_sources
-from core.airflow.console.approvals_queue import action_page, approvals_page
 from core.airflow.console.queues import outbox_entry, outbox_page
 from core.airflow.console.render import page
 from core.airflow.console.timeline import person_timeline
