@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, Union
+from typing import Any, Union, cast
 
 from lxml import etree
 
@@ -79,9 +79,9 @@ def walk(el: etree._Element, trie: Trie, record: dict[str, Any]) -> None:
             continue
         kind = type(node)
         if kind is dict:
-            walk(child, node, record)  # type: ignore[arg-type]
+            walk(child, cast(Trie, node), record)
         elif kind is tuple:
-            code, field, id_types = node  # type: ignore[misc]
+            code, field, id_types = cast(Leaf, node)
             if code == REF:
                 record[field] = _ref(child, id_types)
                 continue
@@ -94,7 +94,7 @@ def walk(el: etree._Element, trie: Trie, record: dict[str, Any]) -> None:
             else:
                 record[field] = to_bool(value)
         else:
-            node(child, record)  # type: ignore[operator]
+            cast(Handler, node)(child, record)
 
 
 def _worker_reference(el: etree._Element, record: dict[str, Any]) -> None:

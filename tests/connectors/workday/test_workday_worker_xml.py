@@ -171,7 +171,7 @@ personal = group(
                             '<{p}ID_Type_Reference><{p}ID {p}type="Custom_ID_Type_ID">Previous_Worker_ID'
                             "</{p}ID></{p}ID_Type_Reference>"
                         ),
-                    ),  # fmt: skip
+                    ),
                 ),
             ),
             2,
@@ -311,3 +311,18 @@ def test_the_primary_job_wins_over_an_additional_job_listed_first() -> None:
     new, old = both(document(body, "wd"))
     assert new == old
     assert (new["Business_Title"], new["Employee_Type"]) == ("First", "Contractor")
+
+
+def test_log_entries_without_an_effective_moment_date_nothing() -> None:
+    """Two hires and a job change with no Transaction_Effective_Moment once crashed the read
+    (`max` of two Nones) and dated a pending job change "None"."""
+    entry = (
+        "<{p}Transaction_Log_Entry><{p}Transaction_Log_Data><{p}Transaction_Log_Type_Reference>"
+        '<{p}ID {p}type="Business_Process_Type">KIND</{p}ID></{p}Transaction_Log_Type_Reference>'
+        "</{p}Transaction_Log_Data></{p}Transaction_Log_Entry>"
+    )
+    log = "".join(entry.replace("KIND", kind) for kind in ("Hire Employee", "Hire Employee", "Change Job"))
+    body = f"<{{p}}Worker><{{p}}Worker_Data><{{p}}Transaction_Log_Entry_Data>{log}</{{p}}Transaction_Log_Entry_Data></{{p}}Worker_Data></{{p}}Worker>"
+    record = worker_record(document(body, "wd"), AS_OF)
+    assert len(record["Transactions"]) == 3
+    assert record["Pending_Hire_Date"] is None and record["Pending_Job_Change_Date"] is None
