@@ -70,7 +70,8 @@ def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
     live_hires = [t for t in hires if not t["Rescinded"]]
     live_ends = [t for t in ends if not t["Rescinded"]]
     today = as_of.isoformat()
-    pending = [t["Effective_Date"] for t in live_hires if str(t["Effective_Date"]) > today]
+    # an entry without an effective moment dates nothing (str(None) would sort after every date)
+    pending = [t["Effective_Date"] for t in live_hires if t["Effective_Date"] and t["Effective_Date"] > today]
     last_live_hire = str(live_hires[-1]["Effective_Date"]) if live_hires else ""
     reversed_ = (
         bool(ends)
@@ -78,10 +79,16 @@ def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
         and not any(str(t["Effective_Date"]) >= last_live_hire for t in live_ends)
     )
     earlier_ends = [str(t["Effective_Date"]) for t in live_ends if str(t["Effective_Date"]) < last_live_hire]
+    earlier_hires = [
+        str(t["Effective_Date"]) for t in live_hires if str(t["Effective_Date"]) < last_live_hire
+    ]
     job_changes = [
         str(t["Effective_Date"])
         for t in log
-        if t["Type"] in JOB_CHANGE_TYPES and not t["Rescinded"] and str(t["Effective_Date"]) > today
+        if t["Type"] in JOB_CHANGE_TYPES
+        and not t["Rescinded"]
+        and t["Effective_Date"]
+        and str(t["Effective_Date"]) > today
     ]
     return {
         "Hire_Rescinded": bool(hires) and hires[-1]["Rescinded"],
@@ -90,6 +97,8 @@ def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
         # current employment and Previous_Termination_Date ends the one before it
         "Pending_Hire_Date": max(pending) if pending else None,
         "Previous_Termination_Date": max(earlier_ends) if earlier_ends else None,
+        # the start of that previous employment: the latest live hire before the latest one
+        "Previous_Hire_Date": max(earlier_hires) if earlier_ends and earlier_hires else None,
         "Pending_Job_Change_Date": min(job_changes) if job_changes else None,
     }
 

@@ -224,6 +224,18 @@ class ActionPlanner:
         if merged != current:
             self.conn.execute(actions.update().where(actions.c.id == action_id).values(tasks=merged))
 
+    def on_event_moved(self, event_id: str, effective_at: datetime) -> None:
+        """A moved termination moves the due moment of what has not been released yet (an action
+        already queued or done stays as it is)."""
+        self.conn.execute(
+            actions.update()
+            .where(
+                actions.c.event_id == event_id,
+                actions.c.state.in_(("planned", "awaiting_approval", "approved", "held")),
+            )
+            .values(due_at=effective_at, updated_at=self.now)
+        )
+
     def on_event_cancelled(self, event_id: str, reason: str) -> None:
         """Cancel what has not run; reverse what ran where it can, and open a task for the rest."""
         rows = self.conn.execute(sa.select(actions).where(actions.c.event_id == event_id)).all()
@@ -239,11 +251,23 @@ class ActionPlanner:
             restore_ticket(self.conn, ran, reason, self.now)
 
 
+#: the key suffix of a restore ticket: it shares its event with the ticket it restores, so the
+#: lifecycle's own lookups of an event's ticket leave it out (`event_ticket`)
+RESTORE_SUFFIX = ":restore"
+
+
+def event_ticket(conn: sa.Connection, event_id: str) -> Any:
+    """The ticket a lifecycle event opened (never the restore ticket of the same event), or None."""
+    return conn.execute(
+        sa.select(tickets).where(tickets.c.event_id == event_id, ~tickets.c.key.endswith(RESTORE_SUFFIX))
+    ).first()
+
+
 def restore_ticket(conn: sa.Connection, ran: Sequence[Any], reason: str, now: datetime) -> None:
     """A ticket restoring what the hub did for an event that was then cancelled: a reversal
     action (re-enable, reactivate) per reversible action, a task per one that cannot be undone."""
     original = conn.execute(sa.select(tickets).where(tickets.c.key == ran[0].ticket_key)).one()
-    key = f"{original.key}:restore"
+    key = f"{original.key}{RESTORE_SUFFIX}"
     if conn.scalar(sa.select(tickets.c.key).where(tickets.c.key == key)) is not None:
         return
     tasks: list[dict[str, Any]] = []

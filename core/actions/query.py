@@ -18,7 +18,7 @@ def _iso(value: Any) -> Any:
 
 
 def action_view(row: Any, *, evidence: bool = True) -> dict[str, Any]:
-    """An action as `hub actions --json` prints it (with its evidence unless asked not to)."""
+    """An action as `hub actions show --json` prints it (with its evidence unless asked not to)."""
     view = {
         "id": row.id,
         "kind": row.kind,
