@@ -303,9 +303,11 @@ class EventWriter:
     def cancel_event(self, intent: Intent, ctx: dict[str, Any]) -> None:
         self.flush()
         self._event_state(str(intent.event_id), "superseded" if intent.action == "supersede" else "cancelled")
+        # the event's own ticket, read before the planner may add a restore ticket for the same
+        # event (which `.first()` would then return first on PostgreSQL, whose heap order moves)
+        ticket = self.conn.execute(sa.select(tickets).where(tickets.c.event_id == intent.event_id)).first()
         if self.planner is not None:
             self.planner.on_event_cancelled(str(intent.event_id), intent.reason)
-        ticket = self.conn.execute(sa.select(tickets).where(tickets.c.event_id == intent.event_id)).first()
         if ticket is None or ticket.state in ("closed", "cancelled"):
             return
         reason = f"superseded: {intent.reason}" if intent.action == "supersede" else intent.reason
