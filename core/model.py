@@ -68,6 +68,7 @@ PERSON = _fields(
     FieldSpec("last_day_of_work", D, "last day of work, when different from termination date"),
     FieldSpec("leave_return_date", D, "expected return from leave"),
     FieldSpec("previous_termination_date", D, "end of the previous employment (before a rehire)"),
+    FieldSpec("previous_hire_date", D, "start of the previous employment (before a rehire)"),
     FieldSpec("pending_transfer_date", D, "effective date of a future-dated transfer or job change"),
     FieldSpec("pending_org_unit", S, "org unit a future-dated transfer moves the person to"),
     FieldSpec("pending_title", S, "business title after a future-dated job change"),

@@ -65,6 +65,7 @@ WORKER_FIELDS: tuple[WorkerField, ...] = (
     WorkerField("Pending_Hire_Date", "date", source="log"),
     #: the end of the previous employment, and a future-dated job change (lifecycle facts)
     WorkerField("Previous_Termination_Date", "date", source="log"),
+    WorkerField("Previous_Hire_Date", "date", source="log"),
     WorkerField("Pending_Job_Change_Date", "date", source="log"),
     WorkerField("Job_Data_As_Of", "date", source="lookahead"),
     #: the job a pending transfer brings, re-read As_Of_Effective_Date its date

@@ -78,6 +78,9 @@ def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
         and not any(str(t["Effective_Date"]) >= last_live_hire for t in live_ends)
     )
     earlier_ends = [str(t["Effective_Date"]) for t in live_ends if str(t["Effective_Date"]) < last_live_hire]
+    earlier_hires = [
+        str(t["Effective_Date"]) for t in live_hires if str(t["Effective_Date"]) < last_live_hire
+    ]
     job_changes = [
         str(t["Effective_Date"])
         for t in log
@@ -90,6 +93,8 @@ def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
         # current employment and Previous_Termination_Date ends the one before it
         "Pending_Hire_Date": max(pending) if pending else None,
         "Previous_Termination_Date": max(earlier_ends) if earlier_ends else None,
+        # the start of that previous employment: the latest live hire before the latest one
+        "Previous_Hire_Date": max(earlier_hires) if earlier_ends and earlier_hires else None,
         "Pending_Job_Change_Date": min(job_changes) if job_changes else None,
     }
 

@@ -188,12 +188,13 @@ class _Reconcile:
             return
         prior = self.facts.prior_termination
         # the end HR states for this employment wins over the one acted on (it may have moved)
-        ended = prior if prior is not None and (e.hire is None or prior >= e.hire) else e.termination
-        if ended is not None and hire > ended:
+        ended = prior if self._ends_this_employment(prior) else e.termination
+        conversion = is_conversion(self.change)
+        if ended is not None and hire > ended and not conversion:
             self._rehire(hire, ended)
             return
         event = self.change.open_of(e.generation, "joiner", "rehire")
-        if event is not None and not is_conversion(self.change):  # a conversion's hire is not a moved start
+        if event is not None and not conversion:  # a conversion's hire is not a moved start (nor a rehire)
             self.add(
                 Intent(
                     "move",
@@ -206,8 +207,28 @@ class _Reconcile:
             )
         self.employment = e.but(hire=hire)
 
+    def _ends_this_employment(self, prior: date | None) -> bool:
+        """Whether the previous employment's end HR states is this employment's: one dated after
+        its start, or one HR states only since the last evaluation for an employment whose start
+        moved earlier before it ended (an end HR already stated then closed an earlier employment)."""
+        e = self.employment
+        if prior is None or e.hire is None or prior >= e.hire:
+            return prior is not None
+        started = self.facts.prior_hire
+        known_before = facts_of(self.change.before).prior_termination if self.change.before else None
+        return prior != known_before and started is not None and started <= prior
+
     def _rehire(self, hire: date, ended: date) -> None:
         e = self.employment
+        started = self.facts.prior_hire
+        onboarding = self.change.open_of(e.generation, "joiner", "rehire")
+        if started is not None and started != e.hire and started < hire and onboarding is not None:
+            # the start of the ended employment moved before the rehire was entered
+            moved = f"start date moved to {started}"
+            self.add(
+                Intent("move", onboarding.event_type, started, onboarding.id, moved, employment=e.generation)
+            )
+            e = e.but(hire=started)
         leaver = self.change.open_of(e.generation, "leaver")
         if e.termination is not None and ended != e.termination and leaver is not None:
             moved = f"termination date moved to {ended}"

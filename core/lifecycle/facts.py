@@ -23,6 +23,8 @@ class Facts:
     termination: date | None
     #: the end of an earlier employment HR still shows (a termination before the current hire)
     prior_termination: date | None
+    #: the start of that earlier employment (a start moved just before a rehire shows only here)
+    prior_hire: date | None
     #: a future-dated job change (transfer) HR has entered
     pending_transfer: date | None
     #: the latest hire never happened
@@ -43,6 +45,7 @@ def facts_of(attrs: dict[str, Any]) -> Facts:
         hire=hire,
         termination=ended,
         prior_termination=prior if prior is not None and (hire is None or prior < hire) else None,
+        prior_hire=parse_date(attrs.get("previous_hire_date")),
         pending_transfer=parse_date(attrs.get("pending_transfer_date")),
         rescinded=bool(attrs.get("hire_rescinded")),
         status=attrs.get("status"),

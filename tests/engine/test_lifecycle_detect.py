@@ -104,6 +104,65 @@ def test_a_termination_and_rehire_both_missed_still_yield_the_leaver_once() -> N
     assert acts(run(after, current, last_generation=2)) == []
 
 
+def test_a_start_moved_just_before_a_rehire_moves_the_previous_employments_onboarding() -> None:
+    """Between two syncs the start moved, the employment ended and a rehire was entered: HR's
+    hire date is the rehire's now, and only `previous_hire_date` says where the first start went."""
+    starting = Employment(1, date(2026, 4, 27))
+    joiner = OpenEvent("ev1", "joiner", date(2026, 4, 27), 1)
+    after = person(
+        status="pre_hire",
+        hire_date="2026-06-01",
+        previous_hire_date="2026-04-30",
+        previous_termination_date="2026-05-15",
+    )
+    found = run(
+        after, starting, before=person(status="pre_hire", hire_date="2026-04-27"), open_events=[joiner]
+    )
+    assert acts(found) == [
+        ("move", "joiner", "2026-04-30", 1),
+        ("open", "leaver", "2026-05-15", 1),
+        ("open", "rehire", "2026-06-01", 2),
+    ]
+    assert found.employments[0] == Employment(1, date(2026, 4, 30), date(2026, 5, 15), state="ended")
+    unmoved = person(status="pre_hire", hire_date="2026-06-01", previous_hire_date="2026-04-27")
+    unmoved["previous_termination_date"] = "2026-05-15"
+    assert acts(run(unmoved, starting, open_events=[joiner]))[0] == ("open", "leaver", "2026-05-15", 1)
+
+
+def test_an_end_newly_stated_before_the_start_acted_on_closes_this_employment_one_known_before_does_not() -> (
+    None
+):
+    """A future start moved earlier, then the employment ended and a rehire was entered, unseen:
+    the end is new since the last evaluation, so it closes this employment (a rehire). An end HR
+    already stated when the employment was acted on closed an earlier one: a new date for the
+    pending rehire is a moved start."""
+    starting = Employment(1, date(2026, 6, 1))
+    joiner = OpenEvent("ev1", "joiner", date(2026, 6, 1), 1)
+    moved_and_ended = person(
+        status="pre_hire",
+        hire_date="2026-07-06",
+        previous_hire_date="2026-05-11",
+        previous_termination_date="2026-05-29",
+    )
+    found = run(
+        moved_and_ended,
+        starting,
+        before=person(status="pre_hire", hire_date="2026-06-01"),
+        open_events=[joiner],
+    )
+    assert acts(found) == [
+        ("move", "joiner", "2026-05-11", 1),
+        ("open", "leaver", "2026-05-29", 1),
+        ("open", "rehire", "2026-07-06", 2),
+    ]
+    history = {"previous_hire_date": "2024-01-08", "previous_termination_date": "2025-02-28"}
+    before = person(status="pre_hire", hire_date="2026-06-01", **history)
+    after = person(status="pre_hire", hire_date="2026-05-18", **history)
+    assert acts(run(after, starting, before=before, open_events=[joiner])) == [
+        ("move", "joiner", "2026-05-18", 1)
+    ]
+
+
 def test_a_second_termination_matches_only_the_current_employment() -> None:
     first_leaver = OpenEvent("ev1", "leaver", date(2026, 2, 2), 1)  # the desk never closed it
     second = Employment(2, date(2026, 4, 13))

@@ -13,9 +13,12 @@ from hypothesis import strategies as st
 EMPLOYEE_ID = "E9001"
 #: a contingent worker's ID: converted, they become EMPLOYEE_ID
 CONTRACTOR_ID = "C9001"
+#: not a step but a story: a second rehire entered before any sync saw the first one (an
+#: employment that both starts and ends between two syncs)
+REHIRE_AGAIN_UNSEEN = "rehire_again_unseen"
 ALL_KINDS = frozenset(
     {"hire", "rescind", "move_hire", "terminate", "reverse", "move_termination", "rehire"}
-    | {"transfer", "leave", "return", "convert", "advance", "sync"}
+    | {"transfer", "leave", "return", "convert", "advance", "sync", REHIRE_AGAIN_UNSEEN}
 )
 DEPARTMENTS = ("FIN", "PW")
 
@@ -33,6 +36,7 @@ class _Story:
     seen: bool = False  # a sync ran since the hire
     converted: bool = False
     transfers: set[date] = field(default_factory=set)
+    rehired_unseen: bool = False  # a rehire entered since the last sync
 
     def choices(self, kinds: frozenset[str]) -> list[str]:
         if self.hire is None:
@@ -43,7 +47,9 @@ class _Story:
         if self.on_leave:
             return [*options, "return"]
         if self.termination is not None:
-            options += ["reverse", "move_termination", "rehire"]
+            options += ["reverse", "move_termination"]
+            if not self.rehired_unseen or REHIRE_AGAIN_UNSEEN in kinds:
+                options += ["rehire"]
         else:
             options += ["terminate"]
             if self.hire > self.today:
@@ -79,6 +85,7 @@ def _step(draw: Any, story: _Story, kind: str) -> tuple:
         return ("advance", days)
     if kind == "sync":
         story.seen = story.hire is not None
+        story.rehired_unseen = False
         return ("sync",)
     if kind == "hire":
         story.hire = _day(draw, today - timedelta(days=10), today + timedelta(40))
@@ -106,6 +113,7 @@ def _step(draw: Any, story: _Story, kind: str) -> tuple:
         assert story.termination is not None
         story.hire = _day(draw, story.termination + timedelta(1), story.termination + timedelta(40))
         story.previous_end, story.termination, story.transfers = story.termination, None, set()
+        story.rehired_unseen = True
         return ("rehire", story.hire)
     if kind == "transfer":
         effective = draw(st.sampled_from([today, _day(draw, today + timedelta(1), today + timedelta(30))]))
@@ -118,6 +126,16 @@ def _step(draw: Any, story: _Story, kind: str) -> tuple:
         return ("leave", today)
     story.on_leave = False
     return ("return", today)
+
+
+def stories(timeline: list[tuple]) -> set[str]:
+    """The step kinds of a timeline and the stories it tells that no single step names."""
+    kinds, rehires = {step[0] for step in timeline}, 0
+    for step in timeline:
+        rehires = 0 if step[0] == "sync" else rehires + (step[0] == "rehire")
+        if rehires > 1:
+            kinds.add(REHIRE_AGAIN_UNSEEN)
+    return kinds
 
 
 def scenario_steps(timeline: list[tuple]) -> list[dict[str, Any]]:

@@ -44,6 +44,7 @@ def test_an_empty_worker_element_has_every_field_the_element_gives() -> None:
         "Termination_Reversed",
         "Pending_Hire_Date",
         "Previous_Termination_Date",
+        "Previous_Hire_Date",
         "Pending_Job_Change_Date",
     }
 

@@ -305,3 +305,7 @@ def test_a_termination_and_rehire_entered_together_still_name_the_previous_emplo
         "Worker_Status_Data no longer shows the earlier employment's end"
     )
     assert worker["Previous_Termination_Date"] == "2026-03-06"
+    assert worker["Previous_Hire_Date"] is not None and worker["Previous_Hire_Date"] < "2026-03-06", (
+        "the start of the employment that ended"
+    )
+    assert worker["Previous_Hire_Date"] == worker["Original_Hire_Date"]
