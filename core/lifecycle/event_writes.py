@@ -27,7 +27,7 @@ from core.lifecycle.dates import due_moment, leaver_effective, local_moment, per
 from core.lifecycle.footprint import Footprints
 from core.lifecycle.intents import Intent, PersonChange
 from core.lifecycle.playbooks import Playbook
-from core.lifecycle.tickets import build_ticket, template_values
+from core.lifecycle.tickets import build_ticket, keep_task_progress, template_values
 from core.store.schema import lifecycle_events, outbox, tickets
 
 
@@ -277,6 +277,8 @@ class EventWriter:
         book = self.books.get(intent.event_type)
         if ticket is None or book is None or ticket.state in ("closed", "cancelled"):
             return
+        content = self._content(book, intent, change, ctx)
+        content["tasks"] = keep_task_progress(ticket.tasks, content["tasks"])
         self.conn.execute(
             tickets.update()
             .where(tickets.c.key == ticket.key)
@@ -287,7 +289,7 @@ class EventWriter:
                 effective_at=effective_at,
                 priority=self.priority(book, intent.event_type, intent.effective_date),
                 updated_at=self.now,
-                **self._content(book, intent, change, ctx),
+                **content,
             )
         )
         self.outbox(ticket.key, "update")

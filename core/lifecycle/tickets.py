@@ -67,3 +67,16 @@ def build_ticket(
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
+
+
+def keep_task_progress(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A ticket rebuilt for a moved date keeps the work already done on it.
+
+    A task still in the playbook's answer keeps its state and what was recorded on it (a
+    technician's close, an action's evidence); a task no longer in the answer but already closed
+    stays, at the end, so done work is never erased; an open one that no longer applies goes."""
+    before = {task["title"]: task for task in old or []}
+    kept = [{**task, **before[task["title"]]} if task["title"] in before else task for task in new]
+    titles = {task["title"] for task in new}
+    kept += [task for task in old or [] if task["title"] not in titles and task.get("state") != "open"]
+    return kept
