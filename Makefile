@@ -34,8 +34,14 @@ lock: | $(BIN)/uv
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m core.demo $(DEMO_ARGS)
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), a file per worker at a time: each
+# worker has its own Airflow home and PostgreSQL database (tests/conftest.py). TEST_WORKERS=0 runs
+# it in this one process (for a debugger or -x).
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/ui tests; rc=$$?; \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile \
+	  --ignore=tests/ui tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 # The hub console in Debian's Chromium (Playwright) against `airflow standalone` with the demo's

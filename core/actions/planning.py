@@ -224,6 +224,18 @@ class ActionPlanner:
         if merged != current:
             self.conn.execute(actions.update().where(actions.c.id == action_id).values(tasks=merged))
 
+    def on_event_moved(self, event_id: str, effective_at: datetime) -> None:
+        """A moved termination moves the due moment of what has not been released yet (an action
+        already queued or done stays as it is)."""
+        self.conn.execute(
+            actions.update()
+            .where(
+                actions.c.event_id == event_id,
+                actions.c.state.in_(("planned", "awaiting_approval", "approved", "held")),
+            )
+            .values(due_at=effective_at, updated_at=self.now)
+        )
+
     def on_event_cancelled(self, event_id: str, reason: str) -> None:
         """Cancel what has not run; reverse what ran where it can, and open a task for the rest."""
         rows = self.conn.execute(sa.select(actions).where(actions.c.event_id == event_id)).all()

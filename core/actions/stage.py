@@ -79,7 +79,8 @@ def execute_intent(
     """Run one claimed `execute` intent; returns `delivered`, `skipped`, `failed`, `dead` or `lost`."""
     with hub.store.engine.connect() as conn:
         row = conn.execute(sa.select(actions).where(actions.c.id == intent.action_id)).first()
-    if row is None or row.state != "queued":
+    # `failed`: its intent died and `hub outbox retry` revived it; anything else was decided meanwhile
+    if row is None or row.state not in ("queued", "failed"):
         return "skipped" if _finish(hub, intent, owner) else "lost"
     action = action_of(row)
     unknown = row.sent_at is not None

@@ -17,7 +17,8 @@ KIND = "hold"
 
 
 def _pending(hold: Mapping[str, Any]) -> Pending:
-    label = "Ticket storm held" if hold["kind"] == "ticket_storm" else "Mass change held"
+    labels = {"ticket_storm": "Ticket storm held", "mass_action": "Mass disable held"}
+    label = labels.get(hold["kind"], "Mass change held")
     return Pending(
         kind=KIND, subject_id=str(hold["id"]), title=f"{label}: {hold['scope']}", text=hold["reason"]
     )

@@ -76,7 +76,7 @@ def kinds() -> list[ApprovableKind]:
 
 #: modules that register a kind when imported: every process that posts cards or receives
 #: answers (the scheduler's tasks, the console) loads them, so add a new kind's module here
-BUILTIN_KINDS: tuple[str, ...] = ("core.approval_requests.holds",)
+BUILTIN_KINDS: tuple[str, ...] = ("core.approval_requests.holds", "core.approval_requests.actions")
 
 
 def _load_builtin() -> None:

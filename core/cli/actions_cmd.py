@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from core.cli.app import ConfigOption, JsonOption, WideOption, _hub
 from core.cli.output import console, print_json
+from core.cli.times import deployment_time
 from core.errors import ConfigError
 from core.vocabulary import ACTION_STATES
 
@@ -19,10 +20,6 @@ app = typer.Typer(
     help="The hub's own actions: planned, awaiting approval, done (with evidence), reversed.",
     no_args_is_help=True,
 )
-
-
-def _when(value: Any) -> str:
-    return str(value)[:16].replace("T", " ") if value else "-"
 
 
 @app.command("list")
@@ -41,6 +38,7 @@ def list_cmd(
         raise ConfigError(f"--state {state!r} is not one of {', '.join(ACTION_STATES)}")
     hub = _hub(config)
     rows = list_actions(hub.store, state=state, employee_id=employee, evidence=as_json)
+    zone = hub.config.timezone
     hub.close()
     if as_json:
         print_json(rows)
@@ -54,8 +52,8 @@ def list_cmd(
             r["employee_id"] or "-",
             r["policy"],
             r["state"],
-            _when(r["due_at"]),
-            f"{r['decided_by']} {_when(r['decided_at'])}" if r["decided_by"] else "-",
+            deployment_time(r["due_at"], zone),
+            f"{r['decided_by']} {deployment_time(r['decided_at'], zone)}" if r["decided_by"] else "-",
             (r["error"] or "-")[:120],
         ]
         for r in rows
@@ -71,22 +69,28 @@ def show_cmd(ident: str, config: ConfigOption = Path("hub.yaml"), as_json: JsonO
 
     hub = _hub(config)
     doc = show_action(hub.store, ident)
+    zone = hub.config.timezone
     hub.close()
     if as_json:
         print_json(doc)
         return
-    render_action(doc)
+    render_action(doc, zone)
 
 
-def render_action(doc: dict[str, Any]) -> None:
+def render_action(doc: dict[str, Any], zone: str) -> None:
+    """One action's audit; times in the deployment's `zone`, as every other command prints them."""
+
+    def when(value: Any) -> str:
+        return deployment_time(value, zone)
+
     console.print(
         f"[bold]action {doc['id']}[/]  {doc['kind']} on {escape(doc['target'])} ({doc['instance']})",
         highlight=False,
     )
     console.print(f"  ticket {doc['ticket_key']}  policy {doc['policy']}  state [bold]{doc['state']}[/]")
-    console.print(f"  due {_when(doc['due_at'])}  done {_when(doc['done_at'])}  attempts {doc['attempts']}")
+    console.print(f"  due {when(doc['due_at'])}  done {when(doc['done_at'])}  attempts {doc['attempts']}")
     if doc["decided_by"]:
-        console.print(f"  decided by {escape(doc['decided_by'])} at {_when(doc['decided_at'])}")
+        console.print(f"  decided by {escape(doc['decided_by'])} at {when(doc['decided_at'])}")
     if doc["reverses"]:
         console.print(f"  reverses action {doc['reverses'][:12]}")
     for title in doc["tasks"]:
@@ -99,7 +103,7 @@ def render_action(doc: dict[str, Any]) -> None:
             if attempt.get("previous_outcome_unknown")
             else ""
         )
-        console.print(f"  attempt {attempt.get('attempt')} at {_when(attempt.get('at'))}{unknown}")
+        console.print(f"  attempt {attempt.get('attempt')} at {when(attempt.get('at'))}{unknown}")
         for change in (attempt.get("plan") or {}).get("changes") or []:
             console.print(f"    planned: {escape(change)}", highlight=False)
         for exchange in attempt.get("exchanges") or []:

@@ -53,4 +53,4 @@ def render_explain(doc: dict[str, Any], zone: str = "UTC") -> None:
             f"  ticket {t['key']} {t['type']} [{t['state']}] due {deployment_time(t['due_at'], zone)}"
         )
     for a in doc.get("actions") or []:
-        render_action(a)
+        render_action(a, zone)

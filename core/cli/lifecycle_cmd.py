@@ -188,8 +188,8 @@ def approve(
         results = [approve_any(hub.store, hub.config, ident) for ident in idents]
     finally:
         hub.close()
-    if as_json:
-        print_json(results if len(results) > 1 else results[0])
+    if as_json:  # one result per id, a list however many were named: the shape never varies
+        print_json(results)
         return
     for result in results:
         if "action" in result:

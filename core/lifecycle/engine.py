@@ -172,8 +172,10 @@ class _Evaluation:
 
     def prefetch(self, person_ids: list[str]) -> None:
         """Load persons, prior history, open events and employments of a chunk in a few queries, not n."""
+        # what detection reads of a person (not `field_sources`: decoding it cost as much again)
+        columns = (persons.c.id, persons.c.employee_id, persons.c.attrs, persons.c.deleted_at)
         self._persons = {
-            r.id: r for r in self.conn.execute(sa.select(persons).where(persons.c.id.in_(person_ids)))
+            r.id: r for r in self.conn.execute(sa.select(*columns).where(persons.c.id.in_(person_ids)))
         }
         self._seen = set(
             self.conn.scalars(

@@ -271,6 +271,8 @@ class EventWriter:
                 change_ids=ctx["change_ids"],
             )
         )
+        if self.planner is not None:
+            self.planner.on_event_moved(str(intent.event_id), effective_at)
         ticket = self.conn.execute(sa.select(tickets).where(tickets.c.event_id == intent.event_id)).first()
         book = self.books.get(intent.event_type)
         if ticket is None or book is None or ticket.state in ("closed", "cancelled"):

@@ -33,7 +33,7 @@ from core.resolve.links import (
 )
 from core.resolve.matching import KeyIndex, applies
 from core.resolve.merge import LinkedRecord, merge
-from core.resolve.rows import insert_rows, json_text, linked_rows, stored, update_rows
+from core.resolve.rows import entity_rows, insert_rows, json_text, linked_rows, stored, update_rows
 from core.resolve.writes import APPLY_CHUNK, EntityWrites, Key
 from core.store.locks import locked_stage
 from core.store.schema import (
@@ -99,6 +99,19 @@ class ResolveSummary:
             f"{by_entity(self.updated)}; deleted {by_entity(self.deleted)}; {self.changes} field changes, "
             f"{self.review} to review, {self.conflicts} conflicts, {self.relinked} relinked{held}"
         )
+
+
+def entity_keys(rules: EntityRules, attrs: dict[str, Any], records: list[LinkedRecord]) -> set[Key]:
+    """The match keys an entity holds: those of its merged fields and of each linked record.
+
+    A merged field's value is one of its records' values, so a single-field rule's keys of the
+    merged fields are among the records' keys; only a combined rule can make a new one there."""
+    keys: set[Key] = set()
+    for rule in rules.match:
+        sources = [attrs, *(r.fragment for r in records)] if rule.combine else [r.fragment for r in records]
+        for fields in sources:
+            keys.update((rule.index_name, k) for k in rule_keys(rule, fields))
+    return keys
 
 
 def _contradicts(index: KeyIndex, candidate: str, stronger: list[tuple[str, set[str]]]) -> bool:
@@ -218,18 +231,26 @@ class _Pass:
 
         A sync may commit a newer version (or a deletion) of a record between the read and this
         mark; that record stays unresolved, so the next pass merges what it now says."""
-        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
         for live in (True, False):
             versions = [
                 (r.id, self._merged.get(r.id, r.content_hash))
                 for r in records
                 if (r.id in self._merged or r.deleted_at is None) is live
             ]
-            if versions:
-                state = "IS NULL" if live else "IS NOT NULL"
+            if not versions:
+                continue
+            state = "IS NULL" if live else "IS NOT NULL"
+            if self.postgres:  # one statement, where an executemany costs the server one per row
                 self.conn.exec_driver_sql(
-                    f"UPDATE source_records SET resolved = {'true' if self.postgres else '1'} "
-                    f"WHERE id = {mark} AND content_hash = {mark} AND deleted_at {state}",
+                    "UPDATE source_records SET resolved = true FROM unnest(%s::integer[], %s::text[]) "
+                    f"AS v (id, hash) WHERE source_records.id = v.id AND content_hash = v.hash "
+                    f"AND deleted_at {state}",
+                    ([v[0] for v in versions], [v[1] for v in versions]),
+                )
+            else:
+                self.conn.exec_driver_sql(
+                    "UPDATE source_records SET resolved = 1 "
+                    f"WHERE id = ? AND content_hash = ? AND deleted_at {state}",
                     versions,
                 )
 
@@ -265,7 +286,7 @@ class _Pass:
         for start in range(0, len(entity_ids), APPLY_CHUNK):
             chunk = entity_ids[start : start + APPLY_CHUNK]
             linked = self.linked_records(entity, chunk)
-            current = {r.id: r for r in self.conn.execute(sa.select(table).where(table.c.id.in_(chunk)))}
+            current = entity_rows(self.conn, table, chunk)
             persons = PersonIndex(self.conn)
             if entity in PERSON_LINK_COLUMNS:
                 fragments = (rec.fragment for records in linked.values() for rec in records)
@@ -316,12 +337,7 @@ class _Pass:
             writes.updates.append((entity_id, self._values(writes, columns, merged)))
             self.summary.updated[entity] += 1
         writes.entity_ids.append(entity_id)
-        writes.keys[entity_id] = {
-            (r.index_name, k)
-            for r in self.rules[entity].match
-            for fields in [merged.attrs, *(rec.fragment for rec in records)]
-            for k in rule_keys(r, fields)
-        }
+        writes.keys[entity_id] = entity_keys(self.rules[entity], merged.attrs, records)
         writes.conflicts += [
             (
                 entity_id,

@@ -49,6 +49,11 @@ def rule_keys(rule: MatchRule, fields: dict[str, Any]) -> Iterator[str]:
         if all(p is not None for p in parts):
             yield "|".join(p for p in parts if p is not None)
         return
+    if len(rule.fields) == 1:  # most rules: one field, at most one key
+        key = normalize(fields.get(rule.fields[0]), rule.normalize)
+        if key is not None:
+            yield key
+        return
     seen: set[str] = set()
     for field in rule.fields:
         key = normalize(fields.get(field), rule.normalize)

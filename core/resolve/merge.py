@@ -55,15 +55,27 @@ def _rank(order: list[str], record: LinkedRecord) -> int:
 def merge(records: list[LinkedRecord], rules: EntityRules) -> Merged:
     """Merge live records of one entity into its canonical fields."""
     merged = Merged()
+    if len(records) == 1:  # most entities have one source: every non-empty value is chosen
+        [record] = records
+        for name in sorted(record.fragment):
+            value = record.fragment[name]
+            if not _empty(value):
+                merged.attrs[name] = value
+                merged.field_sources[name] = {"source": record.source, "record_id": record.id}
+        return merged
     names = sorted({name for r in records for name in r.fragment})
     newest_first = sorted(records, key=lambda r: (r.last_changed_at, r.id), reverse=True)
+    #: records ranked once per distinct precedence list (most fields share the default one)
+    rankings: dict[tuple[str, ...], list[LinkedRecord]] = {}
     for name in names:
-        order = rules.sources_for(name)
-        ranked = sorted(newest_first, key=lambda r: _rank(order, r))
+        order = tuple(rules.sources_for(name))
+        ranked = rankings.get(order)
+        if ranked is None:
+            ranked = rankings[order] = sorted(newest_first, key=lambda r: _rank(list(order), r))
         chosen: LinkedRecord | None = None
         for record in ranked:
             value = record.fragment.get(name)
-            if value is None or value == "" or value == []:
+            if _empty(value):
                 continue
             if chosen is None:
                 chosen = record
@@ -74,3 +86,8 @@ def merge(records: list[LinkedRecord], rules: EntityRules) -> Merged:
                     Conflict(name, chosen.source, merged.attrs[name], record.source, value)
                 )
     return merged
+
+
+def _empty(value: Any) -> bool:
+    """No value: a source without one leaves the field to the next source."""
+    return value is None or value == "" or value == []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
-import re
+from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from core.store.encoding import json_text
 from core.store.schema import TS
 
-__all__ = ["delete_rows", "insert_rows", "json_text", "linked_rows", "stored", "update_rows"]
+__all__ = ["delete_rows", "entity_rows", "insert_rows", "json_text", "linked_rows", "stored", "update_rows"]
 
 
 def _marker(conn: sa.Connection) -> str:
@@ -44,17 +44,28 @@ def _timestamp_processor(dialect: sa.Dialect) -> Any:
     return TS.dialect_impl(dialect).bind_processor(dialect)
 
 
+#: bound values per multi-row statement on PostgreSQL (its protocol allows 65,535)
+PG_VALUES_PER_STATEMENT = 30_000
+
+
 def insert_rows(
     conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
-    """INSERT every row (values in `columns` order) in one executemany."""
+    """INSERT every row (values in `columns` order): on SQLite one executemany of one prepared
+    statement; on PostgreSQL one multi-row INSERT per 30,000 values (one round trip, where a
+    pipelined executemany still costs the server a statement per row)."""
     if not rows:
         return
     mark = _marker(conn)
-    conn.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(mark for _ in columns)})",
-        rows,
-    )
+    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+    one = "(" + ", ".join(mark for _ in columns) + ")"
+    if conn.dialect.name != "postgresql":
+        conn.exec_driver_sql(head + one, rows)
+        return
+    per_statement = max(1, PG_VALUES_PER_STATEMENT // len(columns))
+    for start in range(0, len(rows), per_statement):
+        some = rows[start : start + per_statement]
+        conn.exec_driver_sql(head + ", ".join(one for _ in some), tuple(v for row in some for v in row))
 
 
 def update_rows(
@@ -64,13 +75,30 @@ def update_rows(
     where: Sequence[str],
     rows: list[tuple[Any, ...]],
 ) -> None:
-    """UPDATE `columns` of the row each tuple's trailing `where` values identify, in one executemany."""
+    """UPDATE `columns` of the row each tuple's trailing `where` values identify: on SQLite one
+    executemany; on PostgreSQL one `UPDATE … FROM (VALUES …)` per 30,000 values (a pipelined
+    executemany still cost the server a statement per row)."""
     if not rows:
         return
     mark = _marker(conn)
-    assignments = ", ".join(f"{c} = {mark}" for c in columns)
-    condition = " AND ".join(f"{c} = {mark}" for c in where)
-    conn.exec_driver_sql(f"UPDATE {table.name} SET {assignments} WHERE {condition}", rows)
+    if conn.dialect.name != "postgresql":
+        assignments = ", ".join(f"{c} = {mark}" for c in columns)
+        condition = " AND ".join(f"{c} = {mark}" for c in where)
+        conn.exec_driver_sql(f"UPDATE {table.name} SET {assignments} WHERE {condition}", rows)
+        return
+    names = [*columns, *where]
+    # each value cast to its column's type: VALUES alone would make the parameters text
+    one = "(" + ", ".join(f"CAST(%s AS {table.c[n].type.compile(dialect=conn.dialect)})" for n in names) + ")"
+    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+    condition = " AND ".join(f"{table.name}.{c} = v.{c}" for c in where)
+    per_statement = max(1, PG_VALUES_PER_STATEMENT // len(names))
+    for start in range(0, len(rows), per_statement):
+        some = rows[start : start + per_statement]
+        conn.exec_driver_sql(
+            f"UPDATE {table.name} SET {assignments} FROM (VALUES {', '.join(one for _ in some)}) "
+            f"AS v ({', '.join(names)}) WHERE {condition}",
+            tuple(v for row in some for v in row),
+        )
 
 
 def delete_rows(
@@ -120,8 +148,8 @@ def linked_rows(conn: sa.Connection, entity: str, entity_ids: list[str]) -> Iter
         )
 
 
-#: a number orjson would read as a float (it keeps integers to 64 bits)
-_LONG_NUMBER = re.compile(r"\d{19}")
+#: integers at or past this come back from orjson as floats (it keeps 64 bits)
+_WIDE = 2**63
 
 
 def json_value(text: str | None) -> Any:
@@ -129,16 +157,76 @@ def json_value(text: str | None) -> Any:
     when it reads the same (no integer past 64 bits, no NaN or Infinity), else the standard library."""
     if text is None:
         return None
-    if not _LONG_NUMBER.search(text):
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    return value if _exact(value) else json.loads(text)
+
+
+def _exact(value: Any) -> bool:
+    """No float as large as an integer orjson would have widened (such a float is re-read)."""
+    kind = type(value)
+    if kind is dict:
+        items: Any = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return kind is not float or abs(value) < _WIDE
+    for item in items:
+        kind = type(item)
+        if kind is float:
+            if abs(item) >= _WIDE:
+                return False
+        elif (kind is dict or kind is list) and not _exact(item):
+            return False
+    return True
+
+
+@functools.cache
+def _row_type(table: sa.Table) -> Any:
+    return namedtuple(f"{table.name}_row", [c.name for c in table.columns])
+
+
+def entity_rows(conn: sa.Connection, table: sa.Table, ids: list[str]) -> dict[str, Any]:
+    """The stored rows of these entities by id, in one query, as rows with the table's columns
+    as attributes: JSON decoded and timestamps aware, as SQLAlchemy's select returns them, without
+    its per-row processing (a chunk's current rows are read on every re-merge)."""
+    if not ids:
+        return {}
+    names = [c.name for c in table.columns]
+    postgres = conn.dialect.name == "postgresql"
+    select = f"SELECT {', '.join(names)} FROM {table.name} WHERE id "
+    if postgres:
+        found = conn.exec_driver_sql(select + "= ANY(%s)", (list(ids),))
+    else:
+        found = conn.exec_driver_sql(select + f"IN ({', '.join('?' * len(ids))})", tuple(ids))
+    decoders = [_decoder(c, postgres) for c in table.columns]
+    row_type = _row_type(table)
+    rows = (
+        row_type(
+            *(value if decode is None else decode(value) for decode, value in zip(decoders, row, strict=True))
+        )
+        for row in found
+    )
+    return {row.id: row for row in rows}
+
+
+def _decoder(column: sa.Column[Any], postgres: bool) -> Any:
+    """How a driver value of this column becomes what SQLAlchemy's select would return."""
+    if isinstance(column.type, sa.types.TypeDecorator):  # UTCDateTime
+        return _aware
+    if isinstance(column.type, sa.JSON) and not postgres:
+        return json_value
+    if isinstance(column.type, sa.Boolean) and not postgres:
+        return lambda value: None if value is None else bool(value)
+    return None
 
 
 def _aware(value: Any) -> datetime | None:
     """A stored SQLite timestamp as `UTCDateTime` returns it (aware, UTC)."""
-    if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return datetime.fromisoformat(value).replace(tzinfo=UTC)

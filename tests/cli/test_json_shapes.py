@@ -24,7 +24,7 @@ from core.cli.app import _register_subcommands, app
 from core.config.hub_config import StreamPolicy
 from core.resolve.engine import resolve
 from core.sandbox.fleet import SandboxFleet
-from core.store.schema import quarantine
+from core.store.schema import actions, quarantine
 from core.store.snapshots import finish_snapshot
 from tests.engine.staging import make_hub, person, stage
 
@@ -58,8 +58,10 @@ def documented_shapes() -> dict[str, tuple[str, set[str]]]:
     section = RUNBOOK.read_text(encoding="utf-8").split("## Machine-readable output (`--json`)", 1)[1]
     shapes = {}
     for match in re.finditer(r"^\| `hub ([^`]+)` \| (object|list) \| (.*) \|$", section, re.MULTILINE):
-        words = [w for w in match.group(1).split() if not re.fullmatch(r"[A-Z][A-Z_]*", w)]
-        shapes[" ".join(words)] = (match.group(2), set(re.findall(r"`([a-z_]+)`", match.group(3))))
+        words = [w for w in match.group(1).split() if not re.fullmatch(r"[A-Z][A-Z_]*(\.\.\.)?", w)]
+        # what follows a `;` and what is in brackets explains; the rest are the guaranteed keys
+        guaranteed = re.sub(r"\([^)]*\)", "", match.group(3).split(";")[0])
+        shapes[" ".join(words)] = (match.group(2), set(re.findall(r"`([a-z_]+)`", guaranteed)))
     return shapes
 
 
@@ -131,6 +133,29 @@ def hub_yaml(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                     created_at=sa.func.now(),
                 )
             )
+            for index in (1, 2):  # the hub's own actions, waiting for an operator's decision
+                conn.execute(
+                    actions.insert().values(
+                        id=f"{index}" * 64,
+                        ticket_key="E1:e1:leaver:2026-01-05",
+                        event_id="e1",
+                        person_id="p1",
+                        employee_id="G1",
+                        kind="entra.disable_account",
+                        instance="workday",
+                        target=f"gone{index}@city.gov",
+                        params={},
+                        reason="leaver",
+                        policy="approve",
+                        state="awaiting_approval",
+                        tasks=["Block sign-in"],
+                        due_at=sa.func.now(),
+                        requested_at=sa.func.now(),
+                        evidence=[],
+                        created_at=sa.func.now(),
+                        updated_at=sa.func.now(),
+                    )
+                )
         hub.close()
         assert runner.invoke(app, ["apply", "--config", str(path)]).exit_code in (0, 6)
         yield path
@@ -152,7 +177,8 @@ def first(path: Path, *args: str) -> Any:
 def test_each_command_prints_the_documented_shape(hub_yaml: Path, tmp_path: Path) -> None:
     tickets = hub_json(hub_yaml, "tickets", "list")
     ticket = tickets[0]
-    hold = first(hub_yaml, "approve", "--list")
+    waiting = hub_json(hub_yaml, "approve", "--list")
+    hold, (to_approve, to_reject) = waiting["holds"][0], waiting["actions"]
     review = first(hub_yaml, "review", "list")
     entry = first(hub_yaml, "quarantine", "list")
     outbox = first(hub_yaml, "outbox", "list")
@@ -170,6 +196,9 @@ def test_each_command_prints_the_documented_shape(hub_yaml: Path, tmp_path: Path
         "findings": ["findings"],
         "explain": ["explain", employee],
         "approve --list": ["approve", "--list"],
+        "actions list": ["actions", "list"],
+        "actions show": ["actions", "show", to_approve["id"][:12]],
+        "actions reject": ["actions", "reject", to_reject["id"]],
         "review list": ["review", "list"],
         "quarantine list": ["quarantine", "list"],
         "quarantine show": ["quarantine", "show", str(entry["id"])],
@@ -190,7 +219,7 @@ def test_each_command_prints_the_documented_shape(hub_yaml: Path, tmp_path: Path
         "mapping test": ["mapping", "test", "workday", "--stream", "workers", "--from-store", "--limit", "2"],
         "mapping diff": ["mapping", "diff", "workday", "--stream", "workers", "--dir", str(changed)],
         "review resolve": ["review", "resolve", str(review["id"]), "--new"],
-        "approve": ["approve", str(hold["id"])],
+        "approve": ["approve", str(hold["id"]), to_approve["id"]],
         "tickets close": ["tickets", "close", next(t["key"] for t in tickets if t["sink"] == "builtin")],
     }
     # neither reads the store, so no --config: run below without it

@@ -134,7 +134,7 @@ def concrete(command: str, values: dict[str, str]) -> list[list[str]]:
     ):
         text = text.replace(placeholder, value)
     text = re.sub(r"\b[A-Z][A-Z_]*\b", lambda m: values.get(m.group(0), m.group(0)), text)
-    words = [w for w in shlex.split(text)[1:] if w not in ("...", "…")]
+    words = [w.removesuffix("...") for w in shlex.split(text)[1:] if w not in ("...", "…")]
     choices = (w.split("|") if "|" in w else [w] for w in words)
     return [list(choice) for choice in itertools.product(*choices)]
 

@@ -24,7 +24,7 @@ from core.errors import ConfigError
 from core.lifecycle.playbooks import _load
 from core.scenario.runner import run_scenario_file
 from core.store.engine import open_store
-from core.store.schema import actions
+from core.store.schema import actions, tickets
 from core.vocabulary import ACTION_KINDS, ACTION_POLICIES
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -172,3 +172,26 @@ def test_deciding_an_action_that_ran_is_refused_with_what_happened(crashed_store
             approve_any(store, HubConfig.model_validate({"store": {"url": crashed_store}}), done["id"][:5])
     finally:
         store.dispose()
+
+
+def test_a_refused_action_keeps_graphs_answer_and_leaves_its_task_open_with_the_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    lines: list[str] = []
+    scenario = SCENARIOS / "49_refused_action_leaves_the_task_open.yaml"
+    assert run_scenario_file(scenario, store_url=url, echo=lines.append).passed, "\n".join(lines)
+    (action,) = _actions(url)
+    (attempt,) = action["evidence"]
+    (exchange,) = attempt["exchanges"]
+    assert exchange["request"].startswith("PATCH /v1.0/users/") and exchange["status"] == 403
+    assert exchange["answer"]["error"]["code"] == "Authorization_RequestDenied"
+    assert "403 Authorization_RequestDenied" in action["error"]
+    store = open_store(url)
+    try:
+        with store.engine.connect() as conn:
+            (ticket_tasks,) = conn.execute(
+                sa.select(tickets.c.tasks).where(tickets.c.key == action["ticket_key"])
+            ).one()
+    finally:
+        store.dispose()
+    (task,) = [t for t in ticket_tasks if t["title"] in action["tasks"]]
+    assert task["state"] == "open" and "403 Authorization_RequestDenied" in task["error"]

@@ -15,10 +15,11 @@ from sqlalchemy.dialects import postgresql
 from core import clock
 from core.explain import explain
 from core.lifecycle.engine import evaluate
+from core.resolve.engine import resolve
 from core.store.change_cursors import LIFECYCLE, cursor_of
 from core.store.engine import _alembic_config, connect_store
 from core.store.schema import change_log, change_processed_ahead, lifecycle_events, persons
-from tests.engine.staging import make_hub, set_today
+from tests.engine.staging import make_hub, person, set_today, stage
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 #: change_log as hubs before revision 0006 wrote it
@@ -150,3 +151,36 @@ def test_an_upgraded_store_explains_and_evaluates_as_before(store_url: str) -> N
         assert cursor_of(conn, LIFECYCLE) == rows[-1].id
         assert conn.scalars(sa.select(change_processed_ahead.c.change_id)).all() == []
     hub.close()
+
+
+def test_a_downgrade_gives_back_one_row_per_field_with_its_processed_state(sqlite_url: str) -> None:
+    set_today("2026-03-02")
+    hub = make_hub(sqlite_url)
+    stage(hub, "workday", "workers", "person", {"W1": person("E1"), "W2": person("E2")})
+    resolve(hub)
+    evaluate(hub)
+    stage(hub, "workday", "workers", "person", {"W1": person("E1", title="Lead")})
+    resolve(hub)
+    expected = [
+        (h["field"], h["old_value"], h["new_value"], h["source"], h["processed"])
+        for employee_id in ("E1", "E2")
+        for h in explain(hub.store, "person", employee_id)["history"]
+    ]
+    hub.close()
+
+    store = connect_store(sqlite_url)
+    command.downgrade(_alembic_config(store.engine), "0005_operator_actions")
+    with store.engine.connect() as conn:
+        ids = dict(conn.execute(sa.select(persons.c.id, persons.c.employee_id)).all())
+        rows = conn.execute(sa.select(per_field).order_by(per_field.c.id)).all()
+        got = [
+            (r.field, r.old_value, r.new_value, r.source, r.processed)
+            for employee_id in ("E1", "E2")
+            for r in sorted(
+                (r for r in rows if ids[r.entity_id] == employee_id),
+                key=lambda r: (r.run_id != rows[0].run_id, r.field),
+            )
+        ]
+    store.dispose()
+    assert got == expected
+    assert len(rows) == len(expected), "one row per field again"

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,8 +17,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.hub import Hub
+from core.resolve.config import load_rules
 from core.resolve.engine import resolve
-from core.resolve.rows import json_value
+from core.resolve.merge import LinkedRecord, merge
+from core.resolve.rows import entity_rows, json_value
 from core.store.schema import accounts, entity_links, match_keys, persons
 from tests.engine.staging import make_hub, person, stage
 
@@ -40,7 +43,7 @@ class Statements:
         self.seen[key] += 1
         if executemany:
             self.rows[key] += len(parameters)
-        elif verb == "INSERT":  # one multi-row INSERT (PostgreSQL): a row per VALUES group
+        elif "VALUES (" in statement:  # one multi-row statement (PostgreSQL): a row per group
             self.rows[key] += statement.count("), (") + 1
         else:
             self.rows[key] += 1
@@ -225,3 +228,36 @@ def test_a_stored_fragment_reads_back_as_the_standard_library_reads_it(value: An
     for text in (json.dumps(value), json.dumps(value, separators=(",", ":"))):
         assert json_value(text) == json.loads(text)
         assert type(json_value(text)) is type(json.loads(text))
+
+
+def test_current_rows_read_through_the_driver_equal_what_sqlalchemy_reads(store_url: str) -> None:
+    hub = make_hub(store_url)
+    stage(hub, "workday", "workers", "person", _workers(5) | {"W9": person("E9", status="terminated")})
+    stage(hub, "office365", "users", "account", {"u1": _account("w1@city.gov", "u1") | {"enabled": False}})
+    resolve(hub)
+    stage(hub, "workday", "workers", "person", {"W9": None})
+    resolve(hub)  # W9's person is deleted: a deleted_at to read back
+    for table in (persons, accounts):
+        with hub.store.engine.connect() as conn:
+            expected = {row.id: row._asdict() for row in conn.execute(sa.select(table))}
+            read = entity_rows(conn, table, sorted(expected))
+        assert {k: v._asdict() for k, v in read.items()} == expected
+        if table is persons:
+            assert sum(row["deleted_at"] is not None for row in expected.values()) == 1
+        else:
+            assert [row["enabled"] for row in expected.values()] == [False]
+
+
+_FIELD_VALUES = st.none() | st.just("") | st.just([]) | st.text(max_size=5) | st.integers() | st.booleans()
+
+
+@given(
+    st.dictionaries(st.sampled_from(["employee_id", "title", "work_email", "upn", "org_unit"]), _FIELD_VALUES)
+)
+def test_one_record_merges_as_it_would_beside_a_record_with_nothing(fragment: dict[str, Any]) -> None:
+    """The one-record shortcut of `merge` chooses what the general ranking chooses."""
+    rules = load_rules({})["person"]
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    alone = LinkedRecord(1, "workday", "workday", "workers", fragment, at)
+    empty = LinkedRecord(2, "munis", "munis", "employees", {}, at)
+    assert merge([alone], rules) == merge([alone, empty], rules)

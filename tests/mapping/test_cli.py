@@ -182,9 +182,9 @@ def test_check_flags_mapped_streams_the_configured_connector_does_not_have(
     )
     result = invoke("check", "-c", str(hub_file))
     assert result.exit_code == 2
-    assert (
-        "example.yaml:3: example has no stream 'peple' (did you mean 'people'?); its streams: people"
-        in result.output
+    # the terminal wraps the line where the temporary path's length puts it: read it as one line
+    assert "example.yaml:3: example has no stream 'peple' (did you mean 'people'?); its streams: people" in (
+        " ".join(result.output.replace(f"mappings/{chr(10)}", "mappings/").split())
     )
     # `people` itself is mapped by the mapping the example package ships (connectors/example/)
     assert "streams without a mapping" not in result.output

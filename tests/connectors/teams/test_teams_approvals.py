@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from connectors.teams.sandbox import TeamsSandbox
 from core import clock
+from core.actions import Action
 from core.approval_requests.channel import RESPONSE_SECRET_HEADER
 from core.approval_requests.post import post_approval_requests
 from core.hub import Hub
@@ -22,7 +23,7 @@ from core.pipeline import run_lifecycle
 from core.sandbox import fake_clock
 from core.status import open_holds
 from core.store.operator_log import recent
-from core.store.schema import approval_requests, holds
+from core.store.schema import actions, approval_requests, holds
 from core.tickets.query import list_tickets
 from tests.connectors.teams.responder import serve_responses
 from tests.engine.staging import INSTANCES, make_hub, person, set_today, stage
@@ -337,6 +338,7 @@ def test_another_kind_registers_its_handlers_and_gets_the_same_verified_path(
     def broken(hub: Hub) -> list[Pending]:
         raise RuntimeError("the kind's table is missing")
 
+    registry.kinds()  # the built-in kinds load first, so the stand-in below is not replaced
     monkeypatch.setitem(
         registry._KINDS,
         "action",
@@ -361,3 +363,41 @@ def test_another_kind_registers_its_handlers_and_gets_the_same_verified_path(
     assert answer["status"] == 200, answer["body"]
     assert decided == [("rejected", "disable:E1", "sam@agency.gov (Teams)")]
     assert post_approval_requests(hub).posted == 0, "the other action still has its open card"
+
+
+def _awaiting_action(hub: Hub) -> str:
+    """An action under the `approve` policy, waiting (as the lifecycle plans one for a leaver)."""
+    action = Action(
+        "entra.disable_account", "office365", "leaver@agency.gov", clock.now(), reason="E9:e1:leaver"
+    )
+    now = clock.now()
+    with hub.store.engine.begin() as conn:
+        conn.execute(
+            actions.insert().values(
+                id=action.idempotency_key, ticket_key="E9:e1:leaver:2026-03-13", event_id="ev-1",
+                person_id="p-1", employee_id="E9", kind=action.kind, instance=action.instance,
+                target=action.target, params={}, reason=action.reason, policy="approve",
+                state="awaiting_approval", tasks=["Disable entra account leaver@agency.gov"],
+                due_at=now + timedelta(days=3), requested_at=now, evidence=[], created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+    return action.idempotency_key
+
+
+def test_an_action_awaiting_approval_gets_a_card_and_a_verified_answer_approves_it(
+    hub: Hub, channel: TeamsSandbox, responses: str
+) -> None:
+    action_id = _awaiting_action(hub)
+    assert post_approval_requests(hub).posted == 1
+    [card] = _cards(channel)
+    assert "entra.disable_account on leaver@agency.gov" in " ".join(card["texts"])
+
+    answer = channel.admin(
+        "respond", {"run_id": card["run_id"], "button": "Approve", "responder": "dana@agency.gov"}
+    )
+    assert answer["status"] == 200, answer["body"]
+    with hub.store.engine.connect() as conn:
+        decided = conn.execute(sa.select(actions).where(actions.c.id == action_id)).one()
+    assert (decided.state, decided.decided_by) == ("approved", "dana@agency.gov (Teams)")
+    assert [a["action"] for a in recent(hub.store, kind="action")] == ["approve"]
+    assert post_approval_requests(hub).posted == 0, "nothing waits any more"
