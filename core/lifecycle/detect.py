@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from core.lifecycle.changes import change_intents, is_conversion
 from core.lifecycle.employments import Employment
@@ -98,7 +99,7 @@ def _first_seen(change: PersonChange, facts: Facts, today: date, policy: Policy)
                 )
             )
     notice = _notice_date(facts, today, policy)
-    if notice is not None and status in ("active", "on_leave"):
+    if notice is not None and _employed(change.after):
         employment = employment.but(transfer=notice)
         found.intents.append(_notice(notice, g))
     found.employments.append(employment)
@@ -113,6 +114,15 @@ def _notice_date(facts: Facts, today: date, policy: Policy) -> date | None:
     if facts.termination is not None and pending > facts.termination:
         return None
     return pending
+
+
+def _employed(person: dict[str, Any]) -> bool:
+    """Whether a transfer can be given notice of: the person works now (a converted contractor
+    whose employee record starts later shows `pre_hire`, yet still works under the contract)."""
+    status = person.get("status")
+    return status in ("active", "on_leave") or (
+        status == "pre_hire" and bool(person.get("previous_employee_id"))
+    )
 
 
 def _notice(day: date, generation: int) -> Intent:
@@ -284,7 +294,7 @@ class _Reconcile:
     def _transfer_notice(self) -> None:
         e, g = self.employment, self.employment.generation
         notice = None if self.rehired else _notice_date(self.facts, self.today, self.policy)
-        if notice is not None and self.facts.status not in ("active", "on_leave"):
+        if notice is not None and not _employed(self.change.after):
             notice = None
         pending = self.change.open_of(g, "mover", on=e.transfer) if e.transfer is not None else None
         if notice is not None and e.transfer is None:

@@ -292,6 +292,29 @@ def test_first_seen_with_the_latest_hire_rescinded_a_rehire_keeps_the_ended_empl
     assert acts(run(only_hire_rescinded, None, before={})) == []
 
 
+def test_a_conversion_entered_in_advance_keeps_a_pending_transfer_notice() -> None:
+    """The employee record is `pre_hire` until the conversion date, yet the contractor still
+    works: the transfer given notice of stands (a plain pre-hire gets no transfer notice)."""
+    noticed = Employment(1, date(2026, 4, 27), transfer=date(2026, 5, 20))
+    mover = OpenEvent("ev2", "mover", date(2026, 5, 20), 1)
+    before = person(
+        employee_id="C1", worker_type="contractor", hire_date="2026-04-27", pending_transfer_date="2026-05-20"
+    )
+    after = person(
+        employee_id="E1",
+        previous_employee_id="C1",
+        worker_type="employee",
+        status="pre_hire",
+        hire_date="2026-05-11",
+        pending_transfer_date="2026-05-20",
+    )
+    found = run(after, noticed, before=before, open_events=[mover])
+    assert acts(found) == [("open", "conversion", "2026-05-11", 1)]
+    assert found.employments[-1].transfer == date(2026, 5, 20)
+    pre_hire = person(status="pre_hire", hire_date="2026-05-11", pending_transfer_date="2026-05-20")
+    assert acts(run(pre_hire, None, before={})) == [("open", "joiner", "2026-05-11", 1)]
+
+
 def test_a_conversion_is_due_on_its_date_when_entered_in_advance_and_moves_no_start() -> None:
     contract = Employment(1, date(2026, 4, 27))
     joiner = OpenEvent("ev1", "joiner", date(2026, 4, 27), 1)
