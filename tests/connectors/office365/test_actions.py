@@ -26,6 +26,7 @@ WRITE_PERMISSIONS = (
     "User.EnableDisableAccount.All",
     "User.RevokeSessions.All",
     "LicenseAssignment.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
 )
 
 
@@ -212,14 +213,53 @@ def test_unknown_user_on_every_write_path_is_a_404(granted, client) -> None:
 
 
 def test_the_readme_lists_exactly_the_write_permissions_these_tests_grant() -> None:
-    """The tests above pass with only these three added to the read permissions: the README's
+    """The tests above pass with only these four added to the read permissions: the README's
     least-privilege table must name exactly them, each beside its action."""
     section = README.read_text().split("## Write actions", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([\w.]+)`.*\| `(entra\.\w+)` \|$", section, re.MULTILINE)
+    rows = re.findall(r"^\| `([\w.]+)`.*\| `(entra\.\w+)`[^|]*\|$", section, re.MULTILINE)
     assert sorted(rows) == sorted(
         zip(
             WRITE_PERMISSIONS,
-            ("entra.disable_account", "entra.revoke_sessions", "entra.remove_licences"),
+            ("entra.disable_account", "entra.revoke_sessions", "entra.remove_licences", "entra.remove_groups"),
             strict=True,
         )
     )
+
+
+def test_group_removal_leaves_what_graph_will_not_change_and_graph_refuses_it_too(
+    granted, run, client
+) -> None:
+    """A dynamic and an on-premises-synced group are never sent a request (Graph would refuse
+    them: 403 and 400), the rest are removed once, and a removal planned again sends nothing."""
+    user = licensed_user(granted)
+    upn = user["userPrincipalName"]
+    granted.admin("create_group", {"name": "Rule-based", "dynamic": True})
+    granted.admin("create_group", {"name": "From AD", "on_premises": True})
+    for group in ("Rule-based", "From AD", "VPN Users"):
+        granted.admin("add_group_member", {"user": upn, "group": group})
+    remove = action("entra.remove_groups", upn)
+
+    plan = run("entra.remove_groups").plan(remove)
+    assert any("VPN Users" in c for c in plan.changes)
+    assert not any("Rule-based" in c or "From AD" in c for c in plan.changes)
+    assert [why.split(" (")[0] for why in plan.left] == ["Rule-based", "From AD"]
+    run("entra.remove_groups").execute(remove)
+    assert granted.admin("user_state", {"user": upn})["groups"] == ["From AD", "Rule-based"]
+    assert run("entra.remove_groups").plan(remove).noop
+
+    groups = {g.displayName: g.id for g in granted.tenant.groups.values()}
+    refused = client.write(
+        "DELETE", f"groups/{groups['Rule-based']}/members/{user['id']}/$ref", None, idempotent=True
+    )
+    assert (refused[0], refused[1]["error"]["code"]) == (403, "Authorization_RequestDenied")
+    synced = client.write(
+        "DELETE", f"groups/{groups['From AD']}/members/{user['id']}/$ref", None, idempotent=True
+    )
+    assert synced[0] == 400 and "external service" in synced[1]["error"]["message"]
+    ref = {"@odata.id": f"{client.config.graph_base}/directoryObjects/{user['id']}"}
+    twice = client.write("POST", f"groups/{groups['From AD']}/members/$ref", ref, idempotent=True)
+    assert twice[0] == 400
+    gone = client.write(
+        "DELETE", f"groups/{groups['VPN Users']}/members/{user['id']}/$ref", None, idempotent=True
+    )
+    assert (gone[0], gone[1]["error"]["code"]) == (404, "Request_ResourceNotFound")
