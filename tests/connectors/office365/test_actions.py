@@ -220,7 +220,12 @@ def test_the_readme_lists_exactly_the_write_permissions_these_tests_grant() -> N
     assert sorted(rows) == sorted(
         zip(
             WRITE_PERMISSIONS,
-            ("entra.disable_account", "entra.revoke_sessions", "entra.remove_licences", "entra.remove_groups"),
+            (
+                "entra.disable_account",
+                "entra.revoke_sessions",
+                "entra.remove_licences",
+                "entra.remove_groups",
+            ),
             strict=True,
         )
     )
