@@ -51,6 +51,23 @@ _register_subcommands()
         ("  - footprint: accounts\n    action: entra.enable_account\n", 6, "planned by the hub"),
         ("  - footprint: accounts\n    action: {kind: entra.disable_account, policy: always}\n", 6, "policy"),
         ("  - footprint: accounts\n    action: {kind: entra.disable_account, when: now}\n", 6, "when"),
+        ("  - title: Groups\n    action: entra.restore_groups\n", 6, "planned by the hub"),
+        ("  - title: Groups\n    action: entra.add_groups\n", 6, "needs `groups:`"),
+        (
+            "  - title: Licence\n    action: {kind: entra.add_licences, licences: []}\n",
+            6,
+            "needs `licences:`",
+        ),
+        (
+            "  - title: Groups\n    action: {kind: entra.remove_groups, groups: [VPN Users]}\n",
+            6,
+            "only for entra.add_groups",
+        ),
+        (
+            "  - title: Groups\n    action: {kind: entra.add_groups, groups: [VPN], licences: [E3]}\n",
+            6,
+            "only for entra.add_licences",
+        ),
     ],
 )
 def test_a_bad_action_in_a_playbook_is_an_error_naming_file_and_line(

@@ -268,3 +268,53 @@ def test_group_removal_leaves_what_graph_will_not_change_and_graph_refuses_it_to
         "DELETE", f"groups/{groups['VPN Users']}/members/{user['id']}/$ref", None, idempotent=True
     )
     assert (gone[0], gone[1]["error"]["code"]) == (404, "Request_ResourceNotFound")
+
+
+def test_a_role_assignable_group_needs_role_management_too_and_the_executor_leaves_it(
+    granted, run, client
+) -> None:
+    user = licensed_user(granted)
+    upn = user["userPrincipalName"]
+    made = granted.admin("create_group", {"name": "Helpdesk Admins", "role_assignable": True})
+    ref = {"@odata.id": f"{client.config.graph_base}/directoryObjects/{user['id']}"}
+    status, answer = client.write("POST", f"groups/{made['id']}/members/$ref", ref, idempotent=True)
+    assert (status, answer["error"]["code"]) == (403, "Authorization_RequestDenied")
+
+    add = action("entra.add_groups", upn, groups="Helpdesk Admins,VPN Users")
+    plan = run("entra.add_groups").plan(add)
+    assert [c.split(" (")[0] for c in plan.changes] == ["add to group VPN Users"]
+    assert "RoleManagement.ReadWrite.Directory" in plan.left[0]
+    outcome = run("entra.add_groups").execute(add)
+    assert [e.status for e in outcome.exchanges] == [204]
+    assert "Helpdesk Admins" not in granted.admin("user_state", {"user": upn})["groups"]
+    assert run("entra.add_groups").plan(add).changes == ()
+
+
+def test_a_group_name_the_tenant_does_not_have_is_refused_before_anything_is_sent(granted, run) -> None:
+    user = licensed_user(granted)
+    add = action("entra.add_groups", user["userPrincipalName"], groups="VPN Users,Nonexistent Team")
+    before = len(granted.graph.writes.received)
+    with pytest.raises(ActionRefusedError, match="no group named 'Nonexistent Team'"):
+        run("entra.add_groups").execute(add)
+    assert len(granted.graph.writes.received) == before
+
+
+def test_adding_a_licence_without_usage_location_is_refused_with_graphs_answer_as_evidence(
+    granted, run
+) -> None:
+    user = licensed_user(granted)
+    upn = user["userPrincipalName"]
+    granted.admin("update_user", {"user": upn, "changes": {"usageLocation": None}})
+    held = {lic["skuId"] for lic in user["assignedLicenses"]}
+    missing = next(sku for sku in granted.tenant.skus.values() if sku["skuId"] not in held)
+    add = action("entra.add_licences", upn, licences=missing["skuPartNumber"])
+    with pytest.raises(
+        ActionRefusedError, match="400 Request_BadRequest: License assignment cannot be done"
+    ) as caught:
+        run("entra.add_licences").execute(add)
+    (exchange,) = caught.value.evidence
+    assert exchange.body == {
+        "addLicenses": [{"disabledPlans": [], "skuId": missing["skuId"]}],
+        "removeLicenses": [],
+    }
+    assert granted.admin("user_state", {"user": upn})["licences"] == len(held)
