@@ -70,7 +70,8 @@ def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
     live_hires = [t for t in hires if not t["Rescinded"]]
     live_ends = [t for t in ends if not t["Rescinded"]]
     today = as_of.isoformat()
-    pending = [t["Effective_Date"] for t in live_hires if str(t["Effective_Date"]) > today]
+    # an entry without an effective moment dates nothing (str(None) would sort after every date)
+    pending = [t["Effective_Date"] for t in live_hires if t["Effective_Date"] and t["Effective_Date"] > today]
     last_live_hire = str(live_hires[-1]["Effective_Date"]) if live_hires else ""
     reversed_ = (
         bool(ends)
@@ -84,7 +85,10 @@ def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
     job_changes = [
         str(t["Effective_Date"])
         for t in log
-        if t["Type"] in JOB_CHANGE_TYPES and not t["Rescinded"] and str(t["Effective_Date"]) > today
+        if t["Type"] in JOB_CHANGE_TYPES
+        and not t["Rescinded"]
+        and t["Effective_Date"]
+        and str(t["Effective_Date"]) > today
     ]
     return {
         "Hire_Rescinded": bool(hires) and hires[-1]["Rescinded"],

@@ -252,11 +252,23 @@ class ActionPlanner:
             restore_ticket(self.conn, ran, reason, self.now)
 
 
+#: the key suffix of a restore ticket: it shares its event with the ticket it restores, so the
+#: lifecycle's own lookups of an event's ticket leave it out (`event_ticket`)
+RESTORE_SUFFIX = ":restore"
+
+
+def event_ticket(conn: sa.Connection, event_id: str) -> Any:
+    """The ticket a lifecycle event opened (never the restore ticket of the same event), or None."""
+    return conn.execute(
+        sa.select(tickets).where(tickets.c.event_id == event_id, ~tickets.c.key.endswith(RESTORE_SUFFIX))
+    ).first()
+
+
 def restore_ticket(conn: sa.Connection, ran: Sequence[Any], reason: str, now: datetime) -> None:
     """A ticket restoring what the hub did for an event that was then cancelled: a reversal
     action (re-enable, reactivate) per reversible action, a task per one that cannot be undone."""
     original = conn.execute(sa.select(tickets).where(tickets.c.key == ran[0].ticket_key)).one()
-    key = f"{original.key}:restore"
+    key = f"{original.key}{RESTORE_SUFFIX}"
     if conn.scalar(sa.select(tickets.c.key).where(tickets.c.key == key)) is not None:
         return
     tasks: list[dict[str, Any]] = []

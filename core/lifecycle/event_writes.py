@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.actions.planning import ActionPlanner, OpenedTicket
+from core.actions.planning import ActionPlanner, OpenedTicket, event_ticket
 from core.lifecycle.config import LifecycleConfig
 from core.lifecycle.dates import due_moment, leaver_effective, local_moment, person_zone
 from core.lifecycle.footprint import Footprints
@@ -273,7 +273,7 @@ class EventWriter:
         )
         if self.planner is not None:
             self.planner.on_event_moved(str(intent.event_id), effective_at)
-        ticket = self.conn.execute(sa.select(tickets).where(tickets.c.event_id == intent.event_id)).first()
+        ticket = event_ticket(self.conn, str(intent.event_id))
         book = self.books.get(intent.event_type)
         if ticket is None or book is None or ticket.state in ("closed", "cancelled"):
             return
@@ -307,7 +307,7 @@ class EventWriter:
         self._event_state(str(intent.event_id), "superseded" if intent.action == "supersede" else "cancelled")
         if self.planner is not None:
             self.planner.on_event_cancelled(str(intent.event_id), intent.reason)
-        ticket = self.conn.execute(sa.select(tickets).where(tickets.c.event_id == intent.event_id)).first()
+        ticket = event_ticket(self.conn, str(intent.event_id))
         if ticket is None or ticket.state in ("closed", "cancelled"):
             return
         reason = f"superseded: {intent.reason}" if intent.action == "supersede" else intent.reason
