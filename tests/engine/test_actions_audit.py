@@ -16,7 +16,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from core.actions.policy import LEAVER_APPROVE, REVERSALS, ActionsConfig, ActionSpec, effective_policy
+from core.actions.policy import (
+    LEAVER_APPROVE,
+    NAMES_OBJECTS,
+    REVERSALS,
+    ActionsConfig,
+    ActionSpec,
+    effective_policy,
+)
 from core.approvals import approve_action, approve_any, find_action, reject_action
 from core.cli.app import _register_subcommands, app
 from core.config.hub_config import HubConfig
@@ -103,7 +110,8 @@ def test_hub_yaml_wins_over_the_playbook_which_wins_over_the_default(
     kind: Any, event: str, in_playbook: Any, in_hub_yaml: Any
 ) -> None:
     config = ActionsConfig(policies={kind: in_hub_yaml} if in_hub_yaml else {})
-    policy = effective_policy(config, ActionSpec(kind=kind, policy=in_playbook), event)
+    named = {NAMES_OBJECTS[kind]: ["named in the playbook"]} if kind in NAMES_OBJECTS else {}
+    policy = effective_policy(config, ActionSpec(kind=kind, policy=in_playbook, **named), event)
     default = "approve" if event == "leaver" and kind in LEAVER_APPROVE else "manual"
     assert policy == (in_hub_yaml or in_playbook or default)
 
