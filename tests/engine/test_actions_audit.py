@@ -220,3 +220,28 @@ def test_a_refused_action_keeps_graphs_answer_and_leaves_its_task_open_with_the_
         store.dispose()
     (task,) = [t for t in ticket_tasks if t["title"] in action["tasks"]]
     assert task["state"] == "open" and "403 Authorization_RequestDenied" in task["error"]
+
+
+def test_what_an_action_left_for_a_technician_is_in_its_audit_and_its_task(tmp_path: Path) -> None:
+    """Scenario 51's store: the dynamic group the hub would not touch is named, with why, by
+    `hub actions show` and in the task that stays open."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    lines: list[str] = []
+    result = run_scenario_file(SCENARIOS / "51_leaver_groups_removed.yaml", store_url=url, echo=lines.append)
+    assert result.passed, "\n".join(lines)
+    (removal,) = [r for r in _actions(url) if r["kind"] == "entra.remove_groups"]
+    shown = CliRunner().invoke(
+        app, ["actions", "show", removal["id"], "--config", str(_hub_yaml(tmp_path, url))]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "left for a technician: IT Everyone (dynamic)" in shown.output
+    assert "is a dynamic group" in shown.output
+    store = open_store(url)
+    try:
+        with store.engine.connect() as conn:
+            ticket = conn.execute(sa.select(tickets).where(tickets.c.key == removal["ticket_key"])).one()
+    finally:
+        store.dispose()
+    (task,) = [t for t in ticket.tasks if t["title"] in removal["tasks"]]
+    assert task["state"] == "open"
+    assert "left for a technician: IT Everyone (dynamic)" in task["notes"][-1]
