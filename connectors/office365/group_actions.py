@@ -10,6 +10,7 @@ hub does not ask for). They are left for a technician, with why, and the task st
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 from connectors.office365.actions import ActionRefusedError, GraphExecutor, _user_path
@@ -38,6 +39,14 @@ def not_graphs_to_change(group: dict[str, Any]) -> str | None:
             "RoleManagement.ReadWrite.Directory, which the hub is not granted"
         )
     return None
+
+
+def _is_guid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _names(action: Action, param: str) -> list[str]:
@@ -101,16 +110,12 @@ class AddGroups(MembershipExecutor):
         return {**state, "wanted": [self._find(action, ref) for ref in _names(action, "groups")]}
 
     def _find(self, action: Action, ref: str) -> dict[str, Any]:
-        quoted = ref.replace("'", "''")
-        found = [
-            group
-            for page in self.client.pages(
-                "groups", {"$filter": f"displayName eq '{quoted}'", "$select": GROUP_STATE}
-            )
-            for group in page["value"]
-        ]
+        """The group `ref` names: by id when it is one, else by display name (exactly one)."""
+        found = self._by_id(ref) if _is_guid(ref) else []
         if not found:
-            found = self._by_id(ref)
+            quoted = ref.replace("'", "''")
+            query = {"$filter": f"displayName eq '{quoted}'", "$select": GROUP_STATE}
+            found = [group for page in self.client.pages("groups", query) for group in page["value"]]
         if len(found) != 1:
             what = "no group" if not found else f"{len(found)} groups"
             raise ActionRefusedError(
@@ -142,7 +147,8 @@ class AddGroups(MembershipExecutor):
 
     def requests(self, action: Action, user: dict[str, Any]) -> list[Request]:
         reference = {"@odata.id": f"{self.client.config.graph_base}/directoryObjects/{user['id']}"}
-        return [("POST", f"groups/{g['id']}/members/$ref", reference, True) for g in self._missing(user)]
+        # not idempotent: a POST whose answer was lost is re-planned from the memberships, never re-sent
+        return [("POST", f"groups/{g['id']}/members/$ref", reference, False) for g in self._missing(user)]
 
 
 class RestoreGroups(AddGroups):
