@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from core import clock
 from core.config.hub_config import HubConfig
-from core.errors import ConfigError
+from core.errors import ConfigError, NotFoundError
 from core.store.engine import Store
 from core.store.operator_log import record
 from core.store.schema import actions, holds, snapshot_seen
@@ -31,8 +31,9 @@ def find_hold(store: Store, ident: str) -> dict[str, Any]:
             return hold
     if matching:
         raise ConfigError(_not_held(matching[0]), hint="`hub approve --list` shows what is still held")
-    raise ConfigError(
-        f"nothing is held under {ident!r}", hint="`hub approve --list` lists held runs with their ids"
+    raise NotFoundError(
+        f"nothing is held under {ident!r}",
+        hint="`hub approve --list` lists held runs and actions awaiting approval with their ids",
     )
 
 
@@ -137,7 +138,7 @@ def find_action(store: Store, ident: str) -> dict[str, Any] | None:
 def _decide_action(store: Store, ident: str, state: str, by: str, note: str = "") -> dict[str, Any]:
     action = find_action(store, ident)
     if action is None:
-        raise ConfigError(f"no action {ident!r}", hint="`hub actions` lists them with their ids")
+        raise NotFoundError(f"no action {ident!r}", hint="`hub actions list` lists them with their ids")
     if action["state"] not in APPROVABLE:
         when = f" at {action['decided_at']:%Y-%m-%d %H:%M} UTC" if action["decided_at"] else ""
         who = f" by {action['decided_by']}" if action["decided_by"] else ""

@@ -307,7 +307,7 @@ class EventWriter:
         self._event_state(str(intent.event_id), "superseded" if intent.action == "supersede" else "cancelled")
         if self.planner is not None:
             self.planner.on_event_cancelled(str(intent.event_id), intent.reason)
-        ticket = event_ticket(self.conn, str(intent.event_id))
+        ticket = event_ticket(self.conn, str(intent.event_id))  # its own, never its restore ticket
         if ticket is None or ticket.state in ("closed", "cancelled"):
             return
         reason = f"superseded: {intent.reason}" if intent.action == "supersede" else intent.reason

@@ -240,19 +240,14 @@ class _Pass:
             if not versions:
                 continue
             state = "IS NULL" if live else "IS NOT NULL"
-            if self.postgres:  # one statement, where an executemany costs the server one per row
-                self.conn.exec_driver_sql(
-                    "UPDATE source_records SET resolved = true FROM unnest(%s::integer[], %s::text[]) "
-                    f"AS v (id, hash) WHERE source_records.id = v.id AND content_hash = v.hash "
-                    f"AND deleted_at {state}",
-                    ([v[0] for v in versions], [v[1] for v in versions]),
-                )
-            else:
-                self.conn.exec_driver_sql(
-                    "UPDATE source_records SET resolved = 1 "
-                    f"WHERE id = ? AND content_hash = ? AND deleted_at {state}",
-                    versions,
-                )
+            mark = "%s" if self.postgres else "?"
+            # one executemany (pipelined on PostgreSQL): an `UPDATE … FROM unnest(…)` was planned
+            # as a scan of every source record per batch
+            self.conn.exec_driver_sql(
+                f"UPDATE source_records SET resolved = {'true' if self.postgres else '1'} "
+                f"WHERE id = {mark} AND content_hash = {mark} AND deleted_at {state}",
+                versions,
+            )
 
     @property
     def postgres(self) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core import clock
-from core.errors import ConfigError
+from core.errors import ConfigError, NotFoundError
 from core.store.engine import Store
 from core.store.operator_log import record
 from core.store.schema import entity_links, review_queue, source_records
@@ -33,7 +33,9 @@ def resolve_review(
     """Link the record to `entity_id` (one of the candidates) or to a new entity; it is re-resolved next pass."""
     with store.engine.begin() as conn:
         item = conn.execute(sa.select(review_queue).where(review_queue.c.id == review_id)).first()
-        if item is None or item.state != "open":
+        if item is None:
+            raise NotFoundError(f"no review item {review_id}", hint="`hub review list` lists the open ones")
+        if item.state != "open":
             raise ConfigError(f"review item {review_id} is not open", hint="see `hub review list`")
         if new == (entity_id is not None):
             raise ConfigError("choose exactly one: --entity ID (a candidate) or --new")

@@ -75,30 +75,14 @@ def update_rows(
     where: Sequence[str],
     rows: list[tuple[Any, ...]],
 ) -> None:
-    """UPDATE `columns` of the row each tuple's trailing `where` values identify: on SQLite one
-    executemany; on PostgreSQL one `UPDATE … FROM (VALUES …)` per 30,000 values (a pipelined
-    executemany still cost the server a statement per row)."""
+    """UPDATE `columns` of the row each tuple's trailing `where` values identify, in one executemany
+    (pipelined on PostgreSQL: an `UPDATE … FROM (VALUES …)` was planned as a scan of the table)."""
     if not rows:
         return
     mark = _marker(conn)
-    if conn.dialect.name != "postgresql":
-        assignments = ", ".join(f"{c} = {mark}" for c in columns)
-        condition = " AND ".join(f"{c} = {mark}" for c in where)
-        conn.exec_driver_sql(f"UPDATE {table.name} SET {assignments} WHERE {condition}", rows)
-        return
-    names = [*columns, *where]
-    # each value cast to its column's type: VALUES alone would make the parameters text
-    one = "(" + ", ".join(f"CAST(%s AS {table.c[n].type.compile(dialect=conn.dialect)})" for n in names) + ")"
-    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
-    condition = " AND ".join(f"{table.name}.{c} = v.{c}" for c in where)
-    per_statement = max(1, PG_VALUES_PER_STATEMENT // len(names))
-    for start in range(0, len(rows), per_statement):
-        some = rows[start : start + per_statement]
-        conn.exec_driver_sql(
-            f"UPDATE {table.name} SET {assignments} FROM (VALUES {', '.join(one for _ in some)}) "
-            f"AS v ({', '.join(names)}) WHERE {condition}",
-            tuple(v for row in some for v in row),
-        )
+    assignments = ", ".join(f"{c} = {mark}" for c in columns)
+    condition = " AND ".join(f"{c} = {mark}" for c in where)
+    conn.exec_driver_sql(f"UPDATE {table.name} SET {assignments} WHERE {condition}", rows)
 
 
 def delete_rows(

@@ -30,6 +30,9 @@ NAMES_NOTHING = [
     "tickets close nope",
     "explain E404",
     "explain asset X1",
+    "approve 0123456789abcdef",
+    "approve no-such-hold",
+    "review resolve 99 --new",
 ]
 MALFORMED = [
     "findings --since yesterday",

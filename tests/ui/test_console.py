@@ -161,11 +161,11 @@ def test_deadlines_show_the_share_within_the_preset(admin_page: Any, stack: Stac
 
 
 def test_a_viewer_reads_but_cannot_act(viewer_page: Any, stack: Stack) -> None:
-    page = console(viewer_page, stack, "holds")
+    page = console(viewer_page, stack, "approvals")
     assert "(read only)" in page.locator("nav").inner_text()
-    assert page.locator("section.entry").count() >= 1
+    assert page.locator("section.hold").count() >= 1
     assert page.get_by_role("button", name="Approve").count() == 0
-    hold_id = page.locator("section.entry").first.get_attribute("id")
+    hold_id = page.locator("section.hold").first.get_attribute("id")
     # the button is absent, and the action itself is refused to a viewer's session too
     answer = page.request.post(
         f"{stack.airflow.url}/hub-console/holds/{hold_id}/approve", headers={"Origin": stack.airflow.url}
@@ -175,8 +175,8 @@ def test_a_viewer_reads_but_cannot_act(viewer_page: Any, stack: Stack) -> None:
 
 
 def test_an_action_from_another_site_is_refused(admin_page: Any, stack: Stack) -> None:
-    page = console(admin_page, stack, "holds")
-    hold_id = page.locator("section.entry").first.get_attribute("id")
+    page = console(admin_page, stack, "approvals")
+    hold_id = page.locator("section.hold").first.get_attribute("id")
     answer = page.request.post(
         f"{stack.airflow.url}/hub-console/holds/{hold_id}/approve",
         headers={"Origin": "https://elsewhere.example"},
@@ -219,8 +219,8 @@ def test_provision_on_demand_opens_exactly_that_persons_ticket(admin_page: Any, 
 def test_approving_a_held_run_lets_the_next_dag_run_open_its_tickets(admin_page: Any, stack: Stack) -> None:
     onboarding = sa.select(tickets.c.key).where(tickets.c.type == "onboarding")
     before = len(rows(stack.store_url, onboarding))
-    page = console(admin_page, stack, "holds")
-    held = page.locator("section.entry[data-scope='lifecycle:onboarding']")
+    page = console(admin_page, stack, "approvals")
+    held = page.locator("section.hold[data-scope='lifecycle:onboarding']")
     hold_id = held.get_attribute("id")
     screenshot(page, "console-holds.png")
     held.get_by_role("button", name="Approve").click()

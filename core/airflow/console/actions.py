@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse
 
 from core.airflow.console.access import Actor
 from core.airflow.console.context import current_hub
-from core.approvals import approve, reject
+from core.approvals import approve, approve_action, find_action, reject, reject_action
+from core.errors import NotFoundError
 from core.resolve.review import resolve_review
 from core.store.operator_log import record
 from core.store.quarantine_query import dismiss
@@ -32,7 +33,9 @@ def approve_hold(request: Request, hold_id: str, operator: Actor) -> RedirectRes
     hub = current_hub()
     result = approve(hub.store, hub.config, hold_id, by=operator.name)
     return _back(
-        request, "holds", f"hold {result['hold']} of {result['scope']}: {result['state']} by {operator.name}"
+        request,
+        "approvals",
+        f"hold {result['hold']} of {result['scope']}: {result['state']} by {operator.name}",
     )
 
 
@@ -41,7 +44,45 @@ def reject_hold(
     request: Request, hold_id: str, operator: Actor, note: Annotated[str, Form(max_length=500)] = ""
 ) -> RedirectResponse:
     result = reject(current_hub().store, hold_id, by=operator.name, note=note)
-    return _back(request, "holds", f"hold {result['hold']} of {result['scope']}: rejected by {operator.name}")
+    return _back(
+        request, "approvals", f"hold {result['hold']} of {result['scope']}: rejected by {operator.name}"
+    )
+
+
+def _known_action(action_id: str) -> None:
+    """An address naming no action is a 404; one naming a decided action reaches the decision,
+    which refuses it with what happened to it (a 409, never decided twice)."""
+    if find_action(current_hub().store, action_id) is None:
+        raise NotFoundError(f"no action {action_id!r}", hint="the Approvals page lists the actions waiting")
+
+
+@router.post("/actions/{action_id}/approve")
+def approve_waiting_action(request: Request, action_id: str, operator: Actor) -> RedirectResponse:
+    """`hub approve ACTION`: it runs at its due moment (at once if that has passed) on the next
+    delivery pass."""
+    _known_action(action_id)
+    result = approve_action(current_hub().store, action_id, by=operator.name)
+    return _back(
+        request,
+        "approvals",
+        f"action {result['action'][:12]} ({result['kind']} on {result['target']}): approved by "
+        f"{operator.name}; it runs on the next pass once due",
+    )
+
+
+@router.post("/actions/{action_id}/reject")
+def reject_waiting_action(
+    request: Request, action_id: str, operator: Actor, note: Annotated[str, Form(max_length=500)] = ""
+) -> RedirectResponse:
+    """`hub actions reject`: it never runs; its ticket task stays open for a technician."""
+    _known_action(action_id)
+    result = reject_action(current_hub().store, action_id, by=operator.name, note=note)
+    return _back(
+        request,
+        "approvals",
+        f"action {result['action'][:12]} ({result['kind']} on {result['target']}): rejected by "
+        f"{operator.name}; its task stays open for a technician",
+    )
 
 
 @router.post("/quarantine/{entry_id}/dismiss")

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core import clock
+from core.actions.query import list_actions
 from core.airflow.console.freshness import Freshness, freshness
 from core.config.hub_config import HubConfig
 from core.status import open_holds
@@ -117,5 +118,6 @@ def overview(store: Store, config: HubConfig) -> dict[str, Any]:
     return {
         "streams": stream_rows(store, config),
         "holds": open_holds(store),
+        "waiting": list_actions(store, state="awaiting_approval"),
         "dead": dead_intents(store),
     }

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.airflow.console.access import Reader
+from core.airflow.console.approvals_queue import action_page, approvals_page
 from core.airflow.console.context import current_hub
 from core.airflow.console.deadlines_chart import WIDTH, segments
 from core.airflow.console.overview import overview
 from core.airflow.console.people import search_people
 from core.airflow.console.provision import people_sources
-from core.airflow.console.queues import holds_page, outbox_entry, outbox_page
+from core.airflow.console.queues import outbox_entry, outbox_page
 from core.airflow.console.render import page
 from core.airflow.console.timeline import person_timeline
 from core.lifecycle.deadlines import deadline_report
@@ -48,9 +49,21 @@ def person_page(request: Request, person_id: str, _: Reader) -> Response:
     return page(request, "person.html", "people", doc=doc, sources=people_sources(hub))
 
 
-@router.get("/holds", response_class=HTMLResponse)
-def holds_list(request: Request, _: Reader) -> Response:
-    return page(request, "holds.html", "holds", **holds_page(current_hub().store))
+@router.get("/approvals", response_class=HTMLResponse)
+def approvals_list(request: Request, _: Reader) -> Response:
+    """What waits for a decision: the hub's actions awaiting approval, then the held runs."""
+    return page(request, "approvals.html", "approvals", **approvals_page(current_hub()))
+
+
+@router.get("/holds")
+def holds_list(request: Request, _: Reader) -> RedirectResponse:
+    """The page held runs had before actions joined them: old links and bookmarks still land."""
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/approvals", status_code=301)
+
+
+@router.get("/actions/{action_id}", response_class=HTMLResponse)
+def action_detail(request: Request, action_id: str, _: Reader) -> Response:
+    return page(request, "action.html", "approvals", action=action_page(current_hub(), action_id))
 
 
 @router.get("/quarantine", response_class=HTMLResponse)

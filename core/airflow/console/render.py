@@ -20,7 +20,7 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PAGES = (
     ("", "Overview"),
     ("people", "Provisioning log"),
-    ("holds", "Holds"),
+    ("approvals", "Approvals"),
     ("quarantine", "Quarantine"),
     ("review", "Review queue"),
     ("outbox", "Outbox"),
