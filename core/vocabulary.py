@@ -37,12 +37,17 @@ ActionKind = Literal[
     "entra.disable_account",
     "entra.revoke_sessions",
     "entra.remove_licences",
+    "entra.remove_groups",
+    #: a joiner's: the playbook's groups and licences, sent only for what the user lacks
+    "entra.add_groups",
+    "entra.add_licences",
     "aws.deactivate_access_keys",
     "aws.delete_login_profile",
     "aws.attach_deny_all",
     "azure.tag_owner_left",
     #: reversals of the reversible ones, when a termination is reversed after they ran
     "entra.enable_account",
+    "entra.restore_groups",
     "aws.reactivate_access_keys",
 ]
 #: `auto` runs at the due moment, `approve` waits for `hub approve` too, `manual` is a task only

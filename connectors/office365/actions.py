@@ -1,4 +1,5 @@
-"""Executors of the Entra ID actions: disable the account, revoke sessions, remove licences.
+"""Executors of the Entra ID actions: disable the account, revoke sessions, remove licences
+(group memberships and a joiner's additions are in `group_actions.py`).
 
 Each reads the user first (in `plan()`, and again in `execute()`), so a rerun after a crash
 sends nothing for what is already done. They need the write permissions in the README's
@@ -43,13 +44,15 @@ class GraphExecutor:
     """Shared reading and sending; subclasses say what is wanted and what to send."""
 
     kind: ClassVar[ActionKind]
+    #: the user properties the executor judges by
+    select: ClassVar[str] = USER_STATE
 
     def __init__(self, client: GraphClient) -> None:
         self.client = client
 
     def read_user(self, action: Action) -> dict[str, Any]:
         response = self.client.http.request_decoded(
-            "GET", _user_path(action), params={"$select": USER_STATE}, accept_statuses=(404,)
+            "GET", _user_path(action), params={"$select": self.select}, accept_statuses=(404,)
         )
         if response.status_code == 404:
             raise _refused(action, 404, response.json())
@@ -65,11 +68,23 @@ class GraphExecutor:
         """(method, path, body, idempotent) to send for what is still needed."""
         raise NotImplementedError
 
+    def read_state(self, action: Action) -> dict[str, Any]:
+        """What the executor judges by: the user (group executors add their memberships)."""
+        return self.read_user(action)
+
+    def left(self, action: Action, state: dict[str, Any]) -> tuple[str, ...]:
+        """What the executor will not touch, and why (left for a technician)."""
+        return ()
+
+    def settled(self, method: str, status: int) -> bool:
+        """Whether an answer means the change holds (a refusal otherwise)."""
+        return status < 400
+
     def plan(self, action: Action) -> Plan:
         if action.kind != self.kind:
             raise ValueError(f"{type(self).__name__} runs {self.kind}, not {action.kind}")
-        user = self.read_user(action)
-        return Plan(action, user, self.changes(action, user))
+        state = self.read_state(action)
+        return Plan(action, state, self.changes(action, state), self.left(action, state))
 
     def execute(self, action: Action) -> Outcome:
         plan = self.plan(action)
@@ -79,7 +94,7 @@ class GraphExecutor:
         for method, path, body, idempotent in self.requests(action, plan.current):
             status, answer = self.client.write(method, path, body, idempotent=idempotent)
             exchanges.append(Exchange(f"{method} /v1.0/{path}", body, status, answer))
-            if status >= 400:
+            if not self.settled(method, status):
                 refused = _refused(action, status, answer)
                 refused.evidence = tuple(exchanges)
                 raise refused
@@ -160,5 +175,7 @@ EXECUTORS: tuple[type[GraphExecutor], ...] = (DisableAccount, EnableAccount, Rev
 
 def executors(config: Office365Config, client: GraphClient, instance: str) -> dict[ActionKind, Executor]:
     """The Entra executors of an instance that opted in; refuses one that has not."""
+    from connectors.office365.group_actions import GROUP_EXECUTORS  # they build on this module
+
     require_opt_in(instance, config.actions_enabled)
-    return {cls.kind: cls(client) for cls in EXECUTORS}
+    return {cls.kind: cls(client) for cls in (*EXECUTORS, *GROUP_EXECUTORS)}

@@ -48,6 +48,8 @@ def dry_runs(hub: Hub, planned: list[dict[str, Any]]) -> list[dict[str, Any]]:
         try:
             plan = executors.get(row.instance, row.kind).plan(action_of(row))
             result["changes"] = list(plan.changes)
+            if plan.left:
+                result["left"] = list(plan.left)
         except Exception as exc:  # a dry run that cannot read says why, for that action alone
             result["error"] = describe_error(exc)
         results.append(result)

@@ -66,12 +66,14 @@ class Exchange:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a dry run found: the current state read, and the changes `execute()` would make
-    (empty when the target is already as wanted)."""
+    """What a dry run found: the current state read, the changes `execute()` would make (empty
+    when the target is already as wanted), and what it will not touch, with why (a dynamic group's
+    membership): the task then stays open for a technician with that note."""
 
     action: Action
     current: dict[str, Any]
     changes: tuple[str, ...]
+    left: tuple[str, ...] = ()
 
     @property
     def noop(self) -> bool:

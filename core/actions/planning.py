@@ -85,12 +85,13 @@ def _target(row: Any, family: str) -> str:
     return str(row.external_id)
 
 
-def _params(row: Any, kind: str) -> tuple[tuple[str, str], ...]:
-    """The objects the footprint found, so the action touches exactly those (and no others)."""
+def _params(row: Any, spec: ActionSpec) -> tuple[tuple[str, str], ...]:
+    """The objects the footprint found, so the action touches exactly those (and no others), or
+    the ones the playbook names for a joiner's additions."""
     attrs = row.attrs or {}
-    if kind == "entra.remove_licences" and attrs.get("licences"):
+    if spec.kind == "entra.remove_licences" and attrs.get("licences"):
         return (("skus", ",".join(str(s) for s in attrs["licences"])),)
-    return ()
+    return spec.named_objects()
 
 
 @dataclass
@@ -153,7 +154,7 @@ class ActionPlanner:
                 own = set(_account_tasks([row], footprint, names))
                 mine = [t for t in titles if t in own]
             if mine:
-                found.append(((instance, _target(row, family), _params(row, spec.kind)), mine))
+                found.append(((instance, _target(row, family), _params(row, spec)), mine))
         return found
 
     def _resource_targets(
@@ -285,7 +286,7 @@ def restore_ticket(conn: sa.Connection, ran: Sequence[Any], reason: str, now: da
             continue
         title = f"Reverse {row.kind} on {row.target} ({row.instance}), done by the hub at {when}"
         tasks.append({"title": title, "state": "open"})
-        params = {"keys": ",".join(_deactivated_keys(row))} if reverse == "aws.reactivate_access_keys" else {}
+        params = _reversal_params(reverse, row)
         action = Action(
             reverse, row.instance, row.target, now, reason=f"reverses {row.id}", params=tuple(params.items())
         )
@@ -343,6 +344,27 @@ def restore_ticket(conn: sa.Connection, ran: Sequence[Any], reason: str, now: da
             ticket_key=key, action="create", sink=original.sink, state="pending", created_at=now
         )
     )
+
+
+def _reversal_params(reverse: str, row: Any) -> dict[str, str]:
+    """What the reversal puts back: exactly what the action took, from its evidence."""
+    if reverse == "aws.reactivate_access_keys":
+        return {"keys": ",".join(_deactivated_keys(row))}
+    if reverse == "entra.restore_groups":
+        return {"groups": ",".join(_removed_groups(row))}
+    return {}
+
+
+def _removed_groups(row: Any) -> list[str]:
+    """The group ids this action's plans named for removal, from its evidence: every attempt's,
+    so a removal whose answer was lost in a crash is put back too (re-adding is idempotent)."""
+    groups: list[str] = []
+    for attempt in row.evidence or []:
+        for change in (attempt.get("plan") or {}).get("changes") or []:
+            found = re.match(r"remove from group .* \(([0-9a-fA-F-]{36})\)$", str(change))
+            if found and found[1] not in groups:
+                groups.append(found[1])
+    return groups
 
 
 def _deactivated_keys(row: Any) -> list[str]:

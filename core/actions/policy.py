@@ -19,8 +19,11 @@ LEAVER_APPROVE: frozenset[str] = frozenset({"entra.disable_account", "aws.deacti
 #: kinds the hub plans itself as reversals; a playbook cannot ask for them
 REVERSALS: dict[str, ActionKind] = {
     "entra.disable_account": "entra.enable_account",
+    "entra.remove_groups": "entra.restore_groups",
     "aws.deactivate_access_keys": "aws.reactivate_access_keys",
 }
+#: kinds that act on what the playbook names (`groups:`, `licences:`), not on what the user holds
+NAMES_OBJECTS: dict[str, str] = {"entra.add_groups": "groups", "entra.add_licences": "licences"}
 #: kinds that prepare a task rather than do it: their task gets the evidence as a note and stays
 #: open (tagging a resource for reassignment does not reassign it)
 PREPARES_ONLY: frozenset[str] = frozenset({"azure.tag_owner_left"})
@@ -48,6 +51,10 @@ class ActionSpec(BaseModel):
     #: opted in (`actions_enabled: true`) when not given
     system: str | None = None
     policy: ActionPolicy | None = None
+    #: the groups (display names or ids) an `entra.add_groups` adds
+    groups: list[str] | None = None
+    #: the licences (skuPartNumbers or skuIds) an `entra.add_licences` assigns
+    licences: list[str] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -61,6 +68,23 @@ class ActionSpec(BaseModel):
                 f"{self.kind} is planned by the hub when a termination is reversed, not by a playbook"
             )
         return self
+
+    @model_validator(mode="after")
+    def _names_its_objects(self) -> ActionSpec:
+        wanted = NAMES_OBJECTS.get(self.kind)
+        for name in ("groups", "licences"):
+            given = getattr(self, name)
+            if name == wanted and not given:
+                raise ValueError(f"{self.kind} needs `{name}:` (the {name} to add, by name or id)")
+            if name != wanted and given is not None:
+                raise ValueError(f"`{name}:` is only for entra.add_{name}, not {self.kind}")
+        return self
+
+    def named_objects(self) -> tuple[tuple[str, str], ...]:
+        """The playbook's groups or licences as the action's params (comma-separated)."""
+        wanted = NAMES_OBJECTS.get(self.kind)
+        values = getattr(self, wanted) if wanted else None
+        return ((wanted, ",".join(v.strip() for v in values)),) if wanted and values else ()
 
     @property
     def family(self) -> str:

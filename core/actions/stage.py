@@ -45,7 +45,8 @@ def plain(value: Any) -> Any:
 
 
 def plan_view(plan: Plan) -> dict[str, Any]:
-    return {"current": plain(plan.current), "changes": list(plan.changes)}
+    view = {"current": plain(plan.current), "changes": list(plan.changes)}
+    return {**view, "left": list(plan.left)} if plan.left else view
 
 
 def exchanges_view(outcome_exchanges: Any) -> list[dict[str, Any]]:
@@ -184,7 +185,8 @@ def _done(hub: Hub, intent: Any, owner: str, row: Any, outcome: Outcome, unknown
 def _note(row: Any, outcome: Outcome, now: datetime) -> str:
     what = "; ".join(outcome.plan.changes) or "already as wanted, nothing sent"
     sent = ", ".join(f"{e.request} -> {e.status}" for e in outcome.exchanges) or "no request"
-    return f"done by the hub at {now:%Y-%m-%d %H:%M} UTC ({row.kind}, action {row.id[:12]}): {what}; {sent}"
+    left = f"; left for a technician: {'; '.join(outcome.plan.left)}" if outcome.plan.left else ""
+    return f"done by the hub at {now:%Y-%m-%d %H:%M} UTC ({row.kind}, action {row.id[:12]}): {what}; {sent}{left}"
 
 
 def _close_tasks(conn: sa.Connection, row: Any, outcome: Outcome, now: datetime) -> None:
@@ -204,7 +206,8 @@ def _close_tasks(conn: sa.Connection, row: Any, outcome: Outcome, now: datetime)
             serving = [s.state for s in siblings if task["title"] in (s.tasks or [])]
             task["notes"] = [*task.get("notes", []), note]
             task.pop("error", None)
-            if row.kind not in PREPARES_ONLY and all(state == "done" for state in serving):
+            finished = row.kind not in PREPARES_ONLY and not outcome.plan.left
+            if finished and all(state == "done" for state in serving):
                 task["state"] = "closed"
             changed = True
         tasks.append(task)

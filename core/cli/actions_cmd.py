@@ -106,6 +106,8 @@ def render_action(doc: dict[str, Any], zone: str) -> None:
         console.print(f"  attempt {attempt.get('attempt')} at {when(attempt.get('at'))}{unknown}")
         for change in (attempt.get("plan") or {}).get("changes") or []:
             console.print(f"    planned: {escape(change)}", highlight=False)
+        for why in (attempt.get("plan") or {}).get("left") or []:
+            console.print(f"    left for a technician: {escape(why)}", highlight=False)
         for exchange in attempt.get("exchanges") or []:
             console.print(
                 f"    sent {escape(exchange['request'])} {escape(str(exchange['body']))} -> "

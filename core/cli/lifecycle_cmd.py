@@ -67,6 +67,8 @@ def _print_dry_runs(runs: list[dict[str, Any]]) -> None:
             console.print(f"  {head}: already as wanted, nothing to send", highlight=False)
         else:
             console.print(f"  {head}: {escape('; '.join(r['changes']))}", highlight=False)
+        for why in r.get("left") or []:
+            console.print(f"    left for a technician: {escape(why)}", highlight=False)
 
 
 @app.command()

@@ -23,6 +23,7 @@ GRANTS: dict[str, list[tuple[str, dict[str, Any]]]] = {
             "User.EnableDisableAccount.All",
             "User.RevokeSessions.All",
             "LicenseAssignment.ReadWrite.All",
+            "GroupMember.ReadWrite.All",
         )
     ],
     "aws": [("grant_actions", {})],
@@ -83,6 +84,13 @@ def check_actions(store: Store, expected: list[dict[str, Any]]) -> list[str]:
         if "state" in want and not any(r["state"] == want["state"] for r in matching):
             seen = ", ".join(r["state"] for r in matching) or "none"
             failures.append(f"{want['kind']}: no action in state {want['state']} (states: {seen})")
+        if "error_contains" in want and not any(
+            str(want["error_contains"]) in (r["error"] or "") for r in matching
+        ):
+            seen = "; ".join(str(r["error"]) for r in matching) or "none"
+            failures.append(
+                f"{want['kind']}: no action whose error holds {want['error_contains']!r} (errors: {seen})"
+            )
     return failures
 
 

@@ -16,7 +16,7 @@ steps:
 The hub's own actions: `actions_enabled: [office365, aws]` grants those sandboxes' write
 permissions and opts their instances in; `approve: {actions: all | KIND}` and `reject: {actions:
 ...}` decide the actions awaiting approval; `sync: {crash_during_actions: true}` crashes after the
-first action reached the system; `expect: {actions: [{kind, state, count}], sandbox:
+first action reached the system; `expect: {actions: [{kind, state, count, error_contains}], sandbox:
 [{office365.user_state: {user: UPN}, is: {account_enabled: false}}, {aws.write_requests: {}, is:
 {count: 1}}]}` checks the hub's records and the sandboxes' own state.
 """

@@ -16,7 +16,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from core.actions.policy import LEAVER_APPROVE, REVERSALS, ActionsConfig, ActionSpec, effective_policy
+from core.actions.policy import (
+    LEAVER_APPROVE,
+    NAMES_OBJECTS,
+    REVERSALS,
+    ActionsConfig,
+    ActionSpec,
+    effective_policy,
+)
 from core.approvals import approve_action, approve_any, find_action, reject_action
 from core.cli.app import _register_subcommands, app
 from core.config.hub_config import HubConfig
@@ -51,6 +58,23 @@ _register_subcommands()
         ("  - footprint: accounts\n    action: entra.enable_account\n", 6, "planned by the hub"),
         ("  - footprint: accounts\n    action: {kind: entra.disable_account, policy: always}\n", 6, "policy"),
         ("  - footprint: accounts\n    action: {kind: entra.disable_account, when: now}\n", 6, "when"),
+        ("  - title: Groups\n    action: entra.restore_groups\n", 6, "planned by the hub"),
+        ("  - title: Groups\n    action: entra.add_groups\n", 6, "needs `groups:`"),
+        (
+            "  - title: Licence\n    action: {kind: entra.add_licences, licences: []}\n",
+            6,
+            "needs `licences:`",
+        ),
+        (
+            "  - title: Groups\n    action: {kind: entra.remove_groups, groups: [VPN Users]}\n",
+            6,
+            "only for entra.add_groups",
+        ),
+        (
+            "  - title: Groups\n    action: {kind: entra.add_groups, groups: [VPN], licences: [E3]}\n",
+            6,
+            "only for entra.add_licences",
+        ),
     ],
 )
 def test_a_bad_action_in_a_playbook_is_an_error_naming_file_and_line(
@@ -86,7 +110,8 @@ def test_hub_yaml_wins_over_the_playbook_which_wins_over_the_default(
     kind: Any, event: str, in_playbook: Any, in_hub_yaml: Any
 ) -> None:
     config = ActionsConfig(policies={kind: in_hub_yaml} if in_hub_yaml else {})
-    policy = effective_policy(config, ActionSpec(kind=kind, policy=in_playbook), event)
+    named = {NAMES_OBJECTS[kind]: ["named in the playbook"]} if kind in NAMES_OBJECTS else {}
+    policy = effective_policy(config, ActionSpec(kind=kind, policy=in_playbook, **named), event)
     default = "approve" if event == "leaver" and kind in LEAVER_APPROVE else "manual"
     assert policy == (in_hub_yaml or in_playbook or default)
 
@@ -195,3 +220,28 @@ def test_a_refused_action_keeps_graphs_answer_and_leaves_its_task_open_with_the_
         store.dispose()
     (task,) = [t for t in ticket_tasks if t["title"] in action["tasks"]]
     assert task["state"] == "open" and "403 Authorization_RequestDenied" in task["error"]
+
+
+def test_what_an_action_left_for_a_technician_is_in_its_audit_and_its_task(tmp_path: Path) -> None:
+    """Scenario 51's store: the dynamic group the hub would not touch is named, with why, by
+    `hub actions show` and in the task that stays open."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    lines: list[str] = []
+    result = run_scenario_file(SCENARIOS / "51_leaver_groups_removed.yaml", store_url=url, echo=lines.append)
+    assert result.passed, "\n".join(lines)
+    (removal,) = [r for r in _actions(url) if r["kind"] == "entra.remove_groups"]
+    shown = CliRunner().invoke(
+        app, ["actions", "show", removal["id"], "--config", str(_hub_yaml(tmp_path, url))]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "left for a technician: IT Everyone (dynamic)" in shown.output
+    assert "is a dynamic group" in shown.output
+    store = open_store(url)
+    try:
+        with store.engine.connect() as conn:
+            ticket = conn.execute(sa.select(tickets).where(tickets.c.key == removal["ticket_key"])).one()
+    finally:
+        store.dispose()
+    (task,) = [t for t in ticket.tasks if t["title"] in removal["tasks"]]
+    assert task["state"] == "open"
+    assert "left for a technician: IT Everyone (dynamic)" in task["notes"][-1]

@@ -83,6 +83,7 @@ class Office365Sandbox(Sandbox):
                     "account_enabled": user.get("accountEnabled"),
                     "licences": len(user.get("assignedLicenses") or []),
                     "sessions_valid_from": user.get("signInSessionsValidFromDateTime"),
+                    "groups": sorted(g.displayName for g in self.tenant.member_of(user["id"])),
                 }
             if op in ("grant_permission", "revoke_permission"):
                 permission = str(args["permission"])

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from connectors.office365.sandbox.tenant import Tenant
+from connectors.office365.sandbox.tenant import Group, Tenant
 from connectors.office365.sandbox.tenant_seed import device_json, stamp
 from core import clock
 from core.sandbox.org import EMAIL_DOMAIN, LOCATIONS, person_by_employee_id, roster
@@ -156,6 +156,28 @@ def group_member(add: bool) -> AdminOp:
     return op
 
 
+def create_group(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+    """A security group; `dynamic: true` gives it a membership rule (Entra keeps its members),
+    `on_premises: true` makes it synced from AD, `role_assignable: true` lets roles be assigned."""
+    name = str(_arg(args, "name"))
+    if any(g.displayName == name for g in tenant.groups.values()):
+        raise ValueError(f"a group named {name!r} already exists")
+    dynamic = bool(args.get("dynamic", False))
+    group = Group(
+        id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant.tenant_id}/group/{name}")),
+        displayName=name,
+        description=str(args.get("description") or ""),
+        securityEnabled=True,
+        mailEnabled=False,
+        groupTypes=["DynamicMembership"] if dynamic else [],
+        membershipRule=str(args.get("rule") or '(user.department -eq "IT")') if dynamic else None,
+        onPremisesSyncEnabled=True if args.get("on_premises") else None,
+        isAssignableToRole=bool(args.get("role_assignable", False)),
+    )
+    tenant.groups[group.id] = group
+    return {"id": group.id, "name": name}
+
+
 def sign_in(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
     user_id = tenant.find_user(str(_arg(args, "user")))
     at = str(args.get("at") or stamp(clock.now()))
@@ -237,6 +259,7 @@ OPS: dict[str, AdminOp] = {
     "restore_user": restore_user,
     "assign_licence": assign_licence,
     "remove_licence": remove_licence,
+    "create_group": create_group,
     "add_group_member": group_member(True),
     "remove_group_member": group_member(False),
     "sign_in": sign_in,
@@ -265,6 +288,7 @@ ADMIN_ARGUMENTS: dict[str, frozenset[str] | None] = {
     "restore_user": frozenset({"user"}),
     "assign_licence": frozenset({"user", "sku"}),
     "remove_licence": frozenset({"user", "sku"}),
+    "create_group": frozenset({"name", "description", "dynamic", "rule", "on_premises", "role_assignable"}),
     "add_group_member": frozenset({"user", "group"}),
     "remove_group_member": frozenset({"user", "group"}),
     "sign_in": frozenset({"user", "at"}),

@@ -35,7 +35,14 @@ DEFAULT_USER_SELECT = [
 ]  # fmt: skip
 DELTA_TOKEN_DAYS = 7
 USERS_READ = ("User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
-GROUPS_READ = ("GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "Directory.ReadWrite.All")
+GROUPS_READ = (
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Directory.Read.All",
+    "GroupMember.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Directory.ReadWrite.All",
+)
 SKUS_READ = ("LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All")
 DEVICES_READ = ("DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All")
 AUDIT_READ = ("AuditLog.Read.All",)

@@ -10,7 +10,7 @@
   (either may be empty); removing a licence the user does not have, adding one the tenant does not
   subscribe to, or adding any licence to a user without `usageLocation` is a 400; success answers
   200 with the user. Needs LicenseAssignment.ReadWrite.All (or a ReadWrite one).
-An unknown user is a 404 `Request_ResourceNotFound`, as on every user path.
+Group membership writes live in `group_members.py`. An unknown user is a 404 `Request_ResourceNotFound`, as on every user path.
 """
 
 from __future__ import annotations
@@ -116,6 +116,9 @@ class GraphWrites:
             r"/v1\.0/users/(?P<user>[^/]+)/(?:microsoft\.graph\.)?assignLicense",
             guarded(self.assign_license, ASSIGN_LICENSE),
         )
+        from connectors.office365.sandbox.group_members import GroupMembers  # it builds on this module
+
+        GroupMembers(self.api).build(router, guarded)
 
     def _user(self, request: Request) -> str | Response:
         from connectors.office365.sandbox.graph import graph_error

@@ -48,6 +48,16 @@ class Group:
     mailEnabled: bool
     groupTypes: list[str]
     members: set[str] = field(default_factory=set)
+    #: a dynamic group's rule (`groupTypes` then holds `DynamicMembership`): Entra keeps its members
+    membershipRule: str | None = None
+    #: synced from on-premises AD: its members are managed there, not through Graph
+    onPremisesSyncEnabled: bool | None = None
+    #: Entra roles can be assigned to it: changing its members also needs RoleManagement.ReadWrite.Directory
+    isAssignableToRole: bool = False
+
+    @property
+    def dynamic(self) -> bool:
+        return "DynamicMembership" in self.groupTypes
 
     def as_graph(self) -> dict[str, Any]:
         return {
@@ -58,6 +68,9 @@ class Group:
             "securityEnabled": self.securityEnabled,
             "mailEnabled": self.mailEnabled,
             "groupTypes": list(self.groupTypes),
+            "membershipRule": self.membershipRule,
+            "onPremisesSyncEnabled": self.onPremisesSyncEnabled,
+            "isAssignableToRole": self.isAssignableToRole,
         }
 
 

@@ -26,6 +26,7 @@ WRITE_PERMISSIONS = (
     "User.EnableDisableAccount.All",
     "User.RevokeSessions.All",
     "LicenseAssignment.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
 )
 
 
@@ -212,14 +213,108 @@ def test_unknown_user_on_every_write_path_is_a_404(granted, client) -> None:
 
 
 def test_the_readme_lists_exactly_the_write_permissions_these_tests_grant() -> None:
-    """The tests above pass with only these three added to the read permissions: the README's
+    """The tests above pass with only these four added to the read permissions: the README's
     least-privilege table must name exactly them, each beside its action."""
     section = README.read_text().split("## Write actions", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([\w.]+)`.*\| `(entra\.\w+)` \|$", section, re.MULTILINE)
+    rows = re.findall(r"^\| `([\w.]+)`.*\| `(entra\.\w+)`[^|]*\|$", section, re.MULTILINE)
     assert sorted(rows) == sorted(
         zip(
             WRITE_PERMISSIONS,
-            ("entra.disable_account", "entra.revoke_sessions", "entra.remove_licences"),
+            (
+                "entra.disable_account",
+                "entra.revoke_sessions",
+                "entra.remove_licences",
+                "entra.remove_groups",
+            ),
             strict=True,
         )
     )
+
+
+def test_group_removal_leaves_what_graph_will_not_change_and_graph_refuses_it_too(
+    granted, run, client
+) -> None:
+    """A dynamic and an on-premises-synced group are never sent a request (Graph would refuse
+    them: 403 and 400), the rest are removed once, and a removal planned again sends nothing."""
+    user = licensed_user(granted)
+    upn = user["userPrincipalName"]
+    granted.admin("create_group", {"name": "Rule-based", "dynamic": True})
+    granted.admin("create_group", {"name": "From AD", "on_premises": True})
+    for group in ("Rule-based", "From AD", "VPN Users"):
+        granted.admin("add_group_member", {"user": upn, "group": group})
+    remove = action("entra.remove_groups", upn)
+
+    plan = run("entra.remove_groups").plan(remove)
+    assert any("VPN Users" in c for c in plan.changes)
+    assert not any("Rule-based" in c or "From AD" in c for c in plan.changes)
+    assert [why.split(" (")[0] for why in plan.left] == ["Rule-based", "From AD"]
+    run("entra.remove_groups").execute(remove)
+    assert granted.admin("user_state", {"user": upn})["groups"] == ["From AD", "Rule-based"]
+    assert run("entra.remove_groups").plan(remove).noop
+
+    groups = {g.displayName: g.id for g in granted.tenant.groups.values()}
+    refused = client.write(
+        "DELETE", f"groups/{groups['Rule-based']}/members/{user['id']}/$ref", None, idempotent=True
+    )
+    assert (refused[0], refused[1]["error"]["code"]) == (403, "Authorization_RequestDenied")
+    synced = client.write(
+        "DELETE", f"groups/{groups['From AD']}/members/{user['id']}/$ref", None, idempotent=True
+    )
+    assert synced[0] == 400 and "external service" in synced[1]["error"]["message"]
+    ref = {"@odata.id": f"{client.config.graph_base}/directoryObjects/{user['id']}"}
+    twice = client.write("POST", f"groups/{groups['From AD']}/members/$ref", ref, idempotent=True)
+    assert twice[0] == 400
+    gone = client.write(
+        "DELETE", f"groups/{groups['VPN Users']}/members/{user['id']}/$ref", None, idempotent=True
+    )
+    assert (gone[0], gone[1]["error"]["code"]) == (404, "Request_ResourceNotFound")
+
+
+def test_a_role_assignable_group_needs_role_management_too_and_the_executor_leaves_it(
+    granted, run, client
+) -> None:
+    user = licensed_user(granted)
+    upn = user["userPrincipalName"]
+    made = granted.admin("create_group", {"name": "Helpdesk Admins", "role_assignable": True})
+    ref = {"@odata.id": f"{client.config.graph_base}/directoryObjects/{user['id']}"}
+    status, answer = client.write("POST", f"groups/{made['id']}/members/$ref", ref, idempotent=True)
+    assert (status, answer["error"]["code"]) == (403, "Authorization_RequestDenied")
+
+    add = action("entra.add_groups", upn, groups="Helpdesk Admins,VPN Users")
+    plan = run("entra.add_groups").plan(add)
+    assert [c.split(" (")[0] for c in plan.changes] == ["add to group VPN Users"]
+    assert "RoleManagement.ReadWrite.Directory" in plan.left[0]
+    outcome = run("entra.add_groups").execute(add)
+    assert [e.status for e in outcome.exchanges] == [204]
+    assert "Helpdesk Admins" not in granted.admin("user_state", {"user": upn})["groups"]
+    assert run("entra.add_groups").plan(add).changes == ()
+
+
+def test_a_group_name_the_tenant_does_not_have_is_refused_before_anything_is_sent(granted, run) -> None:
+    user = licensed_user(granted)
+    add = action("entra.add_groups", user["userPrincipalName"], groups="VPN Users,Nonexistent Team")
+    before = len(granted.graph.writes.received)
+    with pytest.raises(ActionRefusedError, match="no group named 'Nonexistent Team'"):
+        run("entra.add_groups").execute(add)
+    assert len(granted.graph.writes.received) == before
+
+
+def test_adding_a_licence_without_usage_location_is_refused_with_graphs_answer_as_evidence(
+    granted, run
+) -> None:
+    user = licensed_user(granted)
+    upn = user["userPrincipalName"]
+    granted.admin("update_user", {"user": upn, "changes": {"usageLocation": None}})
+    held = {lic["skuId"] for lic in user["assignedLicenses"]}
+    missing = next(sku for sku in granted.tenant.skus.values() if sku["skuId"] not in held)
+    add = action("entra.add_licences", upn, licences=missing["skuPartNumber"])
+    with pytest.raises(
+        ActionRefusedError, match="400 Request_BadRequest: License assignment cannot be done"
+    ) as caught:
+        run("entra.add_licences").execute(add)
+    (exchange,) = caught.value.evidence
+    assert exchange.body == {
+        "addLicenses": [{"disabledPlans": [], "skuId": missing["skuId"]}],
+        "removeLicenses": [],
+    }
+    assert granted.admin("user_state", {"user": upn})["licences"] == len(held)
