@@ -257,6 +257,9 @@ class _Reconcile:
         generation = max(self.change.last_generation, e.generation) + 1
         self.employment = Employment(generation, hire)
         self.rehired = True
+        end = self.facts.termination
+        if end is not None and hire <= end <= self.today:
+            return  # the new employment began and ended unseen: its offboarding, no onboarding
         self.add(
             Intent(
                 "open", "rehire", hire, reason=f"terminated person rehired on {hire}", employment=generation
