@@ -197,8 +197,10 @@ class _Reconcile:
         if hire is None or hire == e.hire:
             return
         prior = self.facts.prior_termination
-        # the end HR states for this employment wins over the one acted on (it may have moved)
-        ended = prior if self._ends_this_employment(prior) else e.termination
+        # the end HR states for this employment wins over the one acted on (it may have moved); a
+        # termination HR now marks reversed ended nothing, so a new start date is a moved start
+        reversed_ = bool(self.change.after.get("termination_reversed"))
+        ended = prior if self._ends_this_employment(prior) else None if reversed_ else e.termination
         conversion = is_conversion(self.change)
         if ended is not None and hire > ended and not conversion:
             self._rehire(hire, ended)
