@@ -39,3 +39,8 @@ def install(source: Source | None) -> None:
     """Make `source` this process's clock; None returns to the system clock."""
     global _source
     _source = source or system_time
+
+
+def iso(value: object) -> object:
+    """A moment as ISO 8601 text for a JSON document; any other value as it is."""
+    return value.isoformat() if isinstance(value, datetime) else value

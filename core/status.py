@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from core.clock import iso
 from core.store.engine import Store
 from core.store.runs import last_runs, reconcile_runs
 from core.store.schema import (
@@ -20,10 +20,6 @@ from core.store.schema import (
 )
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 def stream_status(store: Store) -> list[dict[str, Any]]:
     out = []
     for run in last_runs(store):
@@ -35,8 +31,8 @@ def stream_status(store: Store) -> list[dict[str, Any]]:
                 "last_run": {
                     "run_id": run["run_id"],
                     "status": run["status"],
-                    "started_at": _iso(run["started_at"]),
-                    "finished_at": _iso(run["finished_at"]),
+                    "started_at": iso(run["started_at"]),
+                    "finished_at": iso(run["finished_at"]),
                     "error": run["error"],
                 },
                 "counts": {
@@ -85,7 +81,7 @@ def queue_counts(store: Store) -> dict[str, int]:
 def open_holds(store: Store) -> list[dict[str, Any]]:
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(holds).where(holds.c.state == "held").order_by(holds.c.created_at))
-        return [{k: _iso(v) for k, v in row._mapping.items()} for row in rows]
+        return [{k: iso(v) for k, v in row._mapping.items()} for row in rows]
 
 
 def snapshots_open(store: Store) -> list[dict[str, Any]]:
@@ -94,7 +90,7 @@ def snapshots_open(store: Store) -> list[dict[str, Any]]:
     listed = sa.select(sa.func.count()).where(s.c.run_id == o.c.snapshot_id).scalar_subquery()
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(o, listed.label("listed")).order_by(o.c.started_at))
-        return [{k: _iso(v) for k, v in row._mapping.items()} for row in rows]
+        return [{k: iso(v) for k, v in row._mapping.items()} for row in rows]
 
 
 def hub_status(store: Store) -> dict[str, Any]:

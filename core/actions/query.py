@@ -3,18 +3,14 @@ action (its audit included: who decided and when, every exchange and the system'
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from core.clock import iso
 from core.errors import NotFoundError
 from core.store.engine import Store
 from core.store.schema import actions
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def action_view(row: Any, *, evidence: bool = True) -> dict[str, Any]:
@@ -30,13 +26,13 @@ def action_view(row: Any, *, evidence: bool = True) -> dict[str, Any]:
         "ticket_key": row.ticket_key,
         "employee_id": row.employee_id,
         "tasks": row.tasks,
-        "due_at": _iso(row.due_at),
+        "due_at": iso(row.due_at),
         "decided_by": row.decided_by,
-        "decided_at": _iso(row.decided_at),
+        "decided_at": iso(row.decided_at),
         "hold_id": row.hold_id,
         "attempts": row.attempts,
         "error": row.error,
-        "done_at": _iso(row.done_at),
+        "done_at": iso(row.done_at),
         "reverses": row.reverses,
     }
     if evidence:

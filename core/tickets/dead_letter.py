@@ -9,12 +9,13 @@ again with a fresh attempt count.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from core import clock
+from core.clock import iso
 from core.config.hub_config import DeliveryPolicy
 from core.errors import ConfigError, HubError, NotFoundError
 from core.http.redaction import redact_text
@@ -48,10 +49,6 @@ def record_failure(store: Store, intent: Any, owner: str, exc: BaseException, po
     return dead
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 def intent_view(row: Any) -> dict[str, Any]:
     """An intent as `hub outbox list|show --json` print it."""
     return {
@@ -62,13 +59,13 @@ def intent_view(row: Any) -> dict[str, Any]:
         "state": row.state,
         "attempts": row.attempts,
         "last_error": row.last_error,
-        "created_at": _iso(row.created_at),
-        "sent_at": _iso(row.sent_at),
-        "next_attempt_at": _iso(row.next_attempt_at),
+        "created_at": iso(row.created_at),
+        "sent_at": iso(row.sent_at),
+        "next_attempt_at": iso(row.next_attempt_at),
         "owner": row.owner,
-        "lease_expires_at": _iso(row.lease_expires_at),
-        "delivered_at": _iso(row.delivered_at),
-        "dead_at": _iso(row.dead_at),
+        "lease_expires_at": iso(row.lease_expires_at),
+        "delivered_at": iso(row.delivered_at),
+        "dead_at": iso(row.dead_at),
     }
 
 
