@@ -17,7 +17,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -324,15 +324,29 @@ class World:
         with self.chaos_engine.connect() as conn:
             return int(conn.scalar(sa.select(sa.func.count()).where(outbox.c.state == "pending")) or 0)
 
+    def seconds_until_next_attempt(self) -> float:
+        """How long until the earliest pending intent is due again (an intent whose outcome was
+        unknown waits out its backoff before the next pass looks it up)."""
+        with self.chaos_engine.connect() as conn:
+            due = conn.scalar(
+                sa.select(sa.func.min(outbox.c.next_attempt_at)).where(outbox.c.state == "pending")
+            )
+        if due is None:
+            return 0.0
+        if due.tzinfo is None:  # SQLite hands the stored UTC moment back naive
+            due = due.replace(tzinfo=UTC)
+        return max(0.0, (due - clock.system_time()).total_seconds())
+
     def run_to_completion(self, attempts: int = 6) -> list[int]:
         """`hub run` until it exits 0 with nothing left in the outbox: a run that met a fault still
-        armed may exit 4, or leave an intent pending for the next pass (by design)."""
+        armed may exit 4, or leave an intent pending for the next pass (by design), which is run
+        once that intent's backoff has passed."""
         codes = []
         for _ in range(attempts):
             runner = start_runner(self.chaos_yaml, self.workdir / "rerun.log")
             codes.append(runner.wait(300))
             if codes[-1] == 0 and not self.pending_intents():
                 return codes
-            time.sleep(0.5)
+            time.sleep(0.5 + min(self.seconds_until_next_attempt(), 120.0))
         tail = (self.workdir / "rerun.log").read_text(errors="replace").strip().splitlines()[-3:]
         raise RuntimeError(f"`hub run` did not complete after a kill: exit codes {codes}: {' | '.join(tail)}")
