@@ -139,6 +139,23 @@ def assign_licence(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
     return {"id": user_id, "assignedLicenses": [lic["skuId"] for lic in current]}
 
 
+def set_licence_units(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
+    """The agency's purchase changes: a subscription's enabled prepaid units, given as `enabled`
+    (the total) or as `free` (seats left beyond what is consumed now; `free: 0` makes the next
+    assignment find no seat)."""
+    sku_id = tenant.sku_id(str(_arg(args, "sku")))
+    given = [name for name in ("enabled", "free") if args.get(name) is not None]
+    if len(given) != 1:
+        raise ValueError("give exactly one of 'enabled' (total units) or 'free' (seats left unused)")
+    value = args[given[0]]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{given[0]} must be a whole number of units, 0 or more; got {value!r}")
+    consumed = tenant.consumed_units()[sku_id]
+    units = tenant.skus[sku_id]["prepaidUnits"]
+    units.update(enabled=value if given[0] == "enabled" else consumed + value, warning=0)
+    return {"skuId": sku_id, "prepaidUnits": dict(units), "consumedUnits": consumed}
+
+
 def remove_licence(tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
     user_id, sku_id, current = _licences(tenant, args)
     kept = [lic for lic in current if lic["skuId"] != sku_id]
@@ -259,6 +276,7 @@ OPS: dict[str, AdminOp] = {
     "restore_user": restore_user,
     "assign_licence": assign_licence,
     "remove_licence": remove_licence,
+    "set_licence_units": set_licence_units,
     "create_group": create_group,
     "add_group_member": group_member(True),
     "remove_group_member": group_member(False),
@@ -288,6 +306,7 @@ ADMIN_ARGUMENTS: dict[str, frozenset[str] | None] = {
     "restore_user": frozenset({"user"}),
     "assign_licence": frozenset({"user", "sku"}),
     "remove_licence": frozenset({"user", "sku"}),
+    "set_licence_units": frozenset({"sku", "enabled", "free"}),
     "create_group": frozenset({"name", "description", "dynamic", "rule", "on_premises", "role_assignable"}),
     "add_group_member": frozenset({"user", "group"}),
     "remove_group_member": frozenset({"user", "group"}),

@@ -8,7 +8,10 @@
   `signInSessionsValidFromDateTime` to now. Needs User.RevokeSessions.All (or a ReadWrite one).
 - `POST /users/{id}/assignLicense`: both `addLicenses` and `removeLicenses` are required
   (either may be empty); removing a licence the user does not have, adding one the tenant does not
-  subscribe to, or adding any licence to a user without `usageLocation` is a 400; success answers
+  subscribe to, adding any licence to a user without `usageLocation`, or adding a licence of a
+  subscription with no seat left (consumed units at its enabled + warning prepaid units) or no longer
+  active (suspended, locked out, deleted) is a 400 `Request_BadRequest`, "Subscription with SKU …
+  does not have any available licenses."; nothing of a refused request is applied. Success answers
   200 with the user. Needs LicenseAssignment.ReadWrite.All (or a ReadWrite one).
 Group membership writes live in `group_members.py`. An unknown user is a 404 `Request_ResourceNotFound`, as on every user path.
 """
@@ -164,6 +167,17 @@ class GraphWrites:
             {"@odata.context": f"{self.api.sandbox.url}/v1.0/$metadata#Edm.Boolean", "value": True}
         )
 
+    def _seat_free(self, sku_id: str) -> bool:
+        """Whether one more user may take this subscription: active, and a prepaid unit unused."""
+        found = next((k for k in self.tenant.skus if k.casefold() == sku_id.casefold()), None)
+        if found is None:
+            return False
+        sku = self.tenant.skus[found]
+        if sku["capabilityStatus"] in ("Suspended", "LockedOut", "Deleted"):
+            return False
+        units = sku["prepaidUnits"]
+        return int(self.tenant.consumed_units()[found]) < int(units["enabled"]) + int(units["warning"])
+
     def assign_license(self, request: Request) -> Response:
         user_id = self._user(request)
         if isinstance(user_id, Response):
@@ -191,6 +205,11 @@ class GraphWrites:
                 )
         if add and not user.get("usageLocation"):
             return _bad_request("License assignment cannot be done for user with invalid usage location.")
+        for licence in add:
+            if str(licence["skuId"]).casefold() not in held and not self._seat_free(str(licence["skuId"])):
+                return _bad_request(
+                    f"Subscription with SKU {licence['skuId']} does not have any available licenses."
+                )
         removed = {r.casefold() for r in remove}
         kept = [
             lic for lic in user.get("assignedLicenses") or [] if str(lic["skuId"]).casefold() not in removed

@@ -318,3 +318,50 @@ def test_adding_a_licence_without_usage_location_is_refused_with_graphs_answer_a
         "removeLicenses": [],
     }
     assert granted.admin("user_state", {"user": upn})["licences"] == len(held)
+
+
+def test_a_licence_of_a_subscription_with_no_free_seat_is_refused_and_nothing_is_applied(
+    granted, run
+) -> None:
+    """Graph refuses the whole assignLicense when one added SKU has no seat left; a seat freed by
+    the agency (more units bought) lets the same action through."""
+    user = licensed_user(granted)
+    upn = user["userPrincipalName"]
+    held = {lic["skuId"] for lic in user["assignedLicenses"]}
+    free, full = [sku for sku in granted.tenant.skus.values() if sku["skuId"] not in held][:2]
+    granted.admin("set_licence_units", {"sku": full["skuPartNumber"], "free": 0})
+    add = action("entra.add_licences", upn, licences=f"{free['skuPartNumber']},{full['skuPartNumber']}")
+    with pytest.raises(
+        ActionRefusedError,
+        match=f"400 Request_BadRequest: Subscription with SKU {full['skuId']} does not have any available",
+    ):
+        run("entra.add_licences").execute(add)
+    assert granted.admin("user_state", {"user": upn})["licences"] == len(held)  # neither SKU applied
+
+    granted.admin("set_licence_units", {"sku": full["skuPartNumber"], "free": 1})
+    run("entra.add_licences").execute(add)
+    assert granted.admin("user_state", {"user": upn})["licences"] == len(held) + 2
+
+
+def test_a_user_who_already_holds_the_licence_needs_no_free_seat(granted, client) -> None:
+    user = licensed_user(granted)
+    sku_id = user["assignedLicenses"][0]["skuId"]
+    granted.admin("set_licence_units", {"sku": sku_id, "free": 0})
+    body = {"addLicenses": [{"disabledPlans": [], "skuId": sku_id}], "removeLicenses": []}
+    status, _ = client.write("POST", f"users/{user['id']}/assignLicense", body, idempotent=True)
+    assert status == 200
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ({"sku": "M365_G3_GOV"}, "exactly one of 'enabled'"),
+        ({"sku": "M365_G3_GOV", "enabled": 5, "free": 0}, "exactly one of 'enabled'"),
+        ({"sku": "M365_G3_GOV", "free": -1}, "free must be a whole number"),
+        ({"sku": "M365_G3_GOV", "enabled": "many"}, "enabled must be a whole number"),
+        ({"sku": "NOT_A_SKU", "free": 0}, "no subscribed SKU 'NOT_A_SKU'"),
+    ],
+)
+def test_set_licence_units_names_what_is_wrong(granted, args, problem) -> None:
+    with pytest.raises(Exception, match=problem):
+        granted.admin("set_licence_units", args)
