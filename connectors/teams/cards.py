@@ -36,6 +36,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "ticket_closed": ("Ticket closed", "good"),
     "run_failed": ("Hub run failed", "attention"),
     "intent_dead": ("Ticket delivery gave up", "attention"),
+    "approval_closed": ("Approval no longer needed", "good"),
 }
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from core import approvals
 from core.actions.query import list_actions
-from core.approval_requests.registry import ApprovableKind, Pending, register
+from core.approval_requests.registry import ApprovableKind, Pending, decided_text, register
 from core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -52,4 +52,13 @@ def reject(hub: Hub, subject_id: str, by: str, note: str) -> Mapping[str, Any]:
     return approvals.reject_action(hub.store, subject_id, by=by, note=note)
 
 
-register(ApprovableKind(name=KIND, pending=pending, find=find, approve=approve, reject=reject))
+def decision(hub: Hub, subject_id: str) -> str:
+    action = approvals.find_action(hub.store, subject_id)
+    if action is None:
+        return "no longer waits (the action is gone)"
+    return decided_text(action["state"], action["decided_by"], action["decided_at"])
+
+
+register(
+    ApprovableKind(name=KIND, pending=pending, find=find, approve=approve, reject=reject, decision=decision)
+)

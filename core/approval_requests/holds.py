@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from core import approvals
-from core.approval_requests.registry import ApprovableKind, Pending, register
+from core.approval_requests.registry import ApprovableKind, Pending, decided_text, register
 from core.status import open_holds
+from core.store.schema import holds
 
 if TYPE_CHECKING:
     from core.hub import Hub
@@ -40,4 +43,14 @@ def reject(hub: Hub, subject_id: str, by: str, note: str) -> Mapping[str, Any]:
     return approvals.reject(hub.store, subject_id, by=by, note=note)
 
 
-register(ApprovableKind(name=KIND, pending=pending, find=find, approve=approve, reject=reject))
+def decision(hub: Hub, subject_id: str) -> str:
+    with hub.store.engine.connect() as conn:
+        row = conn.execute(sa.select(holds).where(holds.c.id == subject_id)).first()
+    if row is None:
+        return "no longer held (the hold is gone)"
+    return decided_text(row.state, row.decided_by, row.decided_at)
+
+
+register(
+    ApprovableKind(name=KIND, pending=pending, find=find, approve=approve, reject=reject, decision=decision)
+)

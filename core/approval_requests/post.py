@@ -18,8 +18,10 @@ import sqlalchemy as sa
 
 from core import clock
 from core.approval_requests.channel import ApprovalCard, ApprovalChannel
+from core.approval_requests.close import close_decided_elsewhere
 from core.approval_requests.registry import Pending, kinds
 from core.approval_requests.tokens import Claims, issue
+from core.connector.sink import Notifier
 from core.errors import HubError, OutcomeUnknownError
 from core.store.schema import approval_requests
 
@@ -38,6 +40,8 @@ class PostSummary:
     failed: int = 0
     unknown: int = 0
     expired: int = 0
+    #: notices that a card's subject was decided elsewhere (core.approval_requests.close)
+    closed: int = 0
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -75,6 +79,8 @@ def post_approval_requests(hub: Hub, channel: ApprovalChannel | None = None) -> 
                 )
             )
         }
+    kinds_read: list[str] = []
+    still_pending: set[tuple[str, str]] = set()
     for approvable in kinds():
         try:
             waiting = approvable.pending(hub)
@@ -82,9 +88,16 @@ def post_approval_requests(hub: Hub, channel: ApprovalChannel | None = None) -> 
             summary.errors.append(f"{approvable.name}: pending subjects unreadable: {exc}")
             log.warning("approval kind %s: pending subjects unreadable: %s", approvable.name, exc)
             continue
+        kinds_read.append(approvable.name)
         for pending in waiting:
+            still_pending.add((pending.kind, pending.subject_id))
             if (pending.kind, pending.subject_id) not in open_subjects:
                 _post_one(hub, channel, pending, summary)
+    if isinstance(channel, Notifier):
+        summary.closed, errors = close_decided_elsewhere(
+            hub, channel, kinds_read=kinds_read, still_pending=still_pending
+        )
+        summary.errors.extend(errors)
     return summary
 
 

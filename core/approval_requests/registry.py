@@ -11,6 +11,7 @@ a module named in `BUILTIN_KINDS` (so every process loads it):
         find=lambda hub, subject_id: Pending(...),          # HubError if no longer pending
         approve=lambda hub, subject_id, by: {...},          # the decision, as the CLI's would be
         reject=lambda hub, subject_id, by, note: {...},
+        decision=lambda hub, subject_id: "approved by sam at 2026-03-05 10:00 UTC",  # optional
     ))
 
 The handlers are the same functions `hub approve` and the console call, so a decision from Teams
@@ -22,6 +23,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core.errors import ConfigError
@@ -47,9 +49,19 @@ class ApprovableKind:
     find: Callable[[Hub, str], Pending]
     approve: Callable[[Hub, str, str], Mapping[str, Any]]
     reject: Callable[[Hub, str, str, str], Mapping[str, Any]]
+    #: how a subject that no longer waits was decided, by whom and when, for the notice that
+    #: tells the channel its card no longer counts (None: "decided outside Teams")
+    decision: Callable[[Hub, str], str] | None = None
 
 
 _KINDS: dict[str, ApprovableKind] = {}
+
+
+def decided_text(state: str, by: str | None, at: datetime | None) -> str:
+    """`approved by sam at 2026-03-05 10:00 UTC`: a subject's decision as a notice states it."""
+    who = f" by {by}" if by else ""
+    when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
+    return f"{state.replace('_', ' ')}{who}{when}"
 
 
 def register(kind: ApprovableKind) -> None:

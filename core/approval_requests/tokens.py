@@ -66,7 +66,8 @@ def verify(key: bytes, token: object, *, now: datetime) -> Claims:
     """The token's claims, if the hub signed it and it has not expired; else TokenRefused."""
     if not isinstance(token, str) or not token:
         raise TokenRefused("no decision token in the response")
-    if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
+    if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1 or not token.isascii():
+        # the hub issues base64url text only; anything else is refused before it is signed over
         raise TokenRefused("the decision token is malformed")
     payload, signature = token.split(".")
     if not hmac.compare_digest(_sign(key, payload).encode(), signature.encode("ascii", "replace")):

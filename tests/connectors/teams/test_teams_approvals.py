@@ -401,3 +401,99 @@ def test_an_action_awaiting_approval_gets_a_card_and_a_verified_answer_approves_
     assert (decided.state, decided.decided_by) == ("approved", "dana@agency.gov (Teams)")
     assert [a["action"] for a in recent(hub.store, kind="action")] == ["approve"]
     assert post_approval_requests(hub).posted == 0, "nothing waits any more"
+
+
+def _notices(channel: TeamsSandbox) -> list[dict[str, Any]]:
+    return channel.admin("messages", {"workflow": "channel"})
+
+
+def _request_state(hub: Hub) -> tuple[str, str | None]:
+    with hub.store.engine.connect() as conn:
+        row = conn.execute(sa.select(approval_requests.c.state, approval_requests.c.error)).one()
+    return row.state, row.error
+
+
+def test_a_hold_decided_in_the_cli_is_announced_once_and_its_card_stops_counting(
+    hub: Hub, channel: TeamsSandbox, responses: str
+) -> None:
+    """A Workflows webhook cannot edit the card it posted: the channel is told, once, who decided
+    and when, and a late click is refused as stale."""
+    from core.approvals import reject
+
+    hold = _hold_a_storm(hub)
+    [card] = _cards(channel)
+    clock_at = clock.now()
+    reject(hub.store, hold["id"], by="sam", note="not now")
+
+    assert post_approval_requests(hub).closed == 1
+    [notice] = _notices(channel)
+    assert notice["posted"], notice.get("problem")
+    assert notice["texts"][0] == "Approval no longer needed"
+    assert f"It was rejected by sam at {clock_at:%Y-%m-%d %H:%M} UTC" in notice["texts"][2]
+    assert "no longer count" in notice["texts"][2]
+    assert _request_state(hub) == ("closed", None)
+
+    assert post_approval_requests(hub).closed == 0
+    assert len(_notices(channel)) == 1, "one notice per request, however many passes"
+    assert len(_cards(channel)) == 1, "a decided subject gets no new card"
+
+    answer = channel.admin(
+        "respond", {"run_id": card["run_id"], "button": "Approve", "responder": "dana@agency.gov"}
+    )
+    assert answer["status"] == 409 and "the approval request is closed" in answer["body"]
+    with hub.store.engine.connect() as conn:
+        assert conn.scalar(sa.select(holds.c.state).where(holds.c.id == hold["id"])) == "rejected"
+
+
+def test_an_action_approved_in_the_cli_is_announced_with_who_approved_it(
+    hub: Hub, channel: TeamsSandbox
+) -> None:
+    from core.approvals import approve_action
+
+    action_id = _awaiting_action(hub)
+    assert post_approval_requests(hub).posted == 1
+    approve_action(hub.store, action_id, by="it-lead")
+    summary = post_approval_requests(hub)
+    assert (summary.posted, summary.closed) == (0, 1)
+    [notice] = _notices(channel)
+    assert "Approve entra.disable_account on leaver@agency.gov" in notice["texts"][1]
+    assert "It was approved by it-lead at" in notice["texts"][2]
+
+
+def test_a_card_answered_in_teams_needs_no_notice(hub: Hub, channel: TeamsSandbox, responses: str) -> None:
+    _hold_a_storm(hub)
+    [card] = _cards(channel)
+    channel.admin("respond", {"run_id": card["run_id"], "button": "Approve", "responder": "dana@agency.gov"})
+    assert post_approval_requests(hub).closed == 0
+    assert _notices(channel) == []
+
+
+def test_a_notice_whose_post_may_have_failed_is_not_posted_again(hub: Hub, channel: TeamsSandbox) -> None:
+    from core.approvals import reject
+    from core.sandbox.faults import AppliedThenError
+
+    hold = _hold_a_storm(hub)
+    reject(hub.store, hold["id"], by="sam")
+    channel.arm(AppliedThenError(path=channel.workflow_ids["channel"]))
+    summary = post_approval_requests(hub)
+    assert summary.closed == 0 and "decided-elsewhere notice" in summary.errors[0]
+    state, error = _request_state(hub)
+    assert state == "closed" and error and error.startswith("notice may or may not be posted")
+    post_approval_requests(hub)
+    assert len(_notices(channel)) == 1, "Teams got it once, the hub saw a 502 and never re-sent it"
+
+
+def test_a_notice_the_channel_refused_is_posted_on_the_next_pass(hub: Hub, channel: TeamsSandbox) -> None:
+    from core.approvals import reject
+    from core.sandbox.faults import ServerError
+
+    hold = _hold_a_storm(hub)
+    reject(hub.store, hold["id"], by="sam")
+    channel.arm(ServerError(path=channel.workflow_ids["channel"], status=400, body='{"error":"bad"}'))
+    assert post_approval_requests(hub).closed == 0
+    state, error = _request_state(hub)
+    assert state == "posted" and error and "notice not posted" in error
+    assert _notices(channel) == []
+    assert post_approval_requests(hub).closed == 1
+    assert len(_notices(channel)) == 1
+    assert _request_state(hub) == ("closed", None)
