@@ -19,6 +19,8 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from core.actions.stage import ExecutorCache
+from core.airflow.console import approvals_queue
 from core.airflow.console.access import Operator, reader
 from core.airflow.console.app import create_app
 from core.cli.app import _register_subcommands, app
@@ -55,6 +57,14 @@ def leaver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pa
             hub(path, *step.split())
         monkeypatch.setenv("HUB_CONFIG", str(path))
         yield path, fleet
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_dry_runs() -> Iterator[None]:
+    """Action ids are idempotency keys, the same in every test: no test sees another's reading."""
+    approvals_queue._recent.clear()
+    yield
+    approvals_queue._recent.clear()
 
 
 def hub(path: Path, *args: str) -> str:
@@ -202,3 +212,60 @@ def test_a_dry_run_that_cannot_read_says_so_beside_its_action(leaver: tuple[Path
     section = page.text.split(f'id="action-{disable["id"]}"')[1].split("</section>")[0]
     assert "dry run could not read:" in section and "rotated-elsewhere" not in page.text
     assert "Approve</button>" in section
+
+
+def _count_dry_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every executor plan() the console asks for (each is a read against the tenant)."""
+    read: list[str] = []
+    real_get = ExecutorCache.get
+
+    def counting_get(self: ExecutorCache, instance: str, kind: str) -> Any:
+        executor = real_get(self, instance, kind)
+        real_plan = executor.plan
+
+        def plan(action: Any) -> Any:
+            read.append(action.kind)
+            return real_plan(action)
+
+        monkeypatch.setattr(executor, "plan", plan)
+        return executor
+
+    monkeypatch.setattr(ExecutorCache, "get", counting_get)
+    return read
+
+
+def test_reloading_the_page_within_a_minute_shows_the_same_reading_not_a_new_one(
+    leaver: tuple[Path, SandboxFleet], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = leaver
+    read = _count_dry_runs(monkeypatch)
+    count = len(waiting(path))
+    first = console().get("/approvals")
+    assert first.status_code == 200 and len(read) == count
+    second = console().get("/approvals")
+    assert len(read) == count, "the same unchanged actions within DRY_RUN_TTL are not read again"
+    assert "accountEnabled: true -&gt; false" in second.text and "read " in second.text
+    opened = waiting(path)[0]["id"]
+    console().get(f"/actions/{opened}")
+    assert len(read) == count + 1, "an action's own page always reads afresh"
+
+    monkeypatch.setattr(approvals_queue, "DRY_RUN_TTL", approvals_queue.DRY_RUN_TTL * 0)
+    console().get("/approvals")
+    assert len(read) == 2 * count + 1, "an old reading is read again"
+
+
+def test_beyond_the_first_actions_the_page_links_to_each_actions_own_dry_run(
+    leaver: tuple[Path, SandboxFleet], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a mass termination hundreds may wait: one page load never reads them all."""
+    path, _ = leaver
+    read = _count_dry_runs(monkeypatch)
+    monkeypatch.setattr(approvals_queue, "PAGE_DRY_RUNS", 0)  # as if 20 sooner ones came first
+    (action,) = waiting(path)
+    page = console().get("/approvals").text
+    assert read == []
+    section = page.split(f'id="action-{action["id"]}"')[1].split("</section>")[0]
+    assert "dry run not read on this page" in section and f'href="/actions/{action["id"]}"' in section
+    assert "Approve</button>" in section, "the operator may still decide"
+    assert "accountEnabled: true -&gt; false" in console().get(f"/actions/{action['id']}").text
+    assert len(read) == 1
