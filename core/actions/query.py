@@ -3,6 +3,7 @@ action (its audit included: who decided and when, every exchange and the system'
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -68,6 +69,4 @@ def show_action(store: Store, ident: str) -> dict[str, Any]:
     found = find_action(store, ident)
     if found is None:
         raise NotFoundError(f"no action {ident!r}", hint="`hub actions list` shows the ids")
-    with store.engine.connect() as conn:
-        row = conn.execute(sa.select(actions).where(actions.c.id == found["id"])).one()
-    return action_view(row)
+    return action_view(SimpleNamespace(**found))  # the whole row, already read

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -102,7 +103,7 @@ def action_page(hub: Hub, ident: str) -> dict[str, Any]:
     found = find_action(hub.store, ident)
     if found is None:
         raise NotFoundError(f"no action {ident!r}", hint="the Approvals page lists the actions waiting")
-    row = _rows(hub, [found["id"]])[found["id"]]
+    row = SimpleNamespace(**found)  # find_action read the whole row
     doc = action_view(row)
     doc["decidable"] = row.state in APPROVABLE
     doc["dry_run"] = dry_run(ExecutorCache(hub), row) if doc["decidable"] else None
