@@ -67,12 +67,12 @@ def _cases(bench: Bench, label: str, store: Any, floor: Any) -> None:
     with bench.case(f"store ({label}): stage {TOTAL:,} new records") as case:
         writer = _load(store)
         case.records, case.extra["inserted"] = TOTAL, writer.counts.inserted
-        case.floor = new_floor
+        new_floor.into(case)
     unchanged_floor = floor()
     with bench.case(f"store ({label}): re-stage the same {TOTAL:,} unchanged") as case:
         writer = _load(store)
         case.records, case.extra["row writes"] = TOTAL, writer.counts.inserted + writer.counts.updated
-        case.floor = unchanged_floor
+        unchanged_floor.into(case)
 
 
 def _rss_child(total: int) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,27 +27,49 @@ _UPSERT = (
 )
 
 
+@dataclass(frozen=True)
+class Floor:
+    """A floor's wall seconds and the process's CPU seconds over the same span."""
+
+    seconds: float
+    cpu: float
+
+    def into(self, case: Any) -> None:
+        """Set a bench case's floor to this one."""
+        case.floor, case.floor_cpu = self.seconds, self.cpu
+
+
+class Stopwatch:
+    """Wall and process CPU time from its creation to `stop()`."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def stop(self) -> Floor:
+        return Floor(time.perf_counter() - self.wall, time.process_time() - self.cpu)
+
+
 def _rows(batch: Batch) -> list[tuple[str, str, str, str]]:
     return [(k, content_hash(p, f), json_text(p), json_text(f)) for k, p, f in batch]
 
 
-def sqlite_floor(path: Path, batches: Callable[[], Iterable[Batch]]) -> float:
+def sqlite_floor(path: Path, batches: Callable[[], Iterable[Batch]]) -> Floor:
     """Seconds to hash, encode and upsert every batch into SQLite (WAL, a commit per batch)."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(_TABLE)
-    started = time.perf_counter()
+    watch = Stopwatch()
     for batch in batches():
         conn.execute("BEGIN")
         conn.executemany(_UPSERT.format(p="?"), _rows(batch))
         conn.execute("COMMIT")
-    seconds = time.perf_counter() - started
+    floor = watch.stop()
     conn.close()
-    return seconds
+    return floor
 
 
-def postgres_floor(url: str, batches: Callable[[], Iterable[Batch]]) -> float:
+def postgres_floor(url: str, batches: Callable[[], Iterable[Batch]]) -> Floor:
     """Seconds to hash, encode and upsert every batch into PostgreSQL (psycopg's executemany,
     a commit per batch). The table stays, so a second call upserts unchanged rows."""
     import psycopg
@@ -54,13 +77,13 @@ def postgres_floor(url: str, batches: Callable[[], Iterable[Batch]]) -> float:
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.execute(_TABLE.replace("payload TEXT, fragment TEXT", "payload JSONB, fragment JSONB"))
         conn.commit()
-        started = time.perf_counter()
+        watch = Stopwatch()
         for batch in batches():
             with conn.cursor() as cursor:
                 cursor.executemany(_UPSERT.format(p="%s"), _rows(batch))
             conn.commit()
-        seconds = time.perf_counter() - started
-    return seconds
+        floor = watch.stop()
+    return floor
 
 
 def batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
