@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from connectors.workday.config import WorkdayConfig
 from connectors.workday.connector import WorkdayConnector
 from connectors.workday.sandbox import WorkdaySandbox
@@ -34,22 +32,10 @@ from core.sandbox.ca import SandboxCA
 from core.store.engine import open_store
 from core.sync.runner import sync_stream
 from core.testing.reading import tally
-from tests.bench.floor import Batch, Floor, batched, sqlite_floor
+from tests.bench.floor import Batch, Floor, RowsWritten, batched, sqlite_floor
 
 SCALE = int(os.environ.get("HUB_BENCH_E2E_SCALE", "100000"))
 PAGE = 999
-
-
-class RowsWritten:
-    """Rows the engine's statements insert, update or delete (SQLAlchemy's rowcount, summed)."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.rows = 0
-        sa.event.listen(engine, "after_cursor_execute", self._count)
-
-    def _count(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE") and cursor.rowcount > 0:
-            self.rows += cursor.rowcount
 
 
 def _workers(connector: WorkdayConnector) -> Iterator[tuple[str, dict[str, Any], None]]:

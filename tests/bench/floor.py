@@ -8,8 +8,11 @@ machine still says how far the hub is from what the machine can do.
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +36,8 @@ class Floor:
 
     seconds: float
     cpu: float
+    #: rows the floor wrote (where it says)
+    rows: int = 0
 
     def into(self, case: Any) -> None:
         """Set a bench case's floor to this one."""
@@ -47,6 +52,47 @@ class Stopwatch:
 
     def stop(self) -> Floor:
         return Floor(time.perf_counter() - self.wall, time.process_time() - self.cpu)
+
+
+class RowsWritten:
+    """Rows an engine's statements insert, update or delete (SQLAlchemy's rowcount, summed)."""
+
+    def __init__(self, engine: Any) -> None:
+        import sqlalchemy as sa
+
+        self.rows = 0
+        sa.event.listen(engine, "after_cursor_execute", self._count)
+
+    def _count(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE") and cursor.rowcount > 0:
+            self.rows += cursor.rowcount
+
+
+def forked(measure: Callable[[], Floor]) -> Floor:
+    """`measure()` run in a forked copy of this process: the same moment, machine and records,
+    but the floor's memory does not count in the bench process's peak RSS. The copy times itself
+    (wall, and its own CPU) and leaves by `os._exit`, touching nothing the parent holds open."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(read_end)
+        status = 1
+        try:
+            floor = measure()
+            os.write(write_end, json.dumps([floor.seconds, floor.cpu, floor.rows]).encode())
+            status = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        answer = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not answer:
+        raise RuntimeError(f"the floor's process failed (wait status {status})")
+    seconds, cpu, rows = json.loads(answer)
+    return Floor(seconds, cpu, rows)
 
 
 def _rows(batch: Batch) -> list[tuple[str, str, str, str]]:

@@ -1,0 +1,349 @@
+"""The floors resolution and lifecycle evaluation are read against, measured in the same process
+on the same rows just before the hub does the same work.
+
+Resolution's floor reads the unresolved staged records the hub is about to resolve, groups them
+into entities by the same match keys (a dict lookup per key; the first source in precedence order
+gives a field), and writes what a resolution must write at least: one row per entity, one link per
+record, one row per match key, one change row per new or changed entity and one resolved mark per
+record, by the driver alone (`executemany`, a transaction per chunk) into bare keyed tables. On a
+later pass it reads the chunk's stored keys and entities first and writes only what changed.
+
+Evaluation's floor reads the person change rows past the cursor joined to the persons' current
+rows, derives each person's employment (state, hire, termination), and writes an employment row
+per person, and per termination inside the window an event, a ticket and an outbox intent, and the
+cursor; the same rows the hub writes for these records.
+
+Left out is what the hub adds to that minimum: SQLAlchemy, the stage locks and the mass-change
+guard, per-field precedence beyond "first source wins", conflicts, review, field sources,
+relinking, playbooks and templates, storm guard, idempotency look-ups. The figure beside the floor
+says what that costs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from core.resolve.config import DEFAULTS, ENTITY_ORDER
+from core.resolve.keys import rule_keys
+from tests.bench.floor import Floor, Stopwatch
+
+CHUNK = 1000
+
+_TABLES = (
+    "CREATE TABLE floor_entities (id TEXT PRIMARY KEY, entity TEXT NOT NULL, attrs {json} NOT NULL)",
+    "CREATE TABLE floor_links (source_record_id BIGINT PRIMARY KEY, entity TEXT NOT NULL, entity_id TEXT NOT NULL)",
+    "CREATE TABLE floor_keys (entity TEXT, rule TEXT, value TEXT, entity_id TEXT NOT NULL, "
+    "PRIMARY KEY (entity, rule, value))",
+    "CREATE TABLE floor_changes (id {serial} PRIMARY KEY, entity TEXT NOT NULL, entity_id TEXT NOT NULL, "
+    "kind TEXT NOT NULL, changes {json} NOT NULL)",
+    "CREATE TABLE floor_resolved (id BIGINT PRIMARY KEY, pass BIGINT NOT NULL)",
+    "CREATE TABLE floor_employments (person_id TEXT PRIMARY KEY, state TEXT, hire_date TEXT, termination_date TEXT)",
+    "CREATE TABLE floor_events (id TEXT PRIMARY KEY, person_id TEXT NOT NULL, event_type TEXT NOT NULL, "
+    "effective_date TEXT, before {json}, after {json})",
+    "CREATE TABLE floor_tickets (key TEXT PRIMARY KEY, event_id TEXT NOT NULL, person_id TEXT NOT NULL, "
+    "title TEXT NOT NULL, description TEXT NOT NULL, due_date TEXT NOT NULL, tasks {json} NOT NULL)",
+    "CREATE TABLE floor_outbox (id {serial} PRIMARY KEY, ticket_key TEXT NOT NULL, action TEXT NOT NULL, "
+    "state TEXT NOT NULL)",
+    "CREATE TABLE floor_cursor (consumer TEXT PRIMARY KEY, last_id BIGINT NOT NULL)",
+)
+_NAMES = [t.split()[2] for t in _TABLES]
+
+
+@dataclass
+class Target:
+    """Where a floor reads the hub's rows and writes its own: on SQLite the hub's file is read by
+    one connection and the floor's own file written by another; on PostgreSQL both are the hub's
+    database (its `floor_*` tables). `reset()` empties the floor's tables (not timed)."""
+
+    url: str
+    scratch: Path | None = None
+
+    @property
+    def postgres(self) -> bool:
+        return self.url.startswith("postgresql")
+
+    def connect(self) -> tuple[Any, Any]:
+        if self.postgres:
+            import psycopg
+
+            conn = psycopg.connect(self.url.replace("postgresql+psycopg://", "postgresql://"))
+            return conn, conn
+        assert self.scratch is not None
+        reader = sqlite3.connect(self.url.removeprefix("sqlite:///"))
+        writer = sqlite3.connect(self.scratch, isolation_level=None)
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("PRAGMA synchronous=NORMAL")
+        return reader, writer
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    def reset(self) -> None:
+        _, writer = self.connect()
+        kinds = (
+            {"json": "JSONB", "serial": "BIGSERIAL"}
+            if self.postgres
+            else {"json": "TEXT", "serial": "INTEGER"}
+        )
+        for name, create in zip(_NAMES, _TABLES, strict=True):
+            writer.execute(f"DROP TABLE IF EXISTS {name}")
+            writer.execute(create.format(**kinds))
+        if self.postgres:
+            writer.commit()
+        writer.close()
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+class _Writer:
+    """A transaction per chunk; statements by `executemany` with `?` placeholders."""
+
+    def __init__(self, target: Target, conn: Any) -> None:
+        self.target, self.conn, self.rows = target, conn, 0
+
+    def begin(self) -> None:
+        if not self.target.postgres:
+            self.conn.execute("BEGIN")
+
+    def many(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            cursor = self.conn.cursor()
+            cursor.executemany(self.target.sql(statement), rows)
+            self.rows += cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+            cursor.close()
+
+    def commit(self) -> None:
+        self.conn.commit() if self.target.postgres else self.conn.execute("COMMIT")
+
+
+def _in(target: Target, column: str, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+    if target.postgres:
+        return f"{column} = ANY(%s)", (list(values),)
+    return f"{column} IN ({', '.join('?' * len(values))})", tuple(values)
+
+
+def _precedence(entity: str, instance: str) -> int:
+    order = DEFAULTS[entity].precedence.get("default") or []
+    return order.index(instance) if instance in order else len(order)
+
+
+def resolution_floor(target: Target) -> Floor:
+    """Wall and CPU seconds of the floor's resolution of every unresolved staged record."""
+    reader, writer = target.connect()
+    out = _Writer(target, writer)
+    watch = Stopwatch()
+    rows = reader.execute(
+        target.sql(
+            "SELECT id, entity, instance, fragment FROM source_records "
+            "WHERE resolved = ? AND entity IS NOT NULL AND deleted_at IS NULL"
+        ),
+        (False,),
+    ).fetchall()
+    pass_id = time.time_ns()
+    for entity in ENTITY_ORDER:
+        groups = _group(entity, [r for r in rows if r[1] == entity])
+        for chunk in _chunks(groups):
+            _resolve_chunk(out, entity, chunk, pass_id)
+    floor = watch.stop()
+    reader.close()
+    if writer is not reader:
+        writer.close()
+    return Floor(floor.seconds, floor.cpu, out.rows)
+
+
+#: a staged record as the floor holds it: id, precedence of its source, fragment, match keys
+_Record = tuple[int, int, dict[str, Any], list[tuple[str, str]]]
+
+
+def _group(entity: str, rows: list[tuple[Any, ...]]) -> list[list[_Record]]:
+    """The pass's records of one entity type grouped by shared match keys (one group an entity)."""
+    rules = DEFAULTS[entity].match
+    index: dict[tuple[str, str], int] = {}
+    groups: list[list[_Record]] = []
+    for record_id, _, instance, raw in rows:
+        fragment = orjson.loads(raw) if isinstance(raw, (str, bytes)) else raw
+        keys = [(rule.index_name, k) for rule in rules for k in rule_keys(rule, fragment)]
+        found = next((index[k] for k in keys if k in index), None)
+        if found is None:
+            found = len(groups)
+            groups.append([])
+        for k in keys:
+            index.setdefault(k, found)
+        groups[found].append((record_id, _precedence(entity, instance), fragment, keys))
+    return groups
+
+
+def _resolve_chunk(out: _Writer, entity: str, groups: Sequence[list[_Record]], pass_id: int) -> None:
+    """One transaction: the chunk's stored keys and entities read, then what changed written."""
+    wanted = sorted({value for group in groups for record in group for _, value in record[3]})
+    cursor = out.conn.cursor()
+    where, params = _in(out.target, "value", wanted)
+    cursor.execute(
+        out.target.sql(f"SELECT rule, value, entity_id FROM floor_keys WHERE entity = ? AND {where}"),
+        (entity, *params),
+    )
+    index = {(rule, value): eid for rule, value, eid in cursor.fetchall()}
+    stored: dict[str, Any] = {}
+    if index:
+        where, params = _in(out.target, "id", sorted(set(index.values())))
+        cursor.execute(out.target.sql(f"SELECT id, attrs FROM floor_entities WHERE {where}"), params)
+        stored = {eid: orjson.loads(a) if isinstance(a, (str, bytes)) else a for eid, a in cursor.fetchall()}
+    cursor.close()
+    entities, changes, keys, links = [], [], [], []
+    for group in groups:
+        group_keys = [k for record in group for k in record[3]]
+        eid = next((index[k] for k in group_keys if k in index), None) or str(uuid.uuid4())
+        before = stored.get(eid, {})
+        attrs = dict(before)
+        for record in sorted(group, key=lambda r: (-r[1], r[0])):  # the most trusted source last
+            attrs.update((f, v) for f, v in record[2].items() if v is not None)
+        if attrs != before:
+            diff = {f: [before.get(f), v] for f, v in attrs.items() if before.get(f) != v}
+            entities.append((eid, entity, orjson.dumps(attrs).decode()))
+            changes.append((entity, eid, "updated" if before else "created", orjson.dumps(diff).decode()))
+        keys += [
+            (entity, rule, value, eid)
+            for rule, value in dict.fromkeys(group_keys)
+            if (rule, value) not in index
+        ]
+        links += [(record[0], entity, eid) for record in group]
+    out.begin()
+    out.many(
+        "INSERT INTO floor_entities (id, entity, attrs) VALUES (?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET attrs = excluded.attrs",
+        entities,
+    )
+    out.many("INSERT INTO floor_keys (entity, rule, value, entity_id) VALUES (?, ?, ?, ?)", keys)
+    out.many("INSERT INTO floor_changes (entity, entity_id, kind, changes) VALUES (?, ?, ?, ?)", changes)
+    out.many(
+        "INSERT INTO floor_links (source_record_id, entity, entity_id) VALUES (?, ?, ?) "
+        "ON CONFLICT (source_record_id) DO NOTHING",
+        links,
+    )
+    # the hub marks each record resolved (an update of a row staged unresolved): a write every pass
+    out.many(
+        "INSERT INTO floor_resolved (id, pass) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET pass = excluded.pass",
+        [(record[0], pass_id) for group in groups for record in group],
+    )
+    out.commit()
+
+
+def evaluation_floor(target: Target, today: date, window_days: int = 14) -> Floor:
+    """Wall and CPU seconds of the floor's evaluation of every person change past the hub's cursor."""
+    reader, writer = target.connect()
+    out = _Writer(target, writer)
+    watch = Stopwatch()
+    cursor = reader.execute("SELECT last_id FROM change_cursors WHERE consumer = 'lifecycle'").fetchone()
+    rows = reader.execute(
+        target.sql(
+            "SELECT c.id, c.entity_id, c.changes, p.employee_id, p.attrs FROM change_log c "
+            "JOIN persons p ON p.id = c.entity_id WHERE c.entity = 'person' AND c.id > ? ORDER BY c.id"
+        ),
+        (cursor[0] if cursor else 0,),
+    ).fetchall()
+    people: dict[str, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        people.setdefault(row[1], []).append(row)
+    horizon = (today - timedelta(days=window_days)).isoformat()
+    for chunk in _chunks(list(people.items())):
+        _evaluate_chunk(out, chunk, horizon)
+    if rows:
+        out.begin()
+        out.many(
+            "INSERT INTO floor_cursor (consumer, last_id) VALUES (?, ?) "
+            "ON CONFLICT (consumer) DO UPDATE SET last_id = excluded.last_id",
+            [("lifecycle", rows[-1][0])],
+        )
+        out.commit()
+    floor = watch.stop()
+    reader.close()
+    if writer is not reader:
+        writer.close()
+    return Floor(floor.seconds, floor.cpu, out.rows)
+
+
+def _decoded(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _evaluate_chunk(out: _Writer, chunk: Sequence[tuple[str, list[tuple[Any, ...]]]], horizon: str) -> None:
+    """One transaction: the chunk's stored employments read, then changed ones, leavers' events,
+    tickets and outbox intents written."""
+    where, params = _in(out.target, "person_id", [person_id for person_id, _ in chunk])
+    cursor = out.conn.cursor()
+    cursor.execute(
+        out.target.sql(
+            f"SELECT person_id, state, hire_date, termination_date FROM floor_employments WHERE {where}"
+        ),
+        params,
+    )
+    stored = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+    cursor.close()
+    employments, events, tickets, intents = [], [], [], []
+    for person_id, changes in chunk:
+        attrs = _decoded(changes[-1][4])
+        employment = (attrs.get("status"), attrs.get("hire_date"), attrs.get("termination_date"))
+        if employment != stored.get(person_id):
+            employments.append((person_id, *employment))
+        ended = employment[2]
+        became = any(_decoded(c[2]).get("status", [None, None])[1] == "terminated" for c in changes)
+        if became and ended and ended >= horizon:
+            event_id = str(uuid.uuid4())
+            key = f"{person_id}:1:leaver:{ended}"
+            name = f"{attrs.get('given_name', '')} {attrs.get('family_name', '')}"
+            tasks = [
+                {"name": "Disable accounts", "state": "open"},
+                {"name": "Recover assets", "state": "open"},
+            ]
+            events.append(
+                (
+                    event_id,
+                    person_id,
+                    "leaver",
+                    ended,
+                    orjson.dumps({}).decode(),
+                    orjson.dumps(attrs).decode(),
+                )
+            )
+            tickets.append(
+                (
+                    key,
+                    event_id,
+                    person_id,
+                    f"Offboard {name}",
+                    f"Offboarding for {name}, last day {ended}",
+                    ended,
+                    orjson.dumps(tasks).decode(),
+                )
+            )
+            intents.append((key, "create", "pending"))
+    out.begin()
+    out.many(
+        "INSERT INTO floor_employments (person_id, state, hire_date, termination_date) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (person_id) DO UPDATE SET state = excluded.state, hire_date = excluded.hire_date, "
+        "termination_date = excluded.termination_date",
+        employments,
+    )
+    out.many(
+        "INSERT INTO floor_events (id, person_id, event_type, effective_date, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+        events,
+    )
+    out.many(
+        "INSERT INTO floor_tickets (key, event_id, person_id, title, description, due_date, tasks) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        tickets,
+    )
+    out.many("INSERT INTO floor_outbox (ticket_key, action, state) VALUES (?, ?, ?)", intents)
+    out.commit()
