@@ -24,7 +24,8 @@ from tests.bench.floor import Batch, batched, postgres_floor, sqlite_floor
 
 TOTAL = int(os.environ.get("HUB_BENCH_STORE_SCALE", "100000"))
 BATCH = 500
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+#: the bench empties this database (its public schema): point it at one nobody else is using
+PG_URL = os.environ.get("HUB_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _records(total: int, version: str = "v1") -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
