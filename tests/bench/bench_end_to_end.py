@@ -6,6 +6,8 @@ frame them, both measured in this process on the same tenant:
 - the fetch: the connector's read alone (HTTPS to the sandbox, SOAP parsing), what any hub pays;
   a sync's floor is that read plus hashing and a plain upsert of its records (`floor.py`);
 - "hub beyond fetch": sync + resolve + evaluate less the fetch, against the fetch (target <= 1x).
+Resolve and evaluate each stand beside their own floor (`entity_floor.py`: the same rows derived in
+plain Python and written by the driver alone, in a forked copy of this process just before).
 
 The sandbox serves from this process, so every read includes it rendering SOAP (about a third).
 `HUB_BENCH_E2E_SCALE` sets the workers (default 100,000; 20,000 is a quick run of a few minutes).
@@ -23,6 +25,7 @@ from typing import Any
 from connectors.workday.config import WorkdayConfig
 from connectors.workday.connector import WorkdayConnector
 from connectors.workday.sandbox import WorkdaySandbox
+from core import clock
 from core.bench import Bench, Case
 from core.config.hub_config import HubConfig
 from core.hub import Hub
@@ -32,7 +35,8 @@ from core.sandbox.ca import SandboxCA
 from core.store.engine import open_store
 from core.sync.runner import sync_stream
 from core.testing.reading import tally
-from tests.bench.floor import Batch, Floor, RowsWritten, batched, sqlite_floor
+from tests.bench.entity_floor import Target, evaluation_floor, resolution_floor
+from tests.bench.floor import Batch, Floor, RowsWritten, batched, forked, sqlite_floor
 
 SCALE = int(os.environ.get("HUB_BENCH_E2E_SCALE", "100000"))
 PAGE = 999
@@ -46,10 +50,16 @@ def _workers(connector: WorkdayConnector) -> Iterator[tuple[str, dict[str, Any],
 
 
 def _stage(
-    bench: Bench, hub: Hub, label: str, full: bool, written: RowsWritten, floor: Floor | None = None
+    bench: Bench,
+    hub: Hub,
+    target: Target,
+    label: str,
+    full: bool,
+    written: RowsWritten,
+    floor: Floor | None = None,
 ) -> dict[str, Case]:
     """sync, resolve, evaluate as three cases (wall and CPU seconds, rows written in all and per
-    worker read); returns them by stage."""
+    worker read), resolve and evaluate each beside its floor; returns them by stage."""
     cases: dict[str, Case] = {}
     with bench.case(f"e2e {label}: hub sync workday/workers") as case:
         if floor is not None:
@@ -63,13 +73,19 @@ def _stage(
             "updated": run.counts.updated,
         }
     cases["sync"] = case
+    floors = {
+        "resolve": lambda: resolution_floor(target),
+        "evaluate": lambda: evaluation_floor(target, clock.today()),
+    }
     for name, step in (("resolve", resolve), ("evaluate", evaluate)):
+        entity_floor = forked(floors[name])
         before = written.rows
         with bench.case(f"e2e {label}: {name}") as case:
             summary = step(hub).as_dict()
             case.records = run.read
+            entity_floor.into(case)
             rows = written.rows - before
-            case.extra["rows written"] = rows
+            case.extra |= {"rows written": rows, "floor rows": entity_floor.rows}
             case.extra["rows/worker"] = round(rows / max(1, run.read), 2)
             if name == "resolve":
                 case.extra["held"] = summary.get("held") or "-"
@@ -105,11 +121,14 @@ def run(bench: Bench) -> None:
                     "lifecycle": {"storm_guard": {"max_count": SCALE}},
                 }
             )
-            hub = Hub(config, open_store(f"sqlite:///{Path(tmp) / 'hub.db'}"))
+            url = f"sqlite:///{Path(tmp) / 'hub.db'}"
+            hub = Hub(config, open_store(url))
             written = RowsWritten(hub.store.engine)
+            target = Target(url, Path(tmp) / "entity_floor.db")
+            target.reset()
 
             # the sync's floor: the same read, its records hashed and upserted by the driver alone
-            first = _stage(bench, hub, f"first load of {SCALE:,}", True, written, floor)
+            first = _stage(bench, hub, target, f"first load of {SCALE:,}", True, written, floor)
             rows = sum(first[stage].extra["rows written"] for stage in ("resolve", "evaluate"))
             bench.derived(
                 "e2e first load: resolve + evaluate",
@@ -132,13 +151,15 @@ def run(bench: Bench) -> None:
                 },
             )
 
-            _stage(bench, hub, "unchanged re-sync", True, written)
+            _stage(bench, hub, target, "unchanged re-sync", True, written)
             churn = max(1, SCALE // 100)
             for n in range(churn):
                 worker = f"E{10001 + (n * 97) % SCALE}"
                 sandbox.admin("transfer", {"employee_id": worker, "title": f"Senior Analyst {n}"})
             time.sleep(0.01)  # the window the next read asks for ends on a millisecond
-            churned = _stage(bench, hub, f"1% churn ({churn:,} transfers, incremental)", False, written)
+            churned = _stage(
+                bench, hub, target, f"1% churn ({churn:,} transfers, incremental)", False, written
+            )
             churn_wall, churn_cpu = _total(churned)
             bench.derived(
                 "e2e 1% churn: sync + resolve + evaluate, against the first load",

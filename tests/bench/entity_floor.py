@@ -11,7 +11,9 @@ later pass it reads the chunk's stored keys and entities first and writes only w
 Evaluation's floor reads the person change rows past the cursor joined to the persons' current
 rows, derives each person's employment (state, hire, termination), and writes an employment row
 per person, and per termination inside the window an event, a ticket and an outbox intent, and the
-cursor; the same rows the hub writes for these records.
+cursor; the same rows the hub writes for these records. A person first seen with a hire inside
+the window gets a joiner's event, ticket and intent the same way, and a person whose job fields
+changed (`MOVE_FIELDS`) a mover's.
 
 Left out is what the hub adds to that minimum: SQLAlchemy, the stage locks and the mass-change
 guard, per-field precedence beyond "first source wins", conflicts, review, field sources,
@@ -32,6 +34,7 @@ from typing import Any
 
 import orjson
 
+from core.lifecycle.changes import MOVE_FIELDS
 from core.resolve.config import DEFAULTS, ENTITY_ORDER
 from core.resolve.keys import rule_keys
 from tests.bench.floor import Floor, Stopwatch
@@ -258,7 +261,7 @@ def evaluation_floor(target: Target, today: date, window_days: int = 14) -> Floo
         people.setdefault(row[1], []).append(row)
     horizon = (today - timedelta(days=window_days)).isoformat()
     for chunk in _chunks(list(people.items())):
-        _evaluate_chunk(out, chunk, horizon)
+        _evaluate_chunk(out, chunk, horizon, today.isoformat())
     if rows:
         out.begin()
         out.many(
@@ -278,9 +281,11 @@ def _decoded(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, (str, bytes)) else value
 
 
-def _evaluate_chunk(out: _Writer, chunk: Sequence[tuple[str, list[tuple[Any, ...]]]], horizon: str) -> None:
-    """One transaction: the chunk's stored employments read, then changed ones, leavers' events,
-    tickets and outbox intents written."""
+def _evaluate_chunk(
+    out: _Writer, chunk: Sequence[tuple[str, list[tuple[Any, ...]]]], horizon: str, today: str
+) -> None:
+    """One transaction: the chunk's stored employments read, then changed ones, joiners' and
+    leavers' events, tickets and outbox intents written."""
     where, params = _in(out.target, "person_id", [person_id for person_id, _ in chunk])
     cursor = out.conn.cursor()
     cursor.execute(
@@ -291,44 +296,47 @@ def _evaluate_chunk(out: _Writer, chunk: Sequence[tuple[str, list[tuple[Any, ...
     )
     stored = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
     cursor.close()
-    employments, events, tickets, intents = [], [], [], []
+    employments: list[tuple[Any, ...]] = []
+    opened: list[tuple[str, dict[str, Any], str, str]] = []
     for person_id, changes in chunk:
         attrs = _decoded(changes[-1][4])
         employment = (attrs.get("status"), attrs.get("hire_date"), attrs.get("termination_date"))
         if employment != stored.get(person_id):
             employments.append((person_id, *employment))
-        ended = employment[2]
-        became = any(_decoded(c[2]).get("status", [None, None])[1] == "terminated" for c in changes)
-        if became and ended and ended >= horizon:
-            event_id = str(uuid.uuid4())
-            key = f"{person_id}:1:leaver:{ended}"
-            name = f"{attrs.get('given_name', '')} {attrs.get('family_name', '')}"
-            tasks = [
-                {"name": "Disable accounts", "state": "open"},
-                {"name": "Recover assets", "state": "open"},
-            ]
-            events.append(
-                (
-                    event_id,
-                    person_id,
-                    "leaver",
-                    ended,
-                    orjson.dumps({}).decode(),
-                    orjson.dumps(attrs).decode(),
-                )
+        diffs = [_decoded(c[2]) for c in changes]
+        hired, ended = employment[1], employment[2]
+        first_seen = person_id not in stored and any(d.get("employee_id", [0])[0] is None for d in diffs)
+        if first_seen and hired and hired >= horizon:
+            opened.append((person_id, attrs, "joiner", hired))
+        if (
+            ended
+            and ended >= horizon
+            and any(d.get("status", [None, None])[1] == "terminated" for d in diffs)
+        ):
+            opened.append((person_id, attrs, "leaver", ended))
+        moved = any(d.get(f, [None])[0] is not None for d in diffs for f in MOVE_FIELDS)
+        if moved and not first_seen and attrs.get("status") in ("active", "on_leave", "pre_hire"):
+            opened.append((person_id, attrs, "mover", today))
+    events, tickets, intents = [], [], []
+    for person_id, attrs, kind, day in opened:
+        event_id, key = str(uuid.uuid4()), f"{person_id}:1:{kind}:{day}"
+        name = f"{attrs.get('given_name', '')} {attrs.get('family_name', '')}"
+        tasks = [{"name": f"{kind} task {n}", "state": "open"} for n in range(3)]
+        events.append(
+            (event_id, person_id, kind, day, orjson.dumps({}).decode(), orjson.dumps(attrs).decode())
+        )
+        tickets.append(
+            (
+                key,
+                event_id,
+                person_id,
+                f"{kind}: {name}",
+                f"{kind} of {name} on {day}",
+                day,
+                orjson.dumps(tasks).decode(),
             )
-            tickets.append(
-                (
-                    key,
-                    event_id,
-                    person_id,
-                    f"Offboard {name}",
-                    f"Offboarding for {name}, last day {ended}",
-                    ended,
-                    orjson.dumps(tasks).decode(),
-                )
-            )
-            intents.append((key, "create", "pending"))
+        )
+        intents.append((key, "create", "pending"))
     out.begin()
     out.many(
         "INSERT INTO floor_employments (person_id, state, hire_date, termination_date) VALUES (?, ?, ?, ?) "

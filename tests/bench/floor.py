@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import select
+import signal
 import sqlite3
 import time
 import traceback
@@ -68,7 +70,7 @@ class RowsWritten:
             self.rows += cursor.rowcount
 
 
-def forked(measure: Callable[[], Floor]) -> Floor:
+def forked(measure: Callable[[], Floor], timeout: float = 3600) -> Floor:
     """`measure()` run in a forked copy of this process: the same moment, machine and records,
     but the floor's memory does not count in the bench process's peak RSS. The copy times itself
     (wall, and its own CPU) and leaves by `os._exit`, touching nothing the parent holds open."""
@@ -87,6 +89,10 @@ def forked(measure: Callable[[], Floor]) -> Floor:
             os._exit(status)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as pipe:
+        # a copy forked while another thread held a lock (a sandbox serving in this process) could
+        # wait forever: it is given up on rather than hanging the bench
+        if not select.select([pipe], [], [], timeout)[0]:
+            os.kill(pid, signal.SIGKILL)
         answer = pipe.read()
     _, status = os.waitpid(pid, 0)
     if status != 0 or not answer:
