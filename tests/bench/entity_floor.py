@@ -5,8 +5,9 @@ Resolution's floor reads the unresolved staged records the hub is about to resol
 into entities by the same match keys (a dict lookup per key; the first source in precedence order
 gives a field), and writes what a resolution must write at least: one row per entity, one link per
 record, one row per match key, one change row per new or changed entity and one resolved mark per
-record, by the driver alone (`executemany`, a transaction per chunk) into bare keyed tables. On a
-later pass it reads the chunk's stored keys and entities first and writes only what changed.
+record, by the driver alone into bare keyed tables (a transaction per 1,000 entities; new rows by
+`executemany` on SQLite and COPY on PostgreSQL, upserts by `executemany`). On a later pass it
+reads the chunk's stored keys and entities first and writes only what changed.
 
 Evaluation's floor reads the person change rows past the cursor joined to the persons' current
 rows, derives each person's employment (state, hire, termination), and writes an employment row
@@ -127,6 +128,18 @@ class _Writer:
             self.rows += cursor.rowcount if cursor.rowcount >= 0 else len(rows)
             cursor.close()
 
+    def insert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        """New rows only: on PostgreSQL by COPY (the cheapest way in), on SQLite by executemany."""
+        if not rows:
+            return
+        if not self.target.postgres:
+            self.many(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(rows[0]))})", rows)
+            return
+        with self.conn.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        self.rows += len(rows)
+
     def commit(self) -> None:
         self.conn.commit() if self.target.postgres else self.conn.execute("COMMIT")
 
@@ -190,14 +203,22 @@ def _group(entity: str, rows: list[tuple[Any, ...]]) -> list[list[_Record]]:
 
 def _resolve_chunk(out: _Writer, entity: str, groups: Sequence[list[_Record]], pass_id: int) -> None:
     """One transaction: the chunk's stored keys and entities read, then what changed written."""
-    wanted = sorted({value for group in groups for record in group for _, value in record[3]})
+    wanted: dict[str, set[str]] = {}
+    for group in groups:
+        for record in group:
+            for rule, value in record[3]:
+                wanted.setdefault(rule, set()).add(value)
     cursor = out.conn.cursor()
-    where, params = _in(out.target, "value", wanted)
-    cursor.execute(
-        out.target.sql(f"SELECT rule, value, entity_id FROM floor_keys WHERE entity = ? AND {where}"),
-        (entity, *params),
-    )
-    index = {(rule, value): eid for rule, value, eid in cursor.fetchall()}
+    index: dict[tuple[str, str], str] = {}
+    for rule, values in wanted.items():  # by rule: the key's primary key (entity, rule, value) finds them
+        where, params = _in(out.target, "value", sorted(values))
+        cursor.execute(
+            out.target.sql(
+                f"SELECT value, entity_id FROM floor_keys WHERE entity = ? AND rule = ? AND {where}"
+            ),
+            (entity, rule, *params),
+        )
+        index.update(((rule, value), eid) for value, eid in cursor.fetchall())
     stored: dict[str, Any] = {}
     if index:
         where, params = _in(out.target, "id", sorted(set(index.values())))
@@ -228,8 +249,8 @@ def _resolve_chunk(out: _Writer, entity: str, groups: Sequence[list[_Record]], p
         "ON CONFLICT (id) DO UPDATE SET attrs = excluded.attrs",
         entities,
     )
-    out.many("INSERT INTO floor_keys (entity, rule, value, entity_id) VALUES (?, ?, ?, ?)", keys)
-    out.many("INSERT INTO floor_changes (entity, entity_id, kind, changes) VALUES (?, ?, ?, ?)", changes)
+    out.insert("floor_keys", "entity, rule, value, entity_id", keys)
+    out.insert("floor_changes", "entity, entity_id, kind, changes", changes)
     out.many(
         "INSERT INTO floor_links (source_record_id, entity, entity_id) VALUES (?, ?, ?) "
         "ON CONFLICT (source_record_id) DO NOTHING",
@@ -344,14 +365,7 @@ def _evaluate_chunk(
         "termination_date = excluded.termination_date",
         employments,
     )
-    out.many(
-        "INSERT INTO floor_events (id, person_id, event_type, effective_date, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-        events,
-    )
-    out.many(
-        "INSERT INTO floor_tickets (key, event_id, person_id, title, description, due_date, tasks) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        tickets,
-    )
-    out.many("INSERT INTO floor_outbox (ticket_key, action, state) VALUES (?, ?, ?)", intents)
+    out.insert("floor_events", "id, person_id, event_type, effective_date, before, after", events)
+    out.insert("floor_tickets", "key, event_id, person_id, title, description, due_date, tasks", tickets)
+    out.insert("floor_outbox", "ticket_key, action, state", intents)
     out.commit()
