@@ -42,7 +42,7 @@ def main() -> int:
     modules = sorted(BENCH_DIR.glob("bench_*.py"), key=lambda m: (m.stem != "bench_store", m.stem))
     if args.only:
         modules = [m for m in modules if m.stem in args.only or m.stem.removeprefix("bench_") in args.only]
-    console = Console(width=max(140, Console().width))
+    console = Console(width=max(220, Console().width))
     cases: list[Case] = []
     failures: list[str] = []
     for path in modules:
@@ -66,17 +66,32 @@ def main() -> int:
             failures.append(f"{path.stem}: exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}")
         console.print(f"[dim]  {path.stem} took {time.monotonic() - started:.0f}s[/]")
     table = Table(title="itsm-hub benchmarks (2 cores; figures from this machine)", title_justify="left")
-    for column in ("case", "records", "seconds", "records/s", "floor s", "x floor", "peak RSS MB", "extra"):
-        table.add_column(column, justify="left" if column in ("case", "extra") else "right")
+    columns = (
+        "case",
+        "records",
+        "seconds",
+        "CPU s",
+        "records/s",
+        "floor s",
+        "floor CPU s",
+        "x floor",
+        "x floor CPU",
+    )
+    for column in (*columns, "peak RSS MB", "extra"):
+        left = column in ("case", "extra")
+        table.add_column(column, justify="left" if left else "right", overflow="fold", no_wrap=not left)
     for c in cases:
         extra = ", ".join(f"{k}={v}" for k, v in c.extra.items())
         table.add_row(
             c.name,
             f"{c.records:,}",
             f"{c.seconds:.2f}",
+            f"{c.cpu_seconds:.2f}" if c.cpu_seconds else "-",
             f"{c.per_second:,.0f}",
             f"{c.floor:.2f}" if c.floor else "-",
+            f"{c.floor_cpu:.2f}" if c.floor_cpu else "-",
             f"{c.over_floor:.2f}x" if c.over_floor else "-",
+            f"{c.over_floor_cpu:.2f}x" if c.over_floor_cpu else "-",
             f"{c.peak_rss_mb:.0f}",
             extra,
         )

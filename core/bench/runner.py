@@ -25,6 +25,11 @@ class Case:
     extra: dict[str, Any] = field(default_factory=dict)
     #: seconds the machine's floor for the same work took in the same run (0: no floor)
     floor: float = 0.0
+    #: CPU seconds of the whole process (every thread, user + system) during the case: on a shared
+    #: machine the wall time is mostly waiting for a core, the CPU time is the work itself
+    cpu_seconds: float = 0.0
+    #: CPU seconds of the floor
+    floor_cpu: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -34,6 +39,11 @@ class Case:
     def over_floor(self) -> float | None:
         """How many times the floor's time this case took."""
         return self.seconds / self.floor if self.floor else None
+
+    @property
+    def over_floor_cpu(self) -> float | None:
+        """How many times the floor's CPU time this case used (steadier than wall on a busy machine)."""
+        return self.cpu_seconds / self.floor_cpu if self.floor_cpu and self.cpu_seconds else None
 
 
 class Bench:
@@ -46,14 +56,18 @@ class Bench:
     @contextmanager
     def case(self, name: str) -> Iterator[Case]:
         case = Case(name)
+        cpu = time.process_time()
         started = time.perf_counter()
         yield case
         case.seconds = time.perf_counter() - started
+        case.cpu_seconds = time.process_time() - cpu
         self._finish(case)
 
-    def derived(self, name: str, seconds: float, records: int = 0, **extra: Any) -> Case:
+    def derived(
+        self, name: str, seconds: float, records: int = 0, cpu_seconds: float = 0.0, **extra: Any
+    ) -> Case:
         """A figure computed from measured cases (a sum, a difference), reported like one."""
-        case = Case(name, records=records, seconds=seconds, extra=extra)
+        case = Case(name, records=records, seconds=seconds, extra=extra, cpu_seconds=cpu_seconds)
         self._finish(case)
         return case
 

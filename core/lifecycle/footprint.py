@@ -103,6 +103,7 @@ class Footprints:
         self.person_ids = sorted(set(person_ids))
         self._covered = set(self.person_ids)
         self._loaded: dict[str, Any] = {}
+        self._holdings: dict[tuple[str, tuple[str, ...]], tuple[list[Any], Identity]] = {}
 
     def covers(self, person_id: str) -> bool:
         return person_id in self._covered
@@ -145,15 +146,25 @@ class Footprints:
 
     def accounts(self, person_id: str, owner_tags: Sequence[str]) -> list[Any]:
         """Accounts linked to the person, then unlinked ones whose login or owner tag names them."""
-        linked = self._once("accounts", lambda: self._by_person(accounts, accounts.c.person_id)).get(
-            person_id, []
-        )
-        who = self.identity(person_id, linked)
-        unlinked = self._once(
-            "unlinked accounts", lambda: self._unlinked(accounts, accounts.c.person_id, "login")
-        )
-        claimed = unlinked.claim(who.names, owner_tags)
-        return sorted([*linked, *claimed], key=lambda r: (r.system, r.external_id))
+        return list(self._holding(person_id, owner_tags)[0])
+
+    def _holding(self, person_id: str, owner_tags: Sequence[str]) -> tuple[list[Any], Identity]:
+        """The person's accounts and the identity they give, found once per person and owner tags
+        (a ticket's footprint tasks each ask again; the chunk's rows do not change meanwhile)."""
+        key = (person_id, tuple(owner_tags))
+        found = self._holdings.get(key)
+        if found is None:
+            linked = self._once("accounts", lambda: self._by_person(accounts, accounts.c.person_id)).get(
+                person_id, []
+            )
+            who = self.identity(person_id, linked)
+            unlinked = self._once(
+                "unlinked accounts", lambda: self._unlinked(accounts, accounts.c.person_id, "login")
+            )
+            claimed = unlinked.claim(who.names, owner_tags)
+            held = sorted([*linked, *claimed], key=lambda r: (r.system, r.external_id))
+            found = self._holdings[key] = (held, self.identity(person_id, held))
+        return found
 
     def assets(self, who: Identity) -> list[Any]:
         """Assets in the person's custody, and unlinked devices whose primary user is one of their UPNs."""
@@ -179,14 +190,14 @@ class Footprints:
         self, person_id: str, kind: str, owner_tags: Sequence[str] = DEFAULT_OWNER_TAGS
     ) -> Iterator[str]:
         """Task titles of one footprint kind for a person (see playbooks' `footprint:`)."""
-        held = self.accounts(person_id, owner_tags)
+        held, who = self._holding(person_id, owner_tags)
         if kind in ("accounts", "licences", "iam_users", "access_keys"):
             names = self.licence_names() if kind == "licences" else {}
             yield from _account_tasks(held, kind, names)
         elif kind == "assets":
-            yield from _asset_tasks(self.assets(self.identity(person_id, held)))
+            yield from _asset_tasks(self.assets(who))
         elif kind == "cloud_resources":
-            yield from _resource_tasks(self.resources(self.identity(person_id, held), owner_tags))
+            yield from _resource_tasks(self.resources(who, owner_tags))
 
 
 def _licence_names(conn: sa.Connection) -> dict[str, str]:

@@ -6,6 +6,8 @@ frame them, both measured in this process on the same tenant:
 - the fetch: the connector's read alone (HTTPS to the sandbox, SOAP parsing), what any hub pays;
   a sync's floor is that read plus hashing and a plain upsert of its records (`floor.py`);
 - "hub beyond fetch": sync + resolve + evaluate less the fetch, against the fetch (target <= 1x).
+Resolve and evaluate each stand beside their own floor (`entity_floor.py`: the same rows derived in
+plain Python and written by the driver alone, in a forked copy of this process just before).
 
 The sandbox serves from this process, so every read includes it rendering SOAP (about a third).
 `HUB_BENCH_E2E_SCALE` sets the workers (default 100,000; 20,000 is a quick run of a few minutes).
@@ -20,12 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from connectors.workday.config import WorkdayConfig
 from connectors.workday.connector import WorkdayConnector
 from connectors.workday.sandbox import WorkdaySandbox
-from core.bench import Bench
+from core import clock
+from core.bench import Bench, Case
 from core.config.hub_config import HubConfig
 from core.hub import Hub
 from core.lifecycle.engine import evaluate
@@ -34,22 +35,11 @@ from core.sandbox.ca import SandboxCA
 from core.store.engine import open_store
 from core.sync.runner import sync_stream
 from core.testing.reading import tally
-from tests.bench.floor import Batch, batched, sqlite_floor
+from tests.bench.entity_floor import Target, evaluation_floor, resolution_floor
+from tests.bench.floor import Batch, Floor, RowsWritten, batched, forked, sqlite_floor
 
 SCALE = int(os.environ.get("HUB_BENCH_E2E_SCALE", "100000"))
 PAGE = 999
-
-
-class RowsWritten:
-    """Rows the engine's statements insert, update or delete (SQLAlchemy's rowcount, summed)."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.rows = 0
-        sa.event.listen(engine, "after_cursor_execute", self._count)
-
-    def _count(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE") and cursor.rowcount > 0:
-            self.rows += cursor.rowcount
 
 
 def _workers(connector: WorkdayConnector) -> Iterator[tuple[str, dict[str, Any], None]]:
@@ -60,12 +50,20 @@ def _workers(connector: WorkdayConnector) -> Iterator[tuple[str, dict[str, Any],
 
 
 def _stage(
-    bench: Bench, hub: Hub, label: str, full: bool, written: RowsWritten, floor: float = 0.0
-) -> dict[str, float]:
-    """sync, resolve, evaluate as three cases; returns their seconds."""
-    seconds: dict[str, float] = {}
+    bench: Bench,
+    hub: Hub,
+    target: Target,
+    label: str,
+    full: bool,
+    written: RowsWritten,
+    floor: Floor | None = None,
+) -> dict[str, Case]:
+    """sync, resolve, evaluate as three cases (wall and CPU seconds, rows written in all and per
+    worker read), resolve and evaluate each beside its floor; returns them by stage."""
+    cases: dict[str, Case] = {}
     with bench.case(f"e2e {label}: hub sync workday/workers") as case:
-        case.floor = floor
+        if floor is not None:
+            floor.into(case)
         [run] = sync_stream(hub, "workday", "workers", full_refresh=full)
         case.records = run.read
         changed = run.counts.inserted + run.counts.updated + run.counts.deleted
@@ -74,17 +72,32 @@ def _stage(
             "inserted": run.counts.inserted,
             "updated": run.counts.updated,
         }
-    seconds["sync"] = case.seconds
+    cases["sync"] = case
+    floors = {
+        "resolve": lambda: resolution_floor(target),
+        "evaluate": lambda: evaluation_floor(target, clock.today()),
+    }
     for name, step in (("resolve", resolve), ("evaluate", evaluate)):
+        entity_floor = forked(floors[name])
         before = written.rows
         with bench.case(f"e2e {label}: {name}") as case:
-            summary = step(hub)
+            summary = step(hub).as_dict()
             case.records = run.read
-            case.extra["rows written"] = written.rows - before
+            entity_floor.into(case)
+            rows = written.rows - before
+            case.extra |= {"rows written": rows, "floor rows": entity_floor.rows}
+            case.extra["rows/worker"] = round(rows / max(1, run.read), 2)
+            if name == "resolve":
+                case.extra["held"] = summary.get("held") or "-"
             if name == "evaluate":
-                case.extra["actions"] = len(summary.as_dict().get("actions", []))
-        seconds[name] = case.seconds
-    return seconds
+                case.extra["actions"] = len(summary.get("actions", []))
+        cases[name] = case
+    return cases
+
+
+def _total(cases: dict[str, Case]) -> tuple[float, float]:
+    """Wall and CPU seconds of the stages together."""
+    return sum(c.seconds for c in cases.values()), sum(c.cpu_seconds for c in cases.values())
 
 
 def run(bench: Bench) -> None:
@@ -95,7 +108,7 @@ def run(bench: Bench) -> None:
             connector = WorkdayConnector(WorkdayConfig.model_validate(settings), instance="workday")
             with bench.case(f"e2e fetch: Workday Get_Workers read alone ({SCALE:,} workers)") as case:
                 case.records = tally(connector.stream("workers").read(None, {})).records
-            fetch = case.seconds
+            fetch, fetch_cpu = case.seconds, case.cpu_seconds
 
             def floor_batches() -> Iterator[Batch]:
                 return batched(_workers(connector), 500)
@@ -108,30 +121,51 @@ def run(bench: Bench) -> None:
                     "lifecycle": {"storm_guard": {"max_count": SCALE}},
                 }
             )
-            hub = Hub(config, open_store(f"sqlite:///{Path(tmp) / 'hub.db'}"))
+            url = f"sqlite:///{Path(tmp) / 'hub.db'}"
+            hub = Hub(config, open_store(url))
             written = RowsWritten(hub.store.engine)
+            target = Target(url, Path(tmp) / "entity_floor.db")
+            target.reset()
 
             # the sync's floor: the same read, its records hashed and upserted by the driver alone
-            first = _stage(bench, hub, f"first load of {SCALE:,}", True, written, floor)
-            beyond = sum(first.values()) - fetch
+            first = _stage(bench, hub, target, f"first load of {SCALE:,}", True, written, floor)
+            rows = sum(first[stage].extra["rows written"] for stage in ("resolve", "evaluate"))
+            bench.derived(
+                "e2e first load: resolve + evaluate",
+                first["resolve"].seconds + first["evaluate"].seconds,
+                SCALE,
+                first["resolve"].cpu_seconds + first["evaluate"].cpu_seconds,
+                **{"rows written": rows, "rows/worker": round(rows / SCALE, 2)},
+            )
+            wall, cpu = _total(first)
             bench.derived(
                 "e2e first load: hub beyond the fetch (sync + resolve + evaluate - fetch)",
-                beyond,
+                wall - fetch,
                 SCALE,
-                **{"fetch s": round(fetch, 2), "x fetch": round(beyond / fetch, 2)},
+                cpu - fetch_cpu,
+                **{
+                    "fetch s": round(fetch, 2),
+                    "fetch CPU s": round(fetch_cpu, 2),
+                    "x fetch": round((wall - fetch) / fetch, 2),
+                    "x fetch CPU": round((cpu - fetch_cpu) / fetch_cpu, 2),
+                },
             )
 
-            _stage(bench, hub, "unchanged re-sync", True, written)
+            _stage(bench, hub, target, "unchanged re-sync", True, written)
             churn = max(1, SCALE // 100)
             for n in range(churn):
                 worker = f"E{10001 + (n * 97) % SCALE}"
                 sandbox.admin("transfer", {"employee_id": worker, "title": f"Senior Analyst {n}"})
             time.sleep(0.01)  # the window the next read asks for ends on a millisecond
-            churned = _stage(bench, hub, f"1% churn ({churn:,} transfers, incremental)", False, written)
+            churned = _stage(
+                bench, hub, target, f"1% churn ({churn:,} transfers, incremental)", False, written
+            )
+            churn_wall, churn_cpu = _total(churned)
             bench.derived(
                 "e2e 1% churn: sync + resolve + evaluate, against the first load",
-                sum(churned.values()),
+                churn_wall,
                 churn,
-                **{"share of first load": f"{sum(churned.values()) / sum(first.values()):.1%}"},
+                churn_cpu,
+                **{"share of first load": f"{churn_wall / wall:.1%}", "CPU share": f"{churn_cpu / cpu:.1%}"},
             )
             connector.close()
