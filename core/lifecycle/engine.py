@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from core import clock
+from core.actions.late import plan_late_actions
 from core.actions.planning import ActionPlanner, enabled_instances
 from core.lifecycle.config import LifecycleConfig, load_lifecycle_config
 from core.lifecycle.dates import person_zone
@@ -62,6 +63,8 @@ class LifecycleSummary:
     held: list[str] = field(default_factory=list)
     #: the hub's own actions planned for the tickets opened (`core.actions.planning`)
     planned_actions: list[dict[str, Any]] = field(default_factory=list)
+    #: of those, planned for tickets opened earlier whose person gained an account since
+    late_actions: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,7 +87,12 @@ class LifecycleSummary:
         actions = Counter(a.action for a in self.actions)
         tickets = ", ".join(f"{n} {a}" for a, n in sorted(actions.items())) or "none"
         held = f"; held: {'; '.join(self.held)}" if self.held else ""
-        return f"evaluate: {events}; {self.suppressed} suppressed; ticket actions: {tickets}{held}"
+        late = (
+            f"; {self.late_actions} actions for accounts linked since their ticket"
+            if self.late_actions
+            else ""
+        )
+        return f"evaluate: {events}; {self.suppressed} suppressed; ticket actions: {tickets}{held}{late}"
 
 
 class _Evaluation:
@@ -325,4 +333,7 @@ def evaluate_in(
         for detection, change, ctx in writes:
             ev.write(detection, change, ctx)
         ev.flush()
+    if person_ids is None and ev.writer.planner is not None:
+        # accounts linked since their ticket opened (a joiner's, created by IT afterwards)
+        summary.late_actions = plan_late_actions(conn, ev.writer.planner, ev.books)
     ev.mark_processed(last, person_ids)

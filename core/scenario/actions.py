@@ -71,6 +71,15 @@ def check_actions(store: Store, expected: list[dict[str, Any]]) -> list[str]:
     """Each item names an action by kind (and employee) and the state it must be in."""
     with store.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(sa.select(actions))]
+    if not expected:  # `actions: []` says the hub planned nothing at all, not "check nothing"
+        return (
+            [
+                f"expected no actions, found {len(rows)}: "
+                + ", ".join(f"{r['kind']} {r['employee_id']} {r['state']}" for r in rows)
+            ]
+            if rows
+            else []
+        )
     failures = []
     for want in expected:
         matching = [

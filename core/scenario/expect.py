@@ -41,7 +41,11 @@ def describe(ticket: dict[str, Any]) -> str:
 
 
 def check_tickets(store: Store, expected: list[dict[str, Any]]) -> list[str]:
-    """For each employee named, their tickets must be exactly the expected ones (any order)."""
+    """For each employee named, their tickets must be exactly the expected ones (any order);
+    `tickets: []` says there is no ticket at all."""
+    if not expected:
+        every = list_tickets(store)
+        return [f"expected no tickets, found {'; '.join(describe(t) for t in every)}"] if every else []
     failures = []
     by_employee: dict[str, list[dict[str, Any]]] = {}
     for want in expected:

@@ -1,0 +1,91 @@
+"""Actions for an open ticket whose account appeared after the ticket opened.
+
+The usual order in an agency: HR enters a hire, the onboarding ticket opens, and only then does
+IT create the Entra account. Planning only when a ticket opens would never act for such a
+joiner, so each lifecycle pass looks again at the open tickets that have a task the playbook
+gives an action to and that no action serves yet, and plans for whatever their people hold now.
+The planner's own idempotency keys keep a rerun from planning anything twice; a ticket whose
+action tasks are all served costs nothing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.actions.planning import ActionPlanner, OpenedTicket
+from core.lifecycle.footprint import Footprints
+from core.lifecycle.playbooks import Playbook
+from core.store.schema import actions, lifecycle_events, tickets
+
+
+def plan_late_actions(conn: sa.Connection, planner: ActionPlanner, books: Mapping[str, Playbook]) -> int:
+    """Plan what open tickets' unserved action tasks can act on now; the number of new actions."""
+    if not any(planner.instances.values()):
+        return 0  # no instance opted in to write actions: nothing could be planned
+    waiting = _unserved(conn, books)
+    if not waiting:
+        return 0
+    before = len(planner.planned)
+    footprints = Footprints(conn, sorted({row.person_id for row, _ in waiting}))
+    for row, book in waiting:
+        planner.on_ticket_opened(
+            book,
+            OpenedTicket(
+                key=row.key,
+                event_id=row.event_id,
+                event_type=row.event_type,
+                person_id=row.person_id,
+                employee_id=row.employee_id,
+                effective_at=_effective_at(row),
+                tasks=row.tasks,
+                sink=row.sink,
+                footprints=footprints,
+            ),
+        )
+    return len(planner.planned) - before
+
+
+def _unserved(conn: sa.Connection, books: Mapping[str, Playbook]) -> list[tuple[Any, Playbook]]:
+    """Open tickets with an open task the playbook gives an action to and no action serves."""
+    with_actions = [name for name, book in books.items() if any(t.action for t in book.tasks)]
+    if not with_actions:
+        return []
+    rows = conn.execute(
+        sa.select(
+            tickets.c.key,
+            tickets.c.event_id,
+            tickets.c.person_id,
+            tickets.c.employee_id,
+            tickets.c.tasks,
+            tickets.c.sink,
+            tickets.c.effective_at,
+            tickets.c.due_at,
+            lifecycle_events.c.event_type,
+        )
+        .join(lifecycle_events, lifecycle_events.c.id == tickets.c.event_id)
+        .where(tickets.c.state == "open", lifecycle_events.c.event_type.in_(with_actions))
+    ).all()
+    candidates = []
+    for row in rows:
+        titles = {t["title"] for t in row.tasks or [] if "spec" in t and t.get("state", "open") == "open"}
+        if titles:
+            candidates.append((row, titles))
+    if not candidates:
+        return []
+    served: dict[str, set[str]] = {}
+    for key, titles in conn.execute(
+        sa.select(actions.c.ticket_key, actions.c.tasks).where(
+            actions.c.ticket_key.in_([row.key for row, _ in candidates])
+        )
+    ):
+        served.setdefault(key, set()).update(titles or [])
+    return [(row, books[row.event_type]) for row, titles in candidates if titles - served.get(row.key, set())]
+
+
+def _effective_at(row: Any) -> datetime:
+    """The moment the event takes effect, which the ticket recorded (its due moment if older)."""
+    return row.effective_at if row.effective_at is not None else row.due_at
