@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.actions.planning import ActionPlanner, OpenedTicket
+from core.actions.policy import effective_policy
 from core.lifecycle.footprint import Footprints
 from core.lifecycle.playbooks import Playbook
 from core.store.schema import actions, lifecycle_events, tickets
@@ -26,7 +27,7 @@ def plan_late_actions(conn: sa.Connection, planner: ActionPlanner, books: Mappin
     """Plan what open tickets' unserved action tasks can act on now; the number of new actions."""
     if not any(planner.instances.values()):
         return 0  # no instance opted in to write actions: nothing could be planned
-    waiting = _unserved(conn, books)
+    waiting = _unserved(conn, planner, books)
     if not waiting:
         return 0
     before = len(planner.planned)
@@ -49,10 +50,31 @@ def plan_late_actions(conn: sa.Connection, planner: ActionPlanner, books: Mappin
     return len(planner.planned) - before
 
 
-def _unserved(conn: sa.Connection, books: Mapping[str, Playbook]) -> list[tuple[Any, Playbook]]:
-    """Open tickets with an open task the playbook gives an action to and no action serves."""
-    with_actions = [name for name, book in books.items() if any(t.action for t in book.tasks)]
-    if not with_actions:
+def _eligible(planner: ActionPlanner, event_type: str, book: Playbook) -> set[int]:
+    """The playbook's task indexes that could gain an action later: titled tasks (a footprint
+    task exists only for what the person held when the ticket opened, so its action was decided
+    then) whose policy is not `manual`, for a system with an instance that opted in."""
+    found = set()
+    for index, spec in enumerate(book.tasks):
+        if spec.action is None or spec.footprint is not None:
+            continue
+        if effective_policy(planner.config, spec.action, event_type) == "manual":
+            continue
+        candidates = planner.instances.get(spec.action.family, [])
+        if spec.action.system is not None:
+            candidates = [c for c in candidates if c == spec.action.system]
+        if candidates:
+            found.add(index)
+    return found
+
+
+def _unserved(
+    conn: sa.Connection, planner: ActionPlanner, books: Mapping[str, Playbook]
+) -> list[tuple[Any, Playbook]]:
+    """Open tickets with an open, eligible action task that no action serves."""
+    eligible = {name: _eligible(planner, name, book) for name, book in books.items()}
+    eligible = {name: indexes for name, indexes in eligible.items() if indexes}
+    if not eligible:
         return []
     rows = conn.execute(
         sa.select(
@@ -67,11 +89,16 @@ def _unserved(conn: sa.Connection, books: Mapping[str, Playbook]) -> list[tuple[
             lifecycle_events.c.event_type,
         )
         .join(lifecycle_events, lifecycle_events.c.id == tickets.c.event_id)
-        .where(tickets.c.state == "open", lifecycle_events.c.event_type.in_(with_actions))
+        .where(tickets.c.state == "open", lifecycle_events.c.event_type.in_(list(eligible)))
     ).all()
     candidates = []
     for row in rows:
-        titles = {t["title"] for t in row.tasks or [] if "spec" in t and t.get("state", "open") == "open"}
+        indexes = eligible[row.event_type]
+        titles = {
+            t["title"]
+            for t in row.tasks or []
+            if t.get("spec") in indexes and t.get("state", "open") == "open"
+        }
         if titles:
             candidates.append((row, titles))
     if not candidates:
