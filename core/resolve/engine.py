@@ -22,7 +22,7 @@ from core import clock
 from core.resolve.changes import ChangeRecorder
 from core.resolve.config import ENTITY_ORDER, EntityRules, load_rules
 from core.resolve.guard import held_streams
-from core.resolve.keys import rule_keys
+from core.resolve.keys import Derived, Key, KeyDeriver
 from core.resolve.links import (
     HINT_FIELDS,
     KEY_COLUMNS,
@@ -34,7 +34,7 @@ from core.resolve.links import (
 from core.resolve.matching import KeyIndex, applies
 from core.resolve.merge import LinkedRecord, merge
 from core.resolve.rows import entity_rows, insert_rows, json_text, linked_rows, stored, update_rows
-from core.resolve.writes import APPLY_CHUNK, EntityWrites, Key
+from core.resolve.writes import APPLY_CHUNK, EntityWrites
 from core.store.locks import locked_stage
 from core.store.schema import (
     ENTITY_TABLES,
@@ -101,19 +101,6 @@ class ResolveSummary:
         )
 
 
-def entity_keys(rules: EntityRules, attrs: dict[str, Any], records: list[LinkedRecord]) -> set[Key]:
-    """The match keys an entity holds: those of its merged fields and of each linked record.
-
-    A merged field's value is one of its records' values, so a single-field rule's keys of the
-    merged fields are among the records' keys; only a combined rule can make a new one there."""
-    keys: set[Key] = set()
-    for rule in rules.match:
-        sources = [attrs, *(r.fragment for r in records)] if rule.combine else [r.fragment for r in records]
-        for fields in sources:
-            keys.update((rule.index_name, k) for k in rule_keys(rule, fields))
-    return keys
-
-
 def _contradicts(index: KeyIndex, candidate: str, stronger: list[tuple[str, set[str]]]) -> bool:
     """Whether the candidate holds keys of a stronger index and none of them is the record's."""
     for name, keys in stronger:
@@ -143,22 +130,31 @@ class _Pass:
         self._merged: dict[int, str] = {}
         #: person match keys added or removed during the whole pass (what `relink` can reach)
         self.person_keys: set[Key] = set() if person_keys is None else person_keys
+        self.derivers = {entity: KeyDeriver(r) for entity, r in rules.items()}
+        #: (source record id, content hash) -> its keys: derived once, for matching and writing
+        self._derived: dict[tuple[int, str], Derived] = {}
+
+    def derived(self, entity: str, record_id: int, content_hash: str, fragment: dict[str, Any]) -> Derived:
+        """A record version's match keys, derived the first time this pass needs them."""
+        known = self._derived.get((record_id, content_hash))
+        if known is None:
+            known = self._derived[(record_id, content_hash)] = self.derivers[entity].of(fragment)
+        return known
 
     # -- matching ------------------------------------------------------------------------
-    def match(self, entity: str, record: Any, index: KeyIndex) -> tuple[str | None, str | None]:
+    def match(
+        self, entity: str, record: Any, index: KeyIndex, derived: Derived
+    ) -> tuple[str | None, str | None]:
         """(entity id, rule) for a record; ("", None) for a new entity; (None, rule) when ambiguous.
 
         A candidate found by a weaker rule is not the same entity if a stronger rule's keys exist on
         both sides and differ (two employee IDs sharing one email are two people).
         """
-        fragment = record.fragment or {}
         stronger: list[tuple[str, set[str]]] = []
-        for rule in self.rules[entity].match:
-            if not applies(rule, record.instance, self.types.get(record.instance)):
+        for rule, found_keys in zip(self.rules[entity].match, derived, strict=True):
+            if not found_keys or not applies(rule, record.instance, self.types.get(record.instance)):
                 continue
-            keys = list(rule_keys(rule, fragment))
-            if not keys:
-                continue
+            keys = list(found_keys)
             earlier = [x for x in stronger if x[0] != rule.index_name]
             found = {c for c in index.find(rule.index_name, keys) if not _contradicts(index, c, earlier)}
             stronger.append((rule.index_name, set(keys)))
@@ -202,21 +198,25 @@ class _Pass:
         )
         affected: set[str] = set()
         new_links: list[tuple[Any, ...]] = []
-        unlinked = [r for r in records if r.id not in links and r.deleted_at is None]
-        index = KeyIndex(self.conn, entity, self.rules[entity])
-        index.load(r.fragment or {} for r in unlinked)
+        unlinked = {
+            r.id: self.derived(entity, r.id, r.content_hash, r.fragment or {})
+            for r in records
+            if r.id not in links and r.deleted_at is None
+        }
+        index = KeyIndex(self.conn, entity, self.derivers[entity])
+        index.load(unlinked.values())
         for record in records:
             if record.id in links:
                 affected.add(links[record.id])
                 continue
             if record.deleted_at is not None:
                 continue
-            entity_id, rule = self.match(entity, record, index)
+            entity_id, rule = self.match(entity, record, index, unlinked[record.id])
             if entity_id is None:
                 continue
             if entity_id == "":
                 entity_id, rule = str(uuid.uuid4()), "new"
-                index.add_new(entity_id, record.fragment or {})
+                index.add_new(entity_id, unlinked[record.id])
             new_links.append((entity, entity_id, record.id, rule))
             affected.add(entity_id)
         at = stored(self.conn, self.now)
@@ -254,14 +254,18 @@ class _Pass:
         return self.conn.dialect.name == "postgresql"
 
     # -- merging and writing -----------------------------------------------------------------
-    def linked_records(self, entity: str, entity_ids: list[str]) -> dict[str, list[LinkedRecord]]:
-        """Live source records linked to each entity, in one query per chunk (driver rows: the
-        fragment decoded by orjson, not by a per-row type processor)."""
+    def linked_records(
+        self, entity: str, entity_ids: list[str]
+    ) -> tuple[dict[str, list[LinkedRecord]], dict[str, list[Derived]]]:
+        """Live source records linked to each entity and their match keys, in one query per chunk
+        (driver rows: the fragment decoded by orjson, not by a per-row type processor)."""
         linked: dict[str, list[LinkedRecord]] = defaultdict(list)
+        keys: dict[str, list[Derived]] = defaultdict(list)
         for entity_id, record_id, instance, stream, fragment, changed_at, content_hash in linked_rows(
             self.conn, entity, entity_ids
         ):
             self._merged[record_id] = content_hash
+            keys[entity_id].append(self.derived(entity, record_id, content_hash, fragment or {}))
             linked[entity_id].append(
                 LinkedRecord(
                     record_id,
@@ -272,7 +276,7 @@ class _Pass:
                     changed_at,
                 )
             )
-        return linked
+        return linked, keys
 
     def apply_all(self, entity: str, entity_ids: list[str]) -> None:
         """Merge and write every affected entity, reading and writing per chunk rather than per row."""
@@ -280,7 +284,7 @@ class _Pass:
         names = tuple(KEY_COLUMNS[entity])
         for start in range(0, len(entity_ids), APPLY_CHUNK):
             chunk = entity_ids[start : start + APPLY_CHUNK]
-            linked = self.linked_records(entity, chunk)
+            linked, keys = self.linked_records(entity, chunk)
             current = entity_rows(self.conn, table, chunk)
             persons = PersonIndex(self.conn)
             if entity in PERSON_LINK_COLUMNS:
@@ -289,7 +293,8 @@ class _Pass:
             writes = EntityWrites(names, existing=set(current))
             for entity_id in chunk:
                 records = linked.get(entity_id, [])
-                self.apply(entity, entity_id, records, current.get(entity_id), writes, persons)
+                found = (records, keys.get(entity_id, []))
+                self.apply(entity, entity_id, found, current.get(entity_id), writes, persons)
             writes.flush(self.conn, entity, table, self.now)
             self.person_keys |= writes.changed_keys
 
@@ -297,11 +302,13 @@ class _Pass:
         self,
         entity: str,
         entity_id: str,
-        records: list[LinkedRecord],
+        found: tuple[list[LinkedRecord], list[Derived]],
         current: Any,
         writes: EntityWrites,
         persons: PersonIndex,
     ) -> None:
+        """Merge one entity's live records into the chunk's writes (and its change-log row)."""
+        records, record_keys = found
         if not records:
             if current is not None and current.deleted_at is None:
                 writes.deletions.append(entity_id)
@@ -332,7 +339,7 @@ class _Pass:
             writes.updates.append((entity_id, self._values(writes, columns, merged)))
             self.summary.updated[entity] += 1
         writes.entity_ids.append(entity_id)
-        writes.keys[entity_id] = entity_keys(self.rules[entity], merged.attrs, records)
+        writes.keys[entity_id] = self.derivers[entity].entity_keys(merged.attrs, record_keys)
         writes.conflicts += [
             (
                 entity_id,
