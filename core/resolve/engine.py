@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from core.resolve.merge import LinkedRecord, merge
 from core.resolve.rows import entity_rows, insert_rows, json_text, linked_rows, stored, update_rows
 from core.resolve.writes import APPLY_CHUNK, EntityWrites
 from core.store.locks import locked_stage
+from core.store.resolution_cursor import Horizons, advance, horizon_now, horizons
 from core.store.schema import (
     ENTITY_TABLES,
     conflicts,
@@ -53,7 +55,16 @@ log = logging.getLogger("hub.resolve")
 #: what a resolution pass reads of each source record (`resolve` and `resolve_records` alike)
 RECORD_COLUMNS = tuple(
     source_records.c[name]
-    for name in ("id", "instance", "stream", "record_key", "fragment", "deleted_at", "content_hash")
+    for name in (
+        "id",
+        "instance",
+        "stream",
+        "record_key",
+        "fragment",
+        "deleted_at",
+        "content_hash",
+        "staged_seq",
+    )
 )
 BATCH = 500
 #: what a new link row holds, in order (`linked_at` last)
@@ -126,8 +137,6 @@ class _Pass:
         self.now = clock.now()
         #: change-log rows, one per entity changed, written once per batch (see `batch`)
         self._changes = ChangeRecorder(summary.run_id, self.now)
-        #: source record id -> content hash of the live version a merge read (`mark_resolved`)
-        self._merged: dict[int, str] = {}
         #: person match keys added or removed during the whole pass (what `relink` can reach)
         self.person_keys: set[Key] = set() if person_keys is None else person_keys
         self.derivers = {entity: KeyDeriver(r) for entity, r in rules.items()}
@@ -223,31 +232,7 @@ class _Pass:
         insert_rows(self.conn, entity_links, LINK_COLUMNS, [(*link, at) for link in new_links])
         self.apply_all(entity, sorted(affected))
         self._changes.flush(self.conn)
-        self.mark_resolved(records)
         self.summary.records += len(ids)
-
-    def mark_resolved(self, records: list[Any]) -> None:
-        """Mark resolved only the records still at the version this pass merged.
-
-        A sync may commit a newer version (or a deletion) of a record between the read and this
-        mark; that record stays unresolved, so the next pass merges what it now says."""
-        for live in (True, False):
-            versions = [
-                (r.id, self._merged.get(r.id, r.content_hash))
-                for r in records
-                if (r.id in self._merged or r.deleted_at is None) is live
-            ]
-            if not versions:
-                continue
-            state = "IS NULL" if live else "IS NOT NULL"
-            mark = "%s" if self.postgres else "?"
-            # one executemany (pipelined on PostgreSQL): an `UPDATE … FROM unnest(…)` was planned
-            # as a scan of every source record per batch
-            self.conn.exec_driver_sql(
-                f"UPDATE source_records SET resolved = {'true' if self.postgres else '1'} "
-                f"WHERE id = {mark} AND content_hash = {mark} AND deleted_at {state}",
-                versions,
-            )
 
     @property
     def postgres(self) -> bool:
@@ -264,7 +249,6 @@ class _Pass:
         for entity_id, record_id, instance, stream, fragment, changed_at, content_hash in linked_rows(
             self.conn, entity, entity_ids
         ):
-            self._merged[record_id] = content_hash
             keys[entity_id].append(self.derived(entity, record_id, content_hash, fragment or {}))
             linked[entity_id].append(
                 LinkedRecord(
@@ -395,7 +379,10 @@ def resolve(hub: Hub) -> ResolveSummary:
     `core/store/locks.py`)."""
     summary = ResolveSummary(run_id=str(uuid.uuid4()))
     rules = load_rules(hub.config.resolution)
+    with hub.store.engine.begin() as conn:  # first, and on its own: see horizon_now
+        to = horizon_now(conn)
     with hub.store.engine.begin() as conn:
+        before = horizons(conn)
         skip = held_streams(conn, hub.config, summary.run_id)
     summary.held = [f"{i}/{s}" for i, s in sorted(skip)]
     looked_up = [
@@ -406,30 +393,43 @@ def resolve(hub: Hub) -> ResolveSummary:
     ]
     statistics = StatisticsRefresh(hub.store, looked_up)
     person_keys: set[Key] = set()
+    read = False
     for entity in ENTITY_ORDER:
-        last_id = 0
-        while True:
+        for rows in _pending(hub, entity, before):
+            read = True
             with hub.store.engine.begin() as conn:
-                resolver = _Pass(hub, conn, summary, rules, person_keys)
-                t = source_records
-                rows = conn.execute(
-                    sa.select(*RECORD_COLUMNS)
-                    .where(t.c.resolved.is_(False), t.c.entity == entity, t.c.id > last_id)
-                    .order_by(t.c.id)
-                    .limit(BATCH)
-                ).all()
-                if not rows:
-                    break
-                last_id = rows[-1].id
                 batch = [r for r in rows if (r.instance, r.stream) not in skip]
                 if batch:
-                    resolver.batch(entity, batch)
+                    _Pass(hub, conn, summary, rules, person_keys).batch(entity, batch)
             statistics.grew(len(rows))
-    if person_keys:
-        with hub.store.engine.begin() as conn:
+    with hub.store.engine.begin() as conn:
+        if person_keys:
             _Pass(hub, conn, summary, rules, person_keys).relink()
+        advance(conn, before, to if read else before.resolved, skip)
     log.info("resolution: %s", summary.as_dict())
     return summary
+
+
+def _pending(hub: Hub, entity: str, before: Horizons) -> Iterator[list[Any]]:
+    """One entity's pending records in batches, in (stamp, id) order: a seek of
+    `ix_source_records_pending` from the lowest horizon, each batch read in its own transaction."""
+    t = source_records
+    after: tuple[int, int] | None = None
+    while True:
+        page = t.c.staged_seq >= before.lowest
+        if after is not None:
+            page = sa.tuple_(t.c.staged_seq, t.c.id) > sa.tuple_(*after)
+        with hub.store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(*RECORD_COLUMNS)
+                .where(t.c.entity == entity, page, before.pending())
+                .order_by(t.c.staged_seq, t.c.id)
+                .limit(BATCH)
+            ).all()
+        if not rows:
+            return
+        after = (rows[-1].staged_seq, rows[-1].id)
+        yield list(rows)
 
 
 def resolve_records(hub: Hub, conn: sa.Connection, record_ids: list[int]) -> ResolveSummary:
@@ -437,15 +437,18 @@ def resolve_records(hub: Hub, conn: sa.Connection, record_ids: list[int]) -> Res
 
     Provisioning on demand runs it in a transaction it rolls back (the plan) or commits (the
     apply); the mass-change guard's holds are the scheduled pass's business, not one person's.
+    The records stay pending: the next scheduled pass merges them again and, finding what this
+    one wrote, writes nothing.
     """
     summary = ResolveSummary(run_id=str(uuid.uuid4()))
     rules = load_rules(hub.config.resolution)
     t = source_records
+    pending = horizons(conn).pending()
     person_keys: set[Key] = set()
     for entity in ENTITY_ORDER:
         rows = conn.execute(
             sa.select(*RECORD_COLUMNS)
-            .where(t.c.id.in_(record_ids), t.c.resolved.is_(False), t.c.entity == entity)
+            .where(t.c.id.in_(record_ids), pending, t.c.entity == entity)
             .order_by(t.c.id)
         ).all()
         if rows:

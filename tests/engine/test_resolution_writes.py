@@ -261,3 +261,20 @@ def test_one_record_merges_as_it_would_beside_a_record_with_nothing(fragment: di
     alone = LinkedRecord(1, "workday", "workday", "workers", fragment, at)
     empty = LinkedRecord(2, "munis", "munis", "employees", {}, at)
     assert merge([alone], rules) == merge([alone, empty], rules)
+
+
+def test_a_first_load_writes_five_rows_per_person_and_never_rewrites_a_staged_record(store_url: str) -> None:
+    """The person, its link, its two match keys (employee ID, email) and its change-log row; the
+    pass's progress is one horizon row, not a mark on every staged record."""
+    hub = make_hub(store_url)
+    size = 300
+    stage(hub, "workday", "workers", "person", _workers(size))
+    with statements(hub) as seen:
+        resolve(hub)
+    written = Counter({k: n for k, n in seen.rows.items() if k in _writes(seen)})
+    assert not [k for k in written if k[1] == "source_records"], "staged records are not rewritten"
+    assert sum(written.values()) == 5 * size + 1, written
+    assert written[("UPDATE", "resolution_cursors")] == 1
+    with statements(hub) as again:
+        resolve(hub)
+    assert _writes(again) == Counter(), "a pass with nothing pending writes nothing"
