@@ -132,7 +132,15 @@ class ChangeRecorder:
         together = old.keys() | new.keys() if old else new
         names = sorted(n for n in together if old.get(n) != new.get(n))
         changes: dict[str, Any] = {name: [old.get(name), new.get(name)] for name in names}
-        lineage: dict[str, Lineage] = {name: _lineage(field_sources.get(name)) for name in names}
+        # a merge shares one lineage object among the fields of a record: read each once
+        read: dict[int, Lineage] = {}
+        lineage: dict[str, Lineage] = {}
+        for name in names:
+            source = field_sources.get(name)
+            found = read.get(id(source))
+            if found is None:
+                found = read[id(source)] = _lineage(source)
+            lineage[name] = found
         if restored:
             changes[DELETED], lineage[DELETED] = [True, False], (None, None)
         if not changes:

@@ -64,6 +64,7 @@ RECORD_COLUMNS = tuple(
         "deleted_at",
         "content_hash",
         "staged_seq",
+        "last_changed_at",
     )
 )
 BATCH = 500
@@ -142,6 +143,10 @@ class _Pass:
         self.derivers = {entity: KeyDeriver(r) for entity, r in rules.items()}
         #: (source record id, content hash) -> its keys: derived once, for matching and writing
         self._derived: dict[tuple[int, str], Derived] = {}
+        #: (entity, instance) -> (position, index, name) of the match rules that apply to it
+        self._applicable: dict[tuple[str, str], tuple[tuple[int, str, str], ...]] = {}
+        #: entities this batch created -> the batch's records linked to them (all they have)
+        self._fresh: dict[str, list[tuple[LinkedRecord, Derived]]] = {}
 
     def derived(self, entity: str, record_id: int, content_hash: str, fragment: dict[str, Any]) -> Derived:
         """A record version's match keys, derived the first time this pass needs them."""
@@ -160,19 +165,33 @@ class _Pass:
         both sides and differ (two employee IDs sharing one email are two people).
         """
         stronger: list[tuple[str, set[str]]] = []
-        for rule, found_keys in zip(self.rules[entity].match, derived, strict=True):
-            if not found_keys or not applies(rule, record.instance, self.types.get(record.instance)):
+        for position, index_name, rule_name in self.applicable(entity, record.instance):
+            keys = derived[position]
+            if not keys:
                 continue
-            keys = list(found_keys)
-            earlier = [x for x in stronger if x[0] != rule.index_name]
-            found = {c for c in index.find(rule.index_name, keys) if not _contradicts(index, c, earlier)}
-            stronger.append((rule.index_name, set(keys)))
+            found = index.find(index_name, keys)
+            earlier = [x for x in stronger if x[0] != index_name]
+            if found and earlier:
+                found = {c for c in found if not _contradicts(index, c, earlier)}
+            stronger.append((index_name, set(keys)))
             if len(found) == 1:
-                return found.pop(), rule.name
+                return found.pop(), rule_name
             if len(found) > 1:
-                self._review(entity, record, rule.name, sorted(found))
-                return None, rule.name
+                self._review(entity, record, rule_name, sorted(found))
+                return None, rule_name
         return "", None
+
+    def applicable(self, entity: str, instance: str) -> tuple[tuple[int, str, str], ...]:
+        """(position, index, name) of the rules that apply to this instance's records, in order."""
+        known = self._applicable.get((entity, instance))
+        if known is None:
+            kind = self.types.get(instance)
+            known = self._applicable[(entity, instance)] = tuple(
+                (i, rule.index_name, rule.name)
+                for i, rule in enumerate(self.rules[entity].match)
+                if applies(rule, instance, kind)
+            )
+        return known
 
     def _review(self, entity: str, record: Any, rule: str, candidates: list[str]) -> None:
         exists = self.conn.execute(
@@ -226,6 +245,9 @@ class _Pass:
             if entity_id == "":
                 entity_id, rule = str(uuid.uuid4()), "new"
                 index.add_new(entity_id, unlinked[record.id])
+                self._fresh[entity_id] = []
+            if entity_id in self._fresh:
+                self._fresh[entity_id].append((self._linked(record), unlinked[record.id]))
             new_links.append((entity, entity_id, record.id, rule))
             affected.add(entity_id)
         at = stored(self.conn, self.now)
@@ -239,15 +261,37 @@ class _Pass:
         return self.conn.dialect.name == "postgresql"
 
     # -- merging and writing -----------------------------------------------------------------
+    def _linked(self, record: Any) -> LinkedRecord:
+        """A record this batch read, as a merge takes it."""
+        instance = record.instance
+        fragment = record.fragment or {}
+        return LinkedRecord(
+            record.id,
+            instance,
+            self.types.get(instance, instance),
+            record.stream,
+            fragment,
+            record.last_changed_at,
+        )
+
     def linked_records(
         self, entity: str, entity_ids: list[str]
     ) -> tuple[dict[str, list[LinkedRecord]], dict[str, list[Derived]]]:
         """Live source records linked to each entity and their match keys, in one query per chunk
-        (driver rows: the fragment decoded by orjson, not by a per-row type processor)."""
+        (driver rows: the fragment decoded by orjson, not by a per-row type processor). An entity
+        this batch created has only the batch's records, already in memory: not read again."""
         linked: dict[str, list[LinkedRecord]] = defaultdict(list)
         keys: dict[str, list[Derived]] = defaultdict(list)
+        stored: list[str] = []
+        for entity_id in entity_ids:
+            fresh = self._fresh.get(entity_id)
+            if fresh is None:
+                stored.append(entity_id)
+                continue
+            linked[entity_id] = [record for record, _ in fresh]
+            keys[entity_id] = [derived for _, derived in fresh]
         for entity_id, record_id, instance, stream, fragment, changed_at, content_hash in linked_rows(
-            self.conn, entity, entity_ids
+            self.conn, entity, stored
         ):
             keys[entity_id].append(self.derived(entity, record_id, content_hash, fragment or {}))
             linked[entity_id].append(

@@ -63,7 +63,7 @@ class KeyIndex:
             for start in range(0, len(candidates), IN_CHUNK):
                 self._keys.update(stored_keys(self.conn, self.entity, candidates[start : start + IN_CHUNK]))
 
-    def find(self, index: str, keys: list[str]) -> set[str]:
+    def find(self, index: str, keys: Iterable[str]) -> set[str]:
         """Entities (stored or created in this batch) holding any of these keys of `index`."""
         found: set[str] = set()
         for key in keys:
