@@ -23,6 +23,7 @@ from core import clock
 from core.resolve.changes import ChangeRecorder
 from core.resolve.config import ENTITY_ORDER, EntityRules, load_rules
 from core.resolve.guard import held_streams
+from core.resolve.ids import new_entity_id
 from core.resolve.keys import Derived, Key, KeyDeriver
 from core.resolve.links import (
     HINT_FIELDS,
@@ -243,7 +244,7 @@ class _Pass:
             if entity_id is None:
                 continue
             if entity_id == "":
-                entity_id, rule = str(uuid.uuid4()), "new"
+                entity_id, rule = new_entity_id(), "new"
                 index.add_new(entity_id, unlinked[record.id])
                 self._fresh[entity_id] = []
             if entity_id in self._fresh:
