@@ -128,10 +128,12 @@ class ChangeRecorder:
     ) -> int:
         """The entity as merged now against what the store held; returns the fields changed
         (a row is written only when something did)."""
-        # a new entity (nothing stored before): every merged field with a value is a change
-        together = old.keys() | new.keys() if old else new
-        names = sorted(n for n in together if old.get(n) != new.get(n))
-        changes: dict[str, Any] = {name: [old.get(name), new.get(name)] for name in names}
+        if old:
+            names = sorted(n for n in old.keys() | new.keys() if old.get(n) != new.get(n))
+            changes: dict[str, Any] = {name: [old.get(name), new.get(name)] for name in names}
+        else:  # a new entity (nothing stored before): every field with a value is a change
+            changes = {name: [None, value] for name, value in sorted(new.items()) if value is not None}
+            names = list(changes)
         # a merge shares one lineage object among the fields of a record: read each once
         read: dict[int, Lineage] = {}
         lineage: dict[str, Lineage] = {}

@@ -35,7 +35,15 @@ from core.resolve.links import (
 )
 from core.resolve.matching import KeyIndex, applies
 from core.resolve.merge import LinkedRecord, merge
-from core.resolve.rows import entity_rows, insert_rows, json_text, linked_rows, stored, update_rows
+from core.resolve.rows import (
+    entity_rows,
+    insert_rows,
+    json_text,
+    linked_rows,
+    pending_rows,
+    stored,
+    update_rows,
+)
 from core.resolve.writes import APPLY_CHUNK, EntityWrites
 from core.store.locks import locked_stage
 from core.store.resolution_cursor import Horizons, advance, horizon_now, horizons
@@ -456,25 +464,16 @@ def resolve(hub: Hub) -> ResolveSummary:
 
 
 def _pending(hub: Hub, entity: str, before: Horizons) -> Iterator[list[Any]]:
-    """One entity's pending records in batches, in (stamp, id) order: a seek of
-    `ix_source_records_pending` from the lowest horizon, each batch read in its own transaction."""
-    t = source_records
+    """One entity's pending records in batches, in (stamp, id) order, each batch read in its own
+    transaction (`pending_rows`)."""
     after: tuple[int, int] | None = None
     while True:
-        page = t.c.staged_seq >= before.lowest
-        if after is not None:
-            page = sa.tuple_(t.c.staged_seq, t.c.id) > sa.tuple_(*after)
         with hub.store.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(*RECORD_COLUMNS)
-                .where(t.c.entity == entity, page, before.pending())
-                .order_by(t.c.staged_seq, t.c.id)
-                .limit(BATCH)
-            ).all()
+            rows = pending_rows(conn, entity, before, after, BATCH)
         if not rows:
             return
         after = (rows[-1].staged_seq, rows[-1].id)
-        yield list(rows)
+        yield rows
 
 
 def resolve_records(hub: Hub, conn: sa.Connection, record_ids: list[int]) -> ResolveSummary:

@@ -122,6 +122,15 @@ class Horizons:
             )
         return condition
 
+    def pending_sql(self, mark: str) -> tuple[str, tuple[Any, ...]]:
+        """`pending` as driver SQL (`mark` the dialect's placeholder) and its parameters."""
+        terms = [f"staged_seq >= {mark}"]
+        values: list[Any] = [self.resolved]
+        for (instance, stream), value in sorted(self.held.items()):
+            terms.append(f"(instance = {mark} AND stream = {mark} AND staged_seq >= {mark})")
+            values += [instance, stream, value]
+        return "(" + " OR ".join(terms) + ")", tuple(values)
+
 
 def horizons(conn: sa.Connection) -> Horizons:
     """The stored horizons (0 before the first pass: every record is pending)."""
