@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.resolve.rows import insert_rows, json_text, stored
 from core.store.locks import stage_held
 from core.store.schema import change_log
 
@@ -79,17 +80,35 @@ def _lineage(source: dict[str, Any] | None) -> Lineage:
     return ((source or {}).get("source"), (source or {}).get("record_id"))
 
 
+#: a change-log row's columns, in the order `ChangeRecorder` holds its tuples (`changed_at` last)
+COLUMNS = (
+    "entity",
+    "entity_id",
+    "kind",
+    "changes",
+    "source",
+    "source_record_id",
+    "field_sources",
+    "run_id",
+    "resolution_run",
+    "changed_at",
+)
+
+
 class ChangeRecorder:
     """Collects one resolution batch's change rows and writes them in one executemany.
 
-    Every writer holds the `resolve` stage lock (`flush` refuses otherwise): with one writer at a
-    time, its transactions commit in id order, which is what lets consumers keep a cursor (see
-    `core/store/change_cursors.py`)."""
+    Rows are held as ready-made tuples (JSON encoded once by orjson, the timestamp converted once
+    per flush) and go to the driver, not through SQLAlchemy's per-row type processing: a first
+    load writes a row per entity. Every writer holds the `resolve` stage lock (`flush` refuses
+    otherwise): with one writer at a time, its transactions commit in id order, which is what
+    lets consumers keep a cursor (see `core/store/change_cursors.py`)."""
 
     def __init__(self, run_id: str, now: datetime) -> None:
         self.run_id = run_id
         self.now = now
-        self.rows: list[dict[str, Any]] = []
+        #: `COLUMNS` but the last (the timestamp `flush` adds)
+        self.rows: list[tuple[Any, ...]] = []
 
     def deleted(self, entity: str, entity_id: str) -> int:
         """The entity's last source record went away."""
@@ -109,12 +128,21 @@ class ChangeRecorder:
     ) -> int:
         """The entity as merged now against what the store held; returns the fields changed
         (a row is written only when something did)."""
-        changes: dict[str, Any] = {}
+        if old:
+            names = sorted(n for n in old.keys() | new.keys() if old.get(n) != new.get(n))
+            changes: dict[str, Any] = {name: [old.get(name), new.get(name)] for name in names}
+        else:  # a new entity (nothing stored before): every field with a value is a change
+            changes = {name: [None, value] for name, value in sorted(new.items()) if value is not None}
+            names = list(changes)
+        # a merge shares one lineage object among the fields of a record: read each once
+        read: dict[int, Lineage] = {}
         lineage: dict[str, Lineage] = {}
-        for name in sorted(set(old) | set(new)):
-            if old.get(name) != new.get(name):
-                changes[name] = [old.get(name), new.get(name)]
-                lineage[name] = _lineage(field_sources.get(name))
+        for name in names:
+            source = field_sources.get(name)
+            found = read.get(id(source))
+            if found is None:
+                found = read[id(source)] = _lineage(source)
+            lineage[name] = found
         if restored:
             changes[DELETED], lineage[DELETED] = [True, False], (None, None)
         if not changes:
@@ -126,22 +154,28 @@ class ChangeRecorder:
     def _add(
         self, entity: str, entity_id: str, kind: str, changes: dict[str, Any], lineage: dict[str, Lineage]
     ) -> None:
-        counted = Counter(v for v in lineage.values() if v != (None, None))
-        source, record_id = counted.most_common(1)[0][0] if counted else (None, None)
+        distinct = set(lineage.values())
+        distinct.discard((None, None))
+        if len(distinct) == 1:  # most rows: every field from one source record
+            [(source, record_id)] = distinct
+        elif distinct:
+            counted = Counter(v for v in lineage.values() if v != (None, None))
+            source, record_id = counted.most_common(1)[0][0]
+        else:
+            source, record_id = None, None
         exceptions = {n: list(v) for n, v in lineage.items() if v != (source, record_id)}
         self.rows.append(
-            {
-                "entity": entity,
-                "entity_id": entity_id,
-                "kind": kind,
-                "changes": changes,
-                "source": source,
-                "source_record_id": record_id,
-                "field_sources": exceptions or None,
-                "run_id": self.run_id,
-                "resolution_run": self.run_id,
-                "changed_at": self.now,
-            }
+            (
+                entity,
+                entity_id,
+                kind,
+                json_text(changes),
+                source,
+                record_id,
+                json_text(exceptions or None),
+                self.run_id,
+                self.run_id,
+            )
         )
 
     def flush(self, conn: sa.Connection) -> None:
@@ -149,5 +183,6 @@ class ChangeRecorder:
             return
         if not stage_held(conn.engine, "resolve"):
             raise RuntimeError("change-log rows are written only under the resolve stage lock")
-        conn.execute(change_log.insert(), self.rows)
+        at = stored(conn, self.now)
+        insert_rows(conn, change_log, COLUMNS, [(*row, at) for row in self.rows])
         self.rows = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,8 @@ from core import clock
 from core.resolve.changes import ChangeRecorder
 from core.resolve.config import ENTITY_ORDER, EntityRules, load_rules
 from core.resolve.guard import held_streams
-from core.resolve.keys import rule_keys
+from core.resolve.ids import new_entity_id
+from core.resolve.keys import Derived, Key, KeyDeriver
 from core.resolve.links import (
     HINT_FIELDS,
     KEY_COLUMNS,
@@ -33,9 +35,18 @@ from core.resolve.links import (
 )
 from core.resolve.matching import KeyIndex, applies
 from core.resolve.merge import LinkedRecord, merge
-from core.resolve.rows import entity_rows, insert_rows, json_text, linked_rows, stored, update_rows
-from core.resolve.writes import APPLY_CHUNK, EntityWrites, Key
+from core.resolve.rows import (
+    entity_rows,
+    insert_rows,
+    json_text,
+    linked_rows,
+    pending_rows,
+    stored,
+    update_rows,
+)
+from core.resolve.writes import APPLY_CHUNK, EntityWrites
 from core.store.locks import locked_stage
+from core.store.resolution_cursor import Horizons, advance, horizon_now, horizons
 from core.store.schema import (
     ENTITY_TABLES,
     conflicts,
@@ -53,7 +64,17 @@ log = logging.getLogger("hub.resolve")
 #: what a resolution pass reads of each source record (`resolve` and `resolve_records` alike)
 RECORD_COLUMNS = tuple(
     source_records.c[name]
-    for name in ("id", "instance", "stream", "record_key", "fragment", "deleted_at", "content_hash")
+    for name in (
+        "id",
+        "instance",
+        "stream",
+        "record_key",
+        "fragment",
+        "deleted_at",
+        "content_hash",
+        "staged_seq",
+        "last_changed_at",
+    )
 )
 BATCH = 500
 #: what a new link row holds, in order (`linked_at` last)
@@ -101,19 +122,6 @@ class ResolveSummary:
         )
 
 
-def entity_keys(rules: EntityRules, attrs: dict[str, Any], records: list[LinkedRecord]) -> set[Key]:
-    """The match keys an entity holds: those of its merged fields and of each linked record.
-
-    A merged field's value is one of its records' values, so a single-field rule's keys of the
-    merged fields are among the records' keys; only a combined rule can make a new one there."""
-    keys: set[Key] = set()
-    for rule in rules.match:
-        sources = [attrs, *(r.fragment for r in records)] if rule.combine else [r.fragment for r in records]
-        for fields in sources:
-            keys.update((rule.index_name, k) for k in rule_keys(rule, fields))
-    return keys
-
-
 def _contradicts(index: KeyIndex, candidate: str, stronger: list[tuple[str, set[str]]]) -> bool:
     """Whether the candidate holds keys of a stronger index and none of them is the record's."""
     for name, keys in stronger:
@@ -139,35 +147,60 @@ class _Pass:
         self.now = clock.now()
         #: change-log rows, one per entity changed, written once per batch (see `batch`)
         self._changes = ChangeRecorder(summary.run_id, self.now)
-        #: source record id -> content hash of the live version a merge read (`mark_resolved`)
-        self._merged: dict[int, str] = {}
         #: person match keys added or removed during the whole pass (what `relink` can reach)
         self.person_keys: set[Key] = set() if person_keys is None else person_keys
+        self.derivers = {entity: KeyDeriver(r) for entity, r in rules.items()}
+        #: (source record id, content hash) -> its keys: derived once, for matching and writing
+        self._derived: dict[tuple[int, str], Derived] = {}
+        #: (entity, instance) -> (position, index, name) of the match rules that apply to it
+        self._applicable: dict[tuple[str, str], tuple[tuple[int, str, str], ...]] = {}
+        #: entities this batch created -> the batch's records linked to them (all they have)
+        self._fresh: dict[str, list[tuple[LinkedRecord, Derived]]] = {}
+
+    def derived(self, entity: str, record_id: int, content_hash: str, fragment: dict[str, Any]) -> Derived:
+        """A record version's match keys, derived the first time this pass needs them."""
+        known = self._derived.get((record_id, content_hash))
+        if known is None:
+            known = self._derived[(record_id, content_hash)] = self.derivers[entity].of(fragment)
+        return known
 
     # -- matching ------------------------------------------------------------------------
-    def match(self, entity: str, record: Any, index: KeyIndex) -> tuple[str | None, str | None]:
+    def match(
+        self, entity: str, record: Any, index: KeyIndex, derived: Derived
+    ) -> tuple[str | None, str | None]:
         """(entity id, rule) for a record; ("", None) for a new entity; (None, rule) when ambiguous.
 
         A candidate found by a weaker rule is not the same entity if a stronger rule's keys exist on
         both sides and differ (two employee IDs sharing one email are two people).
         """
-        fragment = record.fragment or {}
         stronger: list[tuple[str, set[str]]] = []
-        for rule in self.rules[entity].match:
-            if not applies(rule, record.instance, self.types.get(record.instance)):
-                continue
-            keys = list(rule_keys(rule, fragment))
+        for position, index_name, rule_name in self.applicable(entity, record.instance):
+            keys = derived[position]
             if not keys:
                 continue
-            earlier = [x for x in stronger if x[0] != rule.index_name]
-            found = {c for c in index.find(rule.index_name, keys) if not _contradicts(index, c, earlier)}
-            stronger.append((rule.index_name, set(keys)))
+            found = index.find(index_name, keys)
+            earlier = [x for x in stronger if x[0] != index_name]
+            if found and earlier:
+                found = {c for c in found if not _contradicts(index, c, earlier)}
+            stronger.append((index_name, set(keys)))
             if len(found) == 1:
-                return found.pop(), rule.name
+                return found.pop(), rule_name
             if len(found) > 1:
-                self._review(entity, record, rule.name, sorted(found))
-                return None, rule.name
+                self._review(entity, record, rule_name, sorted(found))
+                return None, rule_name
         return "", None
+
+    def applicable(self, entity: str, instance: str) -> tuple[tuple[int, str, str], ...]:
+        """(position, index, name) of the rules that apply to this instance's records, in order."""
+        known = self._applicable.get((entity, instance))
+        if known is None:
+            kind = self.types.get(instance)
+            known = self._applicable[(entity, instance)] = tuple(
+                (i, rule.index_name, rule.name)
+                for i, rule in enumerate(self.rules[entity].match)
+                if applies(rule, instance, kind)
+            )
+        return known
 
     def _review(self, entity: str, record: Any, rule: str, candidates: list[str]) -> None:
         exists = self.conn.execute(
@@ -202,66 +235,74 @@ class _Pass:
         )
         affected: set[str] = set()
         new_links: list[tuple[Any, ...]] = []
-        unlinked = [r for r in records if r.id not in links and r.deleted_at is None]
-        index = KeyIndex(self.conn, entity, self.rules[entity])
-        index.load(r.fragment or {} for r in unlinked)
+        unlinked = {
+            r.id: self.derived(entity, r.id, r.content_hash, r.fragment or {})
+            for r in records
+            if r.id not in links and r.deleted_at is None
+        }
+        index = KeyIndex(self.conn, entity, self.derivers[entity])
+        index.load(unlinked.values())
         for record in records:
             if record.id in links:
                 affected.add(links[record.id])
                 continue
             if record.deleted_at is not None:
                 continue
-            entity_id, rule = self.match(entity, record, index)
+            entity_id, rule = self.match(entity, record, index, unlinked[record.id])
             if entity_id is None:
                 continue
             if entity_id == "":
-                entity_id, rule = str(uuid.uuid4()), "new"
-                index.add_new(entity_id, record.fragment or {})
+                entity_id, rule = new_entity_id(), "new"
+                index.add_new(entity_id, unlinked[record.id])
+                self._fresh[entity_id] = []
+            if entity_id in self._fresh:
+                self._fresh[entity_id].append((self._linked(record), unlinked[record.id]))
             new_links.append((entity, entity_id, record.id, rule))
             affected.add(entity_id)
         at = stored(self.conn, self.now)
         insert_rows(self.conn, entity_links, LINK_COLUMNS, [(*link, at) for link in new_links])
         self.apply_all(entity, sorted(affected))
         self._changes.flush(self.conn)
-        self.mark_resolved(records)
         self.summary.records += len(ids)
-
-    def mark_resolved(self, records: list[Any]) -> None:
-        """Mark resolved only the records still at the version this pass merged.
-
-        A sync may commit a newer version (or a deletion) of a record between the read and this
-        mark; that record stays unresolved, so the next pass merges what it now says."""
-        for live in (True, False):
-            versions = [
-                (r.id, self._merged.get(r.id, r.content_hash))
-                for r in records
-                if (r.id in self._merged or r.deleted_at is None) is live
-            ]
-            if not versions:
-                continue
-            state = "IS NULL" if live else "IS NOT NULL"
-            mark = "%s" if self.postgres else "?"
-            # one executemany (pipelined on PostgreSQL): an `UPDATE … FROM unnest(…)` was planned
-            # as a scan of every source record per batch
-            self.conn.exec_driver_sql(
-                f"UPDATE source_records SET resolved = {'true' if self.postgres else '1'} "
-                f"WHERE id = {mark} AND content_hash = {mark} AND deleted_at {state}",
-                versions,
-            )
 
     @property
     def postgres(self) -> bool:
         return self.conn.dialect.name == "postgresql"
 
     # -- merging and writing -----------------------------------------------------------------
-    def linked_records(self, entity: str, entity_ids: list[str]) -> dict[str, list[LinkedRecord]]:
-        """Live source records linked to each entity, in one query per chunk (driver rows: the
-        fragment decoded by orjson, not by a per-row type processor)."""
+    def _linked(self, record: Any) -> LinkedRecord:
+        """A record this batch read, as a merge takes it."""
+        instance = record.instance
+        fragment = record.fragment or {}
+        return LinkedRecord(
+            record.id,
+            instance,
+            self.types.get(instance, instance),
+            record.stream,
+            fragment,
+            record.last_changed_at,
+        )
+
+    def linked_records(
+        self, entity: str, entity_ids: list[str]
+    ) -> tuple[dict[str, list[LinkedRecord]], dict[str, list[Derived]]]:
+        """Live source records linked to each entity and their match keys, in one query per chunk
+        (driver rows: the fragment decoded by orjson, not by a per-row type processor). An entity
+        this batch created has only the batch's records, already in memory: not read again."""
         linked: dict[str, list[LinkedRecord]] = defaultdict(list)
+        keys: dict[str, list[Derived]] = defaultdict(list)
+        stored: list[str] = []
+        for entity_id in entity_ids:
+            fresh = self._fresh.get(entity_id)
+            if fresh is None:
+                stored.append(entity_id)
+                continue
+            linked[entity_id] = [record for record, _ in fresh]
+            keys[entity_id] = [derived for _, derived in fresh]
         for entity_id, record_id, instance, stream, fragment, changed_at, content_hash in linked_rows(
-            self.conn, entity, entity_ids
+            self.conn, entity, stored
         ):
-            self._merged[record_id] = content_hash
+            keys[entity_id].append(self.derived(entity, record_id, content_hash, fragment or {}))
             linked[entity_id].append(
                 LinkedRecord(
                     record_id,
@@ -272,7 +313,7 @@ class _Pass:
                     changed_at,
                 )
             )
-        return linked
+        return linked, keys
 
     def apply_all(self, entity: str, entity_ids: list[str]) -> None:
         """Merge and write every affected entity, reading and writing per chunk rather than per row."""
@@ -280,7 +321,7 @@ class _Pass:
         names = tuple(KEY_COLUMNS[entity])
         for start in range(0, len(entity_ids), APPLY_CHUNK):
             chunk = entity_ids[start : start + APPLY_CHUNK]
-            linked = self.linked_records(entity, chunk)
+            linked, keys = self.linked_records(entity, chunk)
             current = entity_rows(self.conn, table, chunk)
             persons = PersonIndex(self.conn)
             if entity in PERSON_LINK_COLUMNS:
@@ -289,7 +330,8 @@ class _Pass:
             writes = EntityWrites(names, existing=set(current))
             for entity_id in chunk:
                 records = linked.get(entity_id, [])
-                self.apply(entity, entity_id, records, current.get(entity_id), writes, persons)
+                found = (records, keys.get(entity_id, []))
+                self.apply(entity, entity_id, found, current.get(entity_id), writes, persons)
             writes.flush(self.conn, entity, table, self.now)
             self.person_keys |= writes.changed_keys
 
@@ -297,11 +339,13 @@ class _Pass:
         self,
         entity: str,
         entity_id: str,
-        records: list[LinkedRecord],
+        found: tuple[list[LinkedRecord], list[Derived]],
         current: Any,
         writes: EntityWrites,
         persons: PersonIndex,
     ) -> None:
+        """Merge one entity's live records into the chunk's writes (and its change-log row)."""
+        records, record_keys = found
         if not records:
             if current is not None and current.deleted_at is None:
                 writes.deletions.append(entity_id)
@@ -332,7 +376,7 @@ class _Pass:
             writes.updates.append((entity_id, self._values(writes, columns, merged)))
             self.summary.updated[entity] += 1
         writes.entity_ids.append(entity_id)
-        writes.keys[entity_id] = entity_keys(self.rules[entity], merged.attrs, records)
+        writes.keys[entity_id] = self.derivers[entity].entity_keys(merged.attrs, record_keys)
         writes.conflicts += [
             (
                 entity_id,
@@ -388,7 +432,10 @@ def resolve(hub: Hub) -> ResolveSummary:
     `core/store/locks.py`)."""
     summary = ResolveSummary(run_id=str(uuid.uuid4()))
     rules = load_rules(hub.config.resolution)
+    with hub.store.engine.begin() as conn:  # first, and on its own: see horizon_now
+        to = horizon_now(conn)
     with hub.store.engine.begin() as conn:
+        before = horizons(conn)
         skip = held_streams(conn, hub.config, summary.run_id)
     summary.held = [f"{i}/{s}" for i, s in sorted(skip)]
     looked_up = [
@@ -399,30 +446,34 @@ def resolve(hub: Hub) -> ResolveSummary:
     ]
     statistics = StatisticsRefresh(hub.store, looked_up)
     person_keys: set[Key] = set()
+    read = False
     for entity in ENTITY_ORDER:
-        last_id = 0
-        while True:
+        for rows in _pending(hub, entity, before):
+            read = True
             with hub.store.engine.begin() as conn:
-                resolver = _Pass(hub, conn, summary, rules, person_keys)
-                t = source_records
-                rows = conn.execute(
-                    sa.select(*RECORD_COLUMNS)
-                    .where(t.c.resolved.is_(False), t.c.entity == entity, t.c.id > last_id)
-                    .order_by(t.c.id)
-                    .limit(BATCH)
-                ).all()
-                if not rows:
-                    break
-                last_id = rows[-1].id
                 batch = [r for r in rows if (r.instance, r.stream) not in skip]
                 if batch:
-                    resolver.batch(entity, batch)
+                    _Pass(hub, conn, summary, rules, person_keys).batch(entity, batch)
             statistics.grew(len(rows))
-    if person_keys:
-        with hub.store.engine.begin() as conn:
+    with hub.store.engine.begin() as conn:
+        if person_keys:
             _Pass(hub, conn, summary, rules, person_keys).relink()
+        advance(conn, before, to if read else before.resolved, skip)
     log.info("resolution: %s", summary.as_dict())
     return summary
+
+
+def _pending(hub: Hub, entity: str, before: Horizons) -> Iterator[list[Any]]:
+    """One entity's pending records in batches, in (stamp, id) order, each batch read in its own
+    transaction (`pending_rows`)."""
+    after: tuple[int, int] | None = None
+    while True:
+        with hub.store.engine.connect() as conn:
+            rows = pending_rows(conn, entity, before, after, BATCH)
+        if not rows:
+            return
+        after = (rows[-1].staged_seq, rows[-1].id)
+        yield rows
 
 
 def resolve_records(hub: Hub, conn: sa.Connection, record_ids: list[int]) -> ResolveSummary:
@@ -430,15 +481,18 @@ def resolve_records(hub: Hub, conn: sa.Connection, record_ids: list[int]) -> Res
 
     Provisioning on demand runs it in a transaction it rolls back (the plan) or commits (the
     apply); the mass-change guard's holds are the scheduled pass's business, not one person's.
+    The records stay pending: the next scheduled pass merges them again and, finding what this
+    one wrote, writes nothing.
     """
     summary = ResolveSummary(run_id=str(uuid.uuid4()))
     rules = load_rules(hub.config.resolution)
     t = source_records
+    pending = horizons(conn).pending()
     person_keys: set[Key] = set()
     for entity in ENTITY_ORDER:
         rows = conn.execute(
             sa.select(*RECORD_COLUMNS)
-            .where(t.c.id.in_(record_ids), t.c.resolved.is_(False), t.c.entity == entity)
+            .where(t.c.id.in_(record_ids), pending, t.c.entity == entity)
             .order_by(t.c.id)
         ).all()
         if rows:

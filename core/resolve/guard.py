@@ -14,6 +14,7 @@ from core import clock
 from core.config.hub_config import GuardPolicy, HubConfig
 from core.errors import ConfigError
 from core.store.holds import supersede_holds
+from core.store.resolution_cursor import horizons
 from core.store.schema import ENTITY_TABLES, entity_links, holds, source_records
 
 DEACTIVATING = {"person": ("status", "terminated"), "account": ("enabled", False)}
@@ -66,7 +67,7 @@ def held_streams(conn: sa.Connection, config: HubConfig, pass_id: str = "") -> s
             entity_links.c.entity_id,
         )
         .join(entity_links, entity_links.c.source_record_id == t.c.id)
-        .where(t.c.resolved.is_(False))
+        .where(horizons(conn).pending())
     )
     for chunk in rows.partitions(CHUNK):
         for instance_stream in _pending_in(conn, chunk):

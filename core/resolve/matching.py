@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 import sqlalchemy as sa
 
-from core.resolve.config import EntityRules, MatchRule
-from core.resolve.keys import rule_keys
-from core.resolve.writes import Key, stored_keys
+from core.resolve.config import MatchRule
+from core.resolve.keys import Derived, Key, KeyDeriver
+from core.resolve.writes import stored_keys
 from core.store.schema import match_keys
 
 #: keys (or candidates) per IN list
@@ -27,10 +26,10 @@ IN_CHUNK = 500
 class KeyIndex:
     """Stored match keys a batch can reach, plus the entities the batch itself creates."""
 
-    def __init__(self, conn: sa.Connection, entity: str, rules: EntityRules) -> None:
+    def __init__(self, conn: sa.Connection, entity: str, deriver: KeyDeriver) -> None:
         self.conn = conn
         self.entity = entity
-        self.rules = rules
+        self.names = deriver.index_names
         #: (index, key) -> stored entity ids holding it
         self._owners: dict[Key, set[str]] = defaultdict(set)
         #: candidate entity id -> its stored keys
@@ -40,11 +39,13 @@ class KeyIndex:
         #: entity created in this batch -> its keys
         self._pending_keys: dict[str, set[Key]] = defaultdict(set)
 
-    def load(self, fragments: Iterable[dict[str, Any]]) -> None:
+    def load(self, records: Iterable[Derived]) -> None:
+        """Read the stored entities the keys of these records can hit, and those entities' keys."""
         wanted: dict[str, set[str]] = defaultdict(set)
-        for fragment in fragments:
-            for rule in self.rules.match:
-                wanted[rule.index_name].update(rule_keys(rule, fragment))
+        for derived in records:
+            for name, keys in zip(self.names, derived, strict=True):
+                if keys:
+                    wanted[name].update(keys)
         for index, values in wanted.items():
             ordered = sorted(values)
             for start in range(0, len(ordered), IN_CHUNK):
@@ -57,12 +58,12 @@ class KeyIndex:
                 )
                 for value, entity_id in rows:
                     self._owners[(index, value)].add(entity_id)
-        if len(self.rules.match) > 1:  # only a weaker rule compares a candidate's other keys
+        if len(self.names) > 1:  # only a weaker rule compares a candidate's other keys
             candidates = sorted({e for owners in self._owners.values() for e in owners})
             for start in range(0, len(candidates), IN_CHUNK):
                 self._keys.update(stored_keys(self.conn, self.entity, candidates[start : start + IN_CHUNK]))
 
-    def find(self, index: str, keys: list[str]) -> set[str]:
+    def find(self, index: str, keys: Iterable[str]) -> set[str]:
         """Entities (stored or created in this batch) holding any of these keys of `index`."""
         found: set[str] = set()
         for key in keys:
@@ -76,15 +77,16 @@ class KeyIndex:
         stored = {value for i, value in self._keys.get(candidate, ()) if i == index}
         return stored | {value for i, value in self._pending_keys.get(candidate, ()) if i == index}
 
-    def add_new(self, entity_id: str, fragment: dict[str, Any]) -> None:
-        """An entity this batch creates: later records of the batch can match it."""
-        for rule in self.rules.match:
-            for key in rule_keys(rule, fragment):
-                previous = self._pending.get((rule.index_name, key))
+    def add_new(self, entity_id: str, derived: Derived) -> None:
+        """An entity this batch creates (with the keys of its record): later records of the batch
+        can match it."""
+        for name, keys in zip(self.names, derived, strict=True):
+            for key in keys:
+                previous = self._pending.get((name, key))
                 if previous is not None:
-                    self._pending_keys[previous].discard((rule.index_name, key))
-                self._pending[(rule.index_name, key)] = entity_id
-                self._pending_keys[entity_id].add((rule.index_name, key))
+                    self._pending_keys[previous].discard((name, key))
+                self._pending[(name, key)] = entity_id
+                self._pending_keys[entity_id].add((name, key))
 
 
 def applies(rule: MatchRule, instance: str, connector_type: str | None) -> bool:

@@ -57,11 +57,13 @@ def merge(records: list[LinkedRecord], rules: EntityRules) -> Merged:
     merged = Merged()
     if len(records) == 1:  # most entities have one source: every non-empty value is chosen
         [record] = records
-        for name in sorted(record.fragment):
-            value = record.fragment[name]
+        lineage = {"source": record.source, "record_id": record.id}  # one object, shared: read only
+        fragment = record.fragment
+        for name in sorted(fragment):
+            value = fragment[name]
             if not _empty(value):
                 merged.attrs[name] = value
-                merged.field_sources[name] = {"source": record.source, "record_id": record.id}
+                merged.field_sources[name] = lineage
         return merged
     names = sorted({name for r in records for name in r.fragment})
     newest_first = sorted(records, key=lambda r: (r.last_changed_at, r.id), reverse=True)

@@ -11,6 +11,7 @@ from core import clock
 from core.errors import ConfigError, NotFoundError
 from core.store.engine import Store
 from core.store.operator_log import record
+from core.store.resolution_cursor import requeue
 from core.store.schema import entity_links, review_queue, source_records
 
 
@@ -54,9 +55,7 @@ def resolve_review(
                 linked_at=clock.now(),
             )
         )
-        conn.execute(
-            source_records.update().where(source_records.c.id == item.source_record_id).values(resolved=False)
-        )
+        requeue(conn, [item.source_record_id])
         conn.execute(
             review_queue.update()
             .where(review_queue.c.id == review_id)

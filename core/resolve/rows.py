@@ -16,15 +16,25 @@ import json
 from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import sqlalchemy as sa
 
 from core.store.encoding import json_text
+from core.store.resolution_cursor import Horizons
 from core.store.schema import TS
 
-__all__ = ["delete_rows", "entity_rows", "insert_rows", "json_text", "linked_rows", "stored", "update_rows"]
+__all__ = [
+    "delete_rows",
+    "entity_rows",
+    "insert_rows",
+    "json_text",
+    "linked_rows",
+    "pending_rows",
+    "stored",
+    "update_rows",
+]
 
 
 def _marker(conn: sa.Connection) -> str:
@@ -165,6 +175,54 @@ def _exact(value: Any) -> bool:
         elif (kind is dict or kind is list) and not _exact(item):
             return False
     return True
+
+
+class PendingRow(NamedTuple):
+    """What a resolution pass reads of each pending source record."""
+
+    id: int
+    instance: str
+    stream: str
+    record_key: str
+    fragment: Any
+    deleted_at: datetime | None
+    content_hash: str
+    staged_seq: int
+    last_changed_at: datetime | None
+
+
+def pending_rows(
+    conn: sa.Connection, entity: str, horizons: Horizons, after: tuple[int, int] | None, limit: int
+) -> list[Any]:
+    """The next `limit` pending records of one entity after (stamp, id) `after`, in that order: a
+    seek of `ix_source_records_pending`, read through the driver (the fragment decoded by orjson
+    on SQLite, timestamps made aware) without SQLAlchemy's per-row processing."""
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    params: tuple[int, ...] = (horizons.lowest,)
+    page = f"staged_seq >= {mark}"
+    if after is not None:
+        page, params = f"(staged_seq, id) > ({mark}, {mark})", after
+    pending, values = horizons.pending_sql(mark)
+    found = conn.exec_driver_sql(
+        f"SELECT {', '.join(PendingRow._fields)} FROM source_records WHERE entity = {mark} AND {page} "
+        f"AND {pending} ORDER BY staged_seq, id LIMIT {int(limit)}",
+        (entity, *params, *values),
+    )
+    return [
+        PendingRow(
+            record_id,
+            instance,
+            stream,
+            key,
+            fragment if postgres else json_value(fragment),
+            _aware(deleted_at),
+            content_hash,
+            staged_seq,
+            _aware(changed_at),
+        )
+        for record_id, instance, stream, key, fragment, deleted_at, content_hash, staged_seq, changed_at in found
+    ]
 
 
 @functools.cache

@@ -14,14 +14,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.resolve.keys import Key
 from core.resolve.rows import delete_rows, insert_rows, stored, update_rows
 from core.store.schema import conflicts, match_keys
 
 #: entities merged per round trip
 APPLY_CHUNK = 500
-
-#: a match key of one entity: (index name, key value)
-Key = tuple[str, str]
 
 #: columns of an entity row after its key columns, in the order `EntityWrites` holds them
 BODY_COLUMNS = ("attrs", "field_sources")

@@ -5,7 +5,8 @@ Promises:
 - an unchanged record causes no write to `source_records` at all;
 - `write_batch(..., state=S)` commits the batch and state S atomically: a crash repeats work but
   never skips or doubles it;
-- a changed, new, reappearing or deleted record is marked `resolved = false` for resolution;
+- a changed, new, reappearing or deleted record is stamped pending for resolution
+  (`core/store/resolution_cursor.py`);
 - a quarantine entry stays open only while its record is unusable: it is released when the
   record next stages cleanly, or superseded when the record is quarantined again; a record
   without a key is known by its content (`keyless_fingerprint`), and its entry also closes when
@@ -28,12 +29,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from core import clock
 from core.store.encoding import content_hash
 from core.store.engine import Store
+from core.store.resolution_cursor import next_stamp, took_stamp
 from core.store.schema import quarantine, snapshot_seen, source_records, stream_state
 from core.store.statistics import StatisticsRefresh
 from core.store.upsert import Scope, upsert
 
 #: what staging refreshes planner statistics of (PostgreSQL; see core/store/statistics.py)
-STATISTICS_COLUMNS = "source_records (instance, stream, record_key, entity, resolved, deleted_at)"
+STATISTICS_COLUMNS = "source_records (instance, stream, record_key, entity, staged_seq, deleted_at)"
 
 __all__ = ["content_hash"]  # re-exported: connectors and tests hash what they stage from here
 
@@ -193,6 +195,7 @@ class RecordWriter:
     def _delete(self, conn: sa.Connection, keys: Sequence[str], now: datetime) -> int:
         t = source_records
         deleted = 0
+        staged_seq = next_stamp(conn)
         for start in range(0, len(keys), 900):
             result = conn.execute(
                 t.update()
@@ -202,9 +205,10 @@ class RecordWriter:
                     t.c.record_key.in_(list(keys[start : start + 900])),
                     t.c.deleted_at.is_(None),
                 )
-                .values(deleted_at=now, resolved=False, last_run_id=self.run_id)
+                .values(deleted_at=now, staged_seq=staged_seq, last_run_id=self.run_id)
             )
             deleted += result.rowcount or 0
+        took_stamp(conn, deleted)
         return deleted
 
     def _quarantine_row(self, q: QuarantinedRecord, now: datetime) -> dict[str, Any]:

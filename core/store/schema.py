@@ -92,6 +92,9 @@ stream_state = sa.Table(
     _ts("updated_at", False),
 )
 
+#: PostgreSQL: where staging stamps come from (`core/store/resolution_cursor.py`)
+staging_stamps = sa.Sequence("source_records_staged_seq", metadata=metadata)
+
 source_records = sa.Table(
     "source_records",
     metadata,
@@ -110,9 +113,12 @@ source_records = sa.Table(
     sa.Column("missing_count", sa.Integer, nullable=False, server_default="0"),
     _ts("missing_since"),
     _ts("deleted_at"),
-    sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
+    #: the stamp of the write that made the record pending; resolution reads the records at or
+    #: above its horizon (`core/store/resolution_cursor.py`)
+    sa.Column("staged_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.UniqueConstraint("instance", "stream", "record_key"),
-    sa.Index("ix_source_records_unresolved", "resolved", "entity"),
+    #: a pass reads one entity's pending records in (stamp, id) order from its horizon on
+    sa.Index("ix_source_records_pending", "entity", "staged_seq", "id"),
 )
 
 #: keys listed by a snapshot; `run_id` is the snapshot's id (the run that started it)
@@ -266,6 +272,16 @@ change_processed_ahead = sa.Table(
     metadata,
     sa.Column("consumer", sa.String(50), primary_key=True),
     sa.Column("change_id", sa.Integer, primary_key=True),
+)
+
+#: resolution's horizon (`resolved`), held streams' own (`held:<instance>/<stream>`) and on SQLite
+#: the staging stamp counter (`staged`): see `core/store/resolution_cursor.py`
+resolution_cursors = sa.Table(
+    "resolution_cursors",
+    metadata,
+    sa.Column("name", sa.String(300), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+    _ts("updated_at"),
 )
 
 match_keys = sa.Table(

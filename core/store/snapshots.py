@@ -26,6 +26,7 @@ from core import clock
 from core.config.hub_config import StreamPolicy
 from core.store.engine import Store
 from core.store.holds import supersede_holds
+from core.store.resolution_cursor import next_stamp, took_stamp
 from core.store.schema import holds, open_snapshots, quarantine, snapshot_seen, source_records, sync_runs
 
 
@@ -150,10 +151,11 @@ def finish_snapshot(
                     *_missing_filter(instance, stream, partition, snapshot_id),
                     _deletable(policy, now, after_increment=True),
                 )
-                .values(deleted_at=now, resolved=False, last_run_id=run_id)
+                .values(deleted_at=now, staged_seq=next_stamp(conn), last_run_id=run_id)
             ).rowcount
             or 0
         )
+        took_stamp(conn, deleted)
         _release_absent_keyless(conn, instance, stream, partition, snapshot_id, now)
         conn.execute(snapshot_seen.delete().where(snapshot_seen.c.run_id == snapshot_id))
     return SnapshotOutcome(live, newly, deleted, False)

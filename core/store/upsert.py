@@ -24,17 +24,19 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.store.encoding import json_text
+from core.store.resolution_cursor import stamp
 from core.store.schema import source_records
 
 #: the columns a staged record supplies itself, in tuple order
 RECORD_COLUMNS = ("record_key", "entity", "content_hash", "payload", "fragment")
 
-#: what a changed record's row gets (first_seen_at stays); the rest is reset to "live, unresolved"
+#: what a changed record's row gets (first_seen_at stays); the rest is reset to "live, pending
+#: resolution" (a new stamp: `core/store/resolution_cursor.py`)
 _SET = (
     "entity = excluded.entity, content_hash = excluded.content_hash, payload = excluded.payload, "
     "fragment = excluded.fragment, last_changed_at = excluded.last_changed_at, "
     "last_run_id = excluded.last_run_id, partition = excluded.partition, "
-    "missing_count = 0, missing_since = NULL, deleted_at = NULL, resolved = {false}"
+    "missing_count = 0, missing_since = NULL, deleted_at = NULL, staged_seq = excluded.staged_seq"
 )
 _CHANGED = (
     "source_records.content_hash <> excluded.content_hash "
@@ -42,13 +44,13 @@ _CHANGED = (
 )
 _INSERT_COLUMNS = (
     "instance, stream, partition, first_seen_at, last_changed_at, last_run_id, "
-    "missing_count, missing_since, deleted_at, resolved, " + ", ".join(RECORD_COLUMNS)
+    "missing_count, missing_since, deleted_at, staged_seq, " + ", ".join(RECORD_COLUMNS)
 )
 _CONFLICT = "ON CONFLICT (instance, stream, record_key) DO UPDATE SET " + _SET + " WHERE " + _CHANGED
 
 _SQLITE = (
     f"INSERT INTO source_records ({_INSERT_COLUMNS}) "
-    "VALUES (?, ?, ?, ?, ?, ?, 0, NULL, NULL, 0, ?, ?, ?, ?, ?) " + _CONFLICT.format(false="0")
+    "VALUES (?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?, ?, ?, ?, ?, ?) " + _CONFLICT
 )
 
 _PG_TEMP = (
@@ -59,10 +61,11 @@ _PG_TEMP = (
 _PG_COPY = "COPY staged_batch (ord, " + ", ".join(RECORD_COLUMNS) + ") FROM STDIN"
 _PG_MERGE = (
     f"INSERT INTO source_records ({_INSERT_COLUMNS}) "
-    "SELECT %(instance)s, %(stream)s, %(partition)s, %(now)s, %(now)s, %(run_id)s, 0, NULL, NULL, false, "
+    "SELECT %(instance)s, %(stream)s, %(partition)s, %(now)s, %(now)s, %(run_id)s, 0, NULL, NULL, "
+    "%(staged_seq)s, "
     + ", ".join(RECORD_COLUMNS)
     + " FROM staged_batch ORDER BY ord "
-    + _CONFLICT.format(false="false")
+    + _CONFLICT
     + " RETURNING (xmax = 0)"
 )
 
@@ -113,8 +116,8 @@ def upsert(conn: sa.Connection, scope: Scope, records: Sequence[Record], *, look
         if not rows:
             return Written(0, 0)
         if postgres:
-            return _write_postgresql(cursor, scope, rows)
-        return _write_sqlite(cursor, conn.dialect, scope, rows)
+            return _write_postgresql(cursor, scope, rows, stamp(conn))
+        return _write_sqlite(cursor, conn.dialect, scope, rows, stamp(conn))
     finally:
         cursor.close()
 
@@ -141,9 +144,11 @@ def _stored_versions(
     return stored
 
 
-def _write_sqlite(cursor: Any, dialect: sa.Dialect, scope: Scope, rows: list[tuple[Any, ...]]) -> Written:
-    stamp = _stored_timestamp(dialect, scope.now)
-    head = (scope.instance, scope.stream, scope.partition, stamp, stamp, scope.run_id)
+def _write_sqlite(
+    cursor: Any, dialect: sa.Dialect, scope: Scope, rows: list[tuple[Any, ...]], staged_seq: int
+) -> Written:
+    at = _stored_timestamp(dialect, scope.now)
+    head = (scope.instance, scope.stream, scope.partition, at, at, scope.run_id, staged_seq)
     # rows inserted now get ids past the current largest (SQLite's rowid rule); rows another
     # writer inserts meanwhile belong to another partition (one runner per partition holds its
     # stage lock, core/store/locks.py) and are told apart ("+": filter by these, do not seek)
@@ -157,7 +162,7 @@ def _write_sqlite(cursor: Any, dialect: sa.Dialect, scope: Scope, rows: list[tup
     return Written(inserted, written - inserted)
 
 
-def _write_postgresql(cursor: Any, scope: Scope, rows: list[tuple[Any, ...]]) -> Written:
+def _write_postgresql(cursor: Any, scope: Scope, rows: list[tuple[Any, ...]], staged_seq: int) -> Written:
     cursor.execute(_PG_TEMP)
     cursor.execute("DELETE FROM staged_batch")  # empty (emptied at commit) unless a batch came before
     with cursor.copy(_PG_COPY) as copy:
@@ -171,6 +176,7 @@ def _write_postgresql(cursor: Any, scope: Scope, rows: list[tuple[Any, ...]]) ->
             "partition": scope.partition,
             "now": scope.now,
             "run_id": scope.run_id,
+            "staged_seq": staged_seq,
         },
     )
     flags = [inserted for (inserted,) in cursor.fetchall()]

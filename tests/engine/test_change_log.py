@@ -4,6 +4,7 @@ rewrite of the change rows; `hub explain` still reads the history field by field
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -17,7 +18,7 @@ from core import clock
 from core.explain import explain
 from core.hub import Hub
 from core.lifecycle.engine import evaluate
-from core.resolve.changes import ChangeRecorder, field_changes
+from core.resolve.changes import COLUMNS, ChangeRecorder, field_changes
 from core.resolve.engine import resolve
 from core.store.change_cursors import LIFECYCLE, cursor_of
 from core.store.schema import change_cursors, change_log
@@ -166,7 +167,10 @@ def test_a_change_row_holds_exactly_the_per_field_changes_it_replaces(
     if not expected:
         assert recorder.rows == []
         return
-    [row] = recorder.rows
+    [held] = recorder.rows
+    # the recorder holds the row as the driver takes it: JSON already encoded
+    row = dict(zip(COLUMNS, held, strict=False))
+    row["changes"], row["field_sources"] = json.loads(row["changes"]), json.loads(row["field_sources"])
     got = [
         (c.field, c.old, c.new, c.source, c.source_record_id) for c in field_changes(SimpleNamespace(**row))
     ]

@@ -18,7 +18,8 @@ from core.pipeline import run_lifecycle
 from core.resolve.changes import ChangeRecorder
 from core.resolve.engine import resolve
 from core.store.locks import StageBusy, stage_lock
-from core.store.schema import change_log, lifecycle_events, persons, source_records
+from core.store.resolution_cursor import horizons
+from core.store.schema import change_log, lifecycle_events, persons
 from tests.engine.staging import make_hub, person, set_today, stage
 
 on_postgres = pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
@@ -57,18 +58,21 @@ def test_a_sync_committed_while_resolution_runs_is_merged_by_the_next_pass(store
     def sync_commits() -> None:
         stage(other_runner, "workday", "workers", "person", {"W1": person("E1", title="Lead Analyst")})
 
-    with just_before(hub, "UPDATE source_records SET resolved", sync_commits) as fired:
+    with just_before(hub, "UPDATE resolution_cursors", sync_commits) as fired:
         resolve(hub)
-    assert fired, "the concurrent sync was committed between resolution's read and its mark"
+    assert fired, "the concurrent sync was committed between resolution's read and its horizon's move"
     assert _title(hub, "E1") in ("Senior Analyst", "Lead Analyst")
-    with hub.store.engine.connect() as conn:
-        assert conn.scalar(sa.select(source_records.c.resolved)) is False, "the newer version waits"
+    assert _pending(hub) == 1, "the newer version waits"
     resolve(hub)
     assert _title(hub, "E1") == "Lead Analyst"
-    with hub.store.engine.connect() as conn:
-        assert conn.scalar(sa.select(source_records.c.resolved)) is True
+    assert _pending(hub) == 0
     hub.close()
     other_runner.close()
+
+
+def _pending(hub: Hub) -> int:
+    with hub.store.engine.connect() as conn:
+        return int(conn.scalar(sa.select(sa.func.count()).where(horizons(conn).pending())) or 0)
 
 
 def _leavers(hub: Hub) -> set[str]:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from core.config.hub_config import StreamPolicy
 from core.status import hub_status
 from core.store.records import QuarantinedRecord, RecordWriter, StagedRecord, content_hash, load_state
+from core.store.resolution_cursor import horizons
 from core.store.schema import quarantine, source_records
 from core.store.snapshots import finish_snapshot
 from tests.engine.staging import make_hub, person, stage
@@ -29,7 +30,10 @@ def test_unchanged_records_cause_no_row_write(store_url: str) -> None:
     assert (first.counts.inserted, second.counts.unchanged, second.counts.updated) == (2, 1, 1)
     assert after["E1"].last_run_id == before["E1"].last_run_id, "an unchanged record was rewritten"
     assert after["E2"].last_run_id != before["E2"].last_run_id
-    assert after["E2"].resolved is False
+    assert after["E2"].staged_seq > before["E2"].staged_seq, "the changed record is stamped anew"
+    with hub.store.engine.connect() as conn:
+        pending = conn.scalars(sa.select(source_records.c.record_key).where(horizons(conn).pending())).all()
+    assert sorted(pending) == ["E1", "E2"], "nothing resolved yet: both pending, E2 once"
 
 
 def test_staged_rows_read_back_as_every_other_row_of_the_store(sqlite_url: str) -> None:
@@ -40,15 +44,15 @@ def test_staged_rows_read_back_as_every_other_row_of_the_store(sqlite_url: str) 
     writer.write_batch([StagedRecord("E2", {"k": 2}, None, None, content_hash({"k": 2}, None))])
     with hub.store.engine.connect() as conn:
         raw = conn.exec_driver_sql(
-            "SELECT s.first_seen_at, s.last_changed_at, r.started_at, s.fragment, s.resolved "
+            "SELECT s.first_seen_at, s.last_changed_at, r.started_at, s.fragment, s.staged_seq "
             "FROM source_records s JOIN sync_runs r ON r.run_id = s.last_run_id ORDER BY s.id"
         ).all()
         rows = conn.execute(sa.select(source_records).order_by(source_records.c.id)).all()
     shape = [(len(first), first[10], len(changed), changed[10]) for first, changed, *_ in raw]
     assert shape == [(len(raw[0].started_at), " ", len(raw[0].started_at), " ")] * 2
-    assert [(r.fragment, r.resolved) for r in raw][1] == ("null", 0)
+    assert raw[1].fragment == "null" and raw[1].staged_seq > raw[0].staged_seq
     assert rows[0].payload["family_name"] == "Peña" and rows[0].first_seen_at.tzinfo is not None
-    assert rows[1].fragment is None and rows[1].resolved is False
+    assert rows[1].fragment is None and rows[1].staged_seq == raw[1].staged_seq
 
 
 def test_a_batch_after_an_all_new_one_still_writes_only_what_changed(store_url: str) -> None:

@@ -14,6 +14,7 @@ from core import clock
 from core.resolve.writes import keys_query
 from core.store.engine import _alembic_config, connect_store, open_store
 from core.store.records import RecordWriter, StagedRecord, content_hash
+from core.store.resolution_cursor import horizons
 from core.store.schema import source_records
 from tests.engine.staging import person
 
@@ -37,18 +38,27 @@ def test_records_staged_before_the_upgrade_stay_unchanged_after_it(store_url: st
     old = connect_store(store_url)
     command.upgrade(_alembic_config(old.engine), "0004")
     now = clock.now()
+    # the table as revision 0004 has it (a `resolved` flag where later revisions keep a stamp)
+    legacy = sa.table(
+        "source_records",
+        *(sa.column(c.name, c.type) for c in source_records.c if c.name != "staged_seq"),
+        sa.column("resolved", sa.Boolean),
+    )
     with old.engine.begin() as conn:
         for key, (payload, fragment) in _records().items():
             conn.execute(
-                source_records.insert().values(
+                legacy.insert().values(
                     instance="workday", stream="workers", record_key=key, entity="person",
                     content_hash=_legacy_hash(payload, fragment), payload=payload, fragment=fragment,
-                    first_seen_at=now, last_changed_at=now, last_run_id="old", resolved=True,
+                    first_seen_at=now, last_changed_at=now, last_run_id="old", resolved=key != "E4",
                 )
             )  # fmt: skip
     old.dispose()
 
     store = open_store(store_url)  # upgrades to head
+    with store.engine.connect() as conn:
+        pending = conn.scalars(sa.select(source_records.c.record_key).where(horizons(conn).pending())).all()
+    assert pending == ["E4"], "what was resolved stays resolved, what was not stays pending"
     writer = RecordWriter(store, "workday", "workers", "", "after-upgrade")
     records = _records()
     records["E3"][1]["title"] = "Lead"  # one changed in the source meanwhile
@@ -62,6 +72,9 @@ def test_records_staged_before_the_upgrade_stay_unchanged_after_it(store_url: st
             sa.select(source_records.c.record_key).where(source_records.c.last_run_id == "after-upgrade")
         ).all()
     assert rewritten == ["E3"]
+    with store.engine.connect() as conn:
+        pending = conn.scalars(sa.select(source_records.c.record_key).where(horizons(conn).pending())).all()
+    assert sorted(pending) == ["E3", "E4"]
 
 
 def test_resolution_reads_an_entitys_match_keys_through_the_entity_id_index(sqlite_url: str) -> None:
