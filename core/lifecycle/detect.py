@@ -55,15 +55,16 @@ def _first_seen(change: PersonChange, facts: Facts, today: date, policy: Policy)
         return found
     horizon = today - timedelta(days=policy.existing_staff_days)
     hire_event = "joiner"
-    if facts.prior_termination is not None and facts.prior_termination >= horizon:
-        # a rehire first seen while the previous employment's end is recent: that end still
-        # needs its offboarding, once, and the current employment is the next one
-        ended = Employment(employment.generation, None, facts.prior_termination, state="ended")
+    for started, end in facts.earlier:
+        if end < horizon:
+            continue  # an end that long past is history, as a start that far back is
+        # a rehire first seen while an earlier employment's end is recent: that end still needs
+        # its offboarding, once (each of them: two rehires may precede the first sync), and the
+        # current employment is the next one
+        ended = Employment(employment.generation, started, end, state="ended")
         found.employments.append(ended)
-        reason = f"termination effective {facts.prior_termination}, seen with the rehire"
-        found.intents.append(
-            Intent("open", "leaver", facts.prior_termination, reason=reason, employment=ended.generation)
-        )
+        reason = f"termination effective {end}, seen with the rehire"
+        found.intents.append(Intent("open", "leaver", end, reason=reason, employment=ended.generation))
         employment, hire_event = Employment(ended.generation + 1, facts.hire), "rehire"
     g = employment.generation
     status = change.after.get("status")
@@ -202,8 +203,21 @@ class _Reconcile:
         reversed_ = bool(self.change.after.get("termination_reversed"))
         ended = prior if self._ends_this_employment(prior) else None if reversed_ else e.termination
         conversion = is_conversion(self.change)
+        unseen = self._unseen_employments()
+        if len(unseen) > 1 and not conversion:
+            # employments that began and ended since the last evaluation: this one ended first
+            (started, ended), *between = unseen
+            self._rehire(hire, ended, started, between)
+            return
         if ended is not None and hire > ended and not conversion:
-            self._rehire(hire, ended)
+            self._rehire(hire, ended, self.facts.prior_hire, [])
+            return
+        restarted = self.facts.employment_start
+        if conversion and ended is not None and restarted is not None and restarted > ended:
+            # the contract this conversion continues began after the end HR states for this
+            # employment: a rehire between two syncs, which the new ID's hire date hides
+            self._rehire(restarted, ended, self.facts.prior_hire, [])
+            self.employment = self.employment.but(hire=hire)
             return
         event = self.change.open_of(e.generation, "joiner", "rehire")
         if event is not None and not conversion:  # a conversion's hire is not a moved start (nor a rehire)
@@ -230,9 +244,19 @@ class _Reconcile:
         known_before = facts_of(self.change.before).prior_termination if self.change.before else None
         return prior != known_before and started is not None and started <= prior
 
-    def _rehire(self, hire: date, ended: date) -> None:
+    def _unseen_employments(self) -> list[tuple[date | None, date]]:
+        """The earlier employments HR states that ended after every end known at the last
+        evaluation: this employment's own, then any that began and ended since."""
+        known = facts_of(self.change.before).earlier if self.change.before else ()
+        last = max((end for _, end in known), default=None)
+        return [(h, end) for h, end in self.facts.earlier if last is None or end > last]
+
+    def _rehire(
+        self, hire: date, ended: date, started: date | None, between: list[tuple[date | None, date]]
+    ) -> None:
+        """This employment ended on `ended` (its start, as HR states it, `started`), any employments
+        `between` began and ended unseen, and the one starting on `hire` is current."""
         e = self.employment
-        started = self.facts.prior_hire
         onboarding = self.change.open_of(e.generation, "joiner", "rehire")
         if started is not None and started != e.hire and started < hire and onboarding is not None:
             # the start of the ended employment moved before the rehire was entered
@@ -257,6 +281,9 @@ class _Reconcile:
             )
         self.found.employments.append(e.but(termination=ended, transfer=None, state="ended"))
         generation = max(self.change.last_generation, e.generation) + 1
+        for begun, stopped in between:
+            self._unseen_employment(generation, begun, stopped)
+            generation += 1
         self.employment = Employment(generation, hire)
         self.rehired = True
         end = self.facts.termination
@@ -267,6 +294,16 @@ class _Reconcile:
                 "open", "rehire", hire, reason=f"terminated person rehired on {hire}", employment=generation
             )
         )
+
+    def _unseen_employment(self, generation: int, hire: date | None, end: date) -> None:
+        """An employment that began and ended between two evaluations: its offboarding, and its
+        onboarding while it has not ended yet."""
+        self.found.employments.append(Employment(generation, hire, end, state="ended"))
+        if hire is not None and end > self.today:
+            reason = f"terminated person rehired on {hire}"
+            self.add(Intent("open", "rehire", hire, reason=reason, employment=generation))
+        reason = f"termination effective {end}, seen with a later rehire"
+        self.add(Intent("open", "leaver", end, reason=reason, employment=generation))
 
     def _termination(self) -> None:
         e, ended = self.employment, self.facts.termination
