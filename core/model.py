@@ -78,6 +78,7 @@ PERSON = _fields(
         "previous_employments", OBJ, "every employment ended before the latest hire: hire date -> end date"
     ),
     FieldSpec("pending_transfer_date", D, "effective date of a future-dated transfer or job change"),
+    FieldSpec("last_job_change_date", D, "effective date of the latest transfer or job change in effect"),
     FieldSpec("pending_org_unit", S, "org unit a future-dated transfer moves the person to"),
     FieldSpec("pending_title", S, "business title after a future-dated job change"),
     FieldSpec("pending_location", S, "work location after a future-dated transfer"),

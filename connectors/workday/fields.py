@@ -69,6 +69,8 @@ WORKER_FIELDS: tuple[WorkerField, ...] = (
     #: every employment that ended before the latest hire, oldest first (two rehires between syncs)
     WorkerField("Previous_Employments", "list", source="log"),
     WorkerField("Pending_Job_Change_Date", "date", source="log"),
+    #: the latest job change in effect: one that took effect while a rehire was also entered
+    WorkerField("Last_Job_Change_Date", "date", source="log"),
     WorkerField("Job_Data_As_Of", "date", source="lookahead"),
     #: the job a pending transfer brings, re-read As_Of_Effective_Date its date
     WorkerField("Pending_Supervisory_Organization_Code", "text", source="lookahead"),

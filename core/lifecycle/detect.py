@@ -19,7 +19,7 @@ from typing import Any
 from core.lifecycle.changes import change_intents, is_conversion
 from core.lifecycle.employments import Employment
 from core.lifecycle.facts import Facts, facts_of
-from core.lifecycle.intents import Intent, OpenEvent, PersonChange
+from core.lifecycle.intents import Action, Intent, OpenEvent, PersonChange
 from core.vocabulary import TransferNotice
 
 __all__ = ["Detection", "Intent", "OpenEvent", "PersonChange", "Policy", "detect"]
@@ -146,6 +146,8 @@ class _Reconcile:
         self.found = Detection()
         self.rehired = False
         self.transfer_took_effect = False
+        #: the employment a rehire seen now ended (as saved)
+        self.ended: Employment | None = None
 
     def _bootstrap(self) -> Employment:
         """A person evaluated before employments were kept: the dates as the last evaluation saw them."""
@@ -168,6 +170,9 @@ class _Reconcile:
                 self.employment.generation,
                 movers=not (self.rehired or self.transfer_took_effect),
             )
+            if self.ended is not None and self._transferred_before_the_end(self.ended):
+                moved = change_intents(self.change, self.today, self.ended.generation, movers=True)
+                self.found.intents += [i for i in moved if i.event_type == "mover"]
         self.found.employments.append(self.employment)
         return self.found
 
@@ -279,7 +284,8 @@ class _Reconcile:
                     employment=e.generation,
                 )
             )
-        self.found.employments.append(e.but(termination=ended, transfer=None, state="ended"))
+        self.ended = self._ended_transfer(e.but(termination=ended, state="ended"))
+        self.found.employments.append(self.ended)
         generation = max(self.change.last_generation, e.generation) + 1
         for begun, stopped in between:
             self._unseen_employment(generation, begun, stopped)
@@ -294,6 +300,41 @@ class _Reconcile:
                 "open", "rehire", hire, reason=f"terminated person rehired on {hire}", employment=generation
             )
         )
+
+    def _ended_transfer(self, e: Employment) -> Employment:
+        """The transfer of an employment a rehire ended: entered in advance and due before the end,
+        its notice (given now if it was not yet); due after the end, superseded by it."""
+        pending, ended = self.facts.pending_transfer, e.termination
+        notice = pending if pending is not None and ended is not None and pending <= ended else None
+        if notice is not None and ((e.hire is not None and notice < e.hire) or notice <= self.today):
+            notice = None
+        if self.policy.transfer_notice != "advance":
+            notice = None
+        g = e.generation
+        given = self.change.open_of(g, "mover", on=e.transfer) if e.transfer is not None else None
+        if notice is not None and e.transfer is None:
+            self.add(_notice(notice, g))
+        elif notice is not None and notice != e.transfer and given is not None:
+            moved = f"transfer date moved to {notice}"
+            self.add(Intent("move", "mover", notice, given.id, moved, employment=g, notice=True))
+        elif notice is None and e.transfer is not None and e.transfer > self.today and given is not None:
+            superseded = ended is not None and ended < e.transfer
+            reason = f"termination effective {ended}" if superseded else "transfer rescinded"
+            action: Action = "supersede" if superseded else "cancel"
+            self.add(Intent(action, "mover", e.transfer, given.id, reason, employment=g))
+        elif notice is None and e.transfer is not None:
+            self.transfer_took_effect = True  # the job change now seen is the transfer given notice of
+        return e.but(transfer=notice)
+
+    def _transferred_before_the_end(self, e: Employment) -> bool:
+        """A job change took effect since the last evaluation in the employment a rehire ended,
+        before its end, which has not come yet: a transfer, not the rehire's own job."""
+        day, ended = self.facts.job_change, e.termination
+        if day is None or ended is None or ended <= self.today or day > ended:
+            return False
+        known = facts_of(self.change.before).job_change if self.change.before else None
+        started = e.hire is None or day >= e.hire
+        return started and day != known and day != e.transfer and not self.transfer_took_effect
 
     def _unseen_employment(self, generation: int, hire: date | None, end: date) -> None:
         """An employment that began and ended between two evaluations: its offboarding, and its

@@ -31,6 +31,8 @@ class Facts:
     employment_start: date | None
     #: a future-dated job change (transfer) HR has entered
     pending_transfer: date | None
+    #: the latest job change (transfer) in effect
+    job_change: date | None
     #: the latest hire never happened
     rescinded: bool
     status: str | None
@@ -55,6 +57,7 @@ def facts_of(attrs: dict[str, Any]) -> Facts:
         earlier=_earlier(attrs.get("previous_employments"), hire, (prior_hire, prior)),
         employment_start=parse_date(attrs.get("employment_start_date")),
         pending_transfer=parse_date(attrs.get("pending_transfer_date")),
+        job_change=parse_date(attrs.get("last_job_change_date")),
         rescinded=bool(attrs.get("hire_rescinded")),
         status=attrs.get("status"),
     )
