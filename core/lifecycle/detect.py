@@ -337,9 +337,10 @@ class _Reconcile:
         return started and day != known and day != e.transfer and not self.transfer_took_effect
 
     def _unseen_employment(self, generation: int, hire: date | None, end: date) -> None:
-        """An employment that began and ended between two evaluations: its offboarding, and its
-        onboarding while it has not ended yet."""
-        self.found.employments.append(Employment(generation, hire, end, state="ended"))
+        """An employment that began and ended between two evaluations: its offboarding, its
+        onboarding while it has not ended yet, and its transfer as any ended employment's."""
+        self.ended = self._ended_transfer(Employment(generation, hire, end, state="ended"))
+        self.found.employments.append(self.ended)
         if hire is not None and end > self.today:
             reason = f"terminated person rehired on {hire}"
             self.add(Intent("open", "rehire", hire, reason=reason, employment=generation))
