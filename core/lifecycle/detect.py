@@ -158,7 +158,7 @@ class _Reconcile:
         self.found.intents.append(intent)
 
     def run(self) -> Detection:
-        if self.change.deleted or self.facts.rescinded:
+        if self.change.deleted or (self.facts.rescinded and not self._later_employment_stands()):
             self._rescinded()
         else:
             self._hire()
@@ -175,6 +175,14 @@ class _Reconcile:
                 self.found.intents += [i for i in moved if i.event_type == "mover"]
         self.found.employments.append(self.employment)
         return self.found
+
+    def _later_employment_stands(self) -> bool:
+        """A rescinded hire came after an employment later than this one, which HR now shows with
+        its end (rehired twice, the second rescinded, all unseen): the rescinded hire never
+        happened, so the facts read as that employment's, with no rescind."""
+        hire, started = self.facts.hire, self.employment.hire
+        ended = self.facts.termination is not None
+        return hire is not None and started is not None and hire > started and ended
 
     def _rescinded(self) -> None:
         ended = self.employment.termination or self.facts.termination
