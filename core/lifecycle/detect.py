@@ -184,11 +184,24 @@ class _Reconcile:
         ended = self.facts.termination is not None
         return hire is not None and started is not None and hire > started and ended
 
+    def _stands(self) -> bool:
+        """Whether the employment HR shows once the latest hire is rescinded is this one: the same
+        start, or an end that closed no employment known at the last evaluation (this one's own
+        hire rescinded shows the previous employment, whose end was known)."""
+        hire, end = self.facts.hire, self.facts.termination
+        if hire is None or hire == self.employment.hire:
+            return hire is not None
+        known = facts_of(self.change.before).earlier if self.change.before else ()
+        if end is None or (not known and self.employment.generation > 1):
+            return False  # a previous employment the facts did not state: this one's hire is rescinded
+        return end not in {e for _, e in known}
+
     def _rescinded(self) -> None:
         ended = self.employment.termination or self.facts.termination
-        standing = self.facts.hire is not None and self.facts.hire == self.employment.hire
-        if not self.change.deleted and standing and ended is not None:
+        if not self.change.deleted and ended is not None and self._stands():
             # a later hire (a rehire) was rescinded before any sync saw it: this employment stands
+            # (its start as HR states it: it may have moved before it ended)
+            self._hire()
             self._termination()
             return
         reason = "hire rescinded" if self.facts.rescinded else "person removed"
