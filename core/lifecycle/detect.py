@@ -169,6 +169,7 @@ class _Reconcile:
                 self.today,
                 self.employment.generation,
                 movers=not (self.rehired or self.transfer_took_effect),
+                job_changed=self._job_changed(),
             )
             if self.ended is not None and self._transferred_before_the_end(self.ended):
                 moved = change_intents(self.change, self.today, self.ended.generation, movers=True)
@@ -346,6 +347,12 @@ class _Reconcile:
         elif notice is None and e.transfer is not None:
             self.transfer_took_effect = True  # the job change now seen is the transfer given notice of
         return e.but(transfer=notice)
+
+    def _job_changed(self) -> bool:
+        """HR states a job change that took effect since the last evaluation."""
+        day = self.facts.job_change
+        known = facts_of(self.change.before).job_change if self.change.before else None
+        return day is not None and day <= self.today and day != known
 
     def _transferred_before_the_end(self, e: Employment) -> bool:
         """A job change took effect since the last evaluation in the employment a rehire ended,
