@@ -112,6 +112,9 @@ def _notice_date(facts: Facts, today: date, policy: Policy) -> date | None:
     pending = facts.pending_transfer
     if policy.transfer_notice != "advance" or pending is None or pending <= today:
         return None
+    start = facts.employment_start or facts.hire
+    if start is not None and pending < start:
+        return None  # a job change of an earlier employment (superseded by its end), not of this one
     if facts.termination is not None and pending > facts.termination:
         return None
     return pending
@@ -204,6 +207,7 @@ class _Reconcile:
             # (its start as HR states it: it may have moved before it ended)
             self._hire()
             self._termination()
+            self._transfer_notice()
             return
         reason = "hire rescinded" if self.facts.rescinded else "person removed"
         g = self.employment.generation
