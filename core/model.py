@@ -64,12 +64,21 @@ PERSON = _fields(
     FieldSpec("status", S, "employment status", ("pre_hire", "active", "on_leave", "terminated")),
     FieldSpec("hire_date", D, "(most recent) hire / start date"),
     FieldSpec("original_hire_date", D, "first hire date"),
+    FieldSpec(
+        "employment_start_date",
+        D,
+        "start of the current employment; a worker-type conversion continues it (the new ID's record leaves it to the old one's)",
+    ),
     FieldSpec("termination_date", D, "termination effective date"),
     FieldSpec("last_day_of_work", D, "last day of work, when different from termination date"),
     FieldSpec("leave_return_date", D, "expected return from leave"),
     FieldSpec("previous_termination_date", D, "end of the previous employment (before a rehire)"),
     FieldSpec("previous_hire_date", D, "start of the previous employment (before a rehire)"),
+    FieldSpec(
+        "previous_employments", OBJ, "every employment ended before the latest hire: hire date -> end date"
+    ),
     FieldSpec("pending_transfer_date", D, "effective date of a future-dated transfer or job change"),
+    FieldSpec("last_job_change_date", D, "effective date of the latest transfer or job change in effect"),
     FieldSpec("pending_org_unit", S, "org unit a future-dated transfer moves the person to"),
     FieldSpec("pending_title", S, "business title after a future-dated job change"),
     FieldSpec("pending_location", S, "work location after a future-dated transfer"),

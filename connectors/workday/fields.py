@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FieldKind = Literal["id", "text", "date", "flag"]
+FieldKind = Literal["id", "text", "date", "flag", "list"]
 #: where a field's value comes from: the `wd:Worker` elements (or the report's column of the same
 #: name), the transaction log, or the future-dated job data re-read for a pending hire or transfer
 FieldSource = Literal["worker", "log", "lookahead"]
@@ -66,7 +66,11 @@ WORKER_FIELDS: tuple[WorkerField, ...] = (
     #: the end of the previous employment, and a future-dated job change (lifecycle facts)
     WorkerField("Previous_Termination_Date", "date", source="log"),
     WorkerField("Previous_Hire_Date", "date", source="log"),
+    #: every employment that ended before the latest hire, oldest first (two rehires between syncs)
+    WorkerField("Previous_Employments", "list", source="log"),
     WorkerField("Pending_Job_Change_Date", "date", source="log"),
+    #: the latest job change in effect: one that took effect while a rehire was also entered
+    WorkerField("Last_Job_Change_Date", "date", source="log"),
     WorkerField("Job_Data_As_Of", "date", source="lookahead"),
     #: the job a pending transfer brings, re-read As_Of_Effective_Date its date
     WorkerField("Pending_Supervisory_Organization_Code", "text", source="lookahead"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from lxml import etree
@@ -64,7 +65,8 @@ def ref_id(node: etree._Element | None, path: str, *id_types: str) -> str | None
 
 def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
     """What the transaction log says that Worker_Status_Data does not: rescinds, pending hires,
-    the end of the previous employment and pending (future-dated) job changes."""
+    the earlier employments (their hires and ends), the latest job change in effect and pending
+    (future-dated) job changes."""
     hires = sorted((t for t in log if t["Type"] in HIRE_TYPES), key=lambda t: str(t["Effective_Date"]))
     ends = sorted((t for t in log if t["Type"] in END_TYPES), key=lambda t: str(t["Effective_Date"]))
     live_hires = [t for t in hires if not t["Rescinded"]]
@@ -82,14 +84,13 @@ def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
     earlier_hires = [
         str(t["Effective_Date"]) for t in live_hires if str(t["Effective_Date"]) < last_live_hire
     ]
-    job_changes = [
+    all_job_changes = [
         str(t["Effective_Date"])
         for t in log
-        if t["Type"] in JOB_CHANGE_TYPES
-        and not t["Rescinded"]
-        and t["Effective_Date"]
-        and str(t["Effective_Date"]) > today
+        if t["Type"] in JOB_CHANGE_TYPES and not t["Rescinded"] and t["Effective_Date"]
     ]
+    job_changes = [day for day in all_job_changes if day > today]
+    in_effect = [day for day in all_job_changes if day <= today]
     return {
         "Hire_Rescinded": bool(hires) and hires[-1]["Rescinded"],
         "Termination_Reversed": reversed_,
@@ -100,7 +101,24 @@ def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
         # the start of that previous employment: the latest live hire before the latest one
         "Previous_Hire_Date": max(earlier_hires) if earlier_ends and earlier_hires else None,
         "Pending_Job_Change_Date": min(job_changes) if job_changes else None,
+        "Last_Job_Change_Date": max(in_effect) if in_effect else None,
+        "Previous_Employments": _previous_employments(live_hires, live_ends) or None,
     }
+
+
+def _previous_employments(hires: list[dict[str, Any]], ends: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Each employment that ended before the latest live hire, oldest first: its hire and the
+    latest live end before the next hire. Two rehires between syncs leave two such employments,
+    and each still owes its offboarding, so the latest one alone (`Previous_Termination_Date`)
+    is not enough."""
+    starts = sorted(str(t["Effective_Date"]) for t in hires if t["Effective_Date"])
+    stops = [str(t["Effective_Date"]) for t in ends if t["Effective_Date"]]
+    found = []
+    for start, following in pairwise(starts):
+        ended = [day for day in stops if start <= day < following]
+        if ended:
+            found.append({"Hire_Date": start, "Termination_Date": max(ended)})
+    return found
 
 
 def merge_future_job(record: dict[str, Any], future: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,16 @@ from connectors.workday.fields import WORKER_FIELDS
 
 TEXT: dict[str, Any] = {"type": ["string", "null"]}
 FLAG: dict[str, Any] = {"type": ["boolean", "null"]}
+#: the only list field: Previous_Employments
+EMPLOYMENTS: dict[str, Any] = {
+    "type": ["array", "null"],
+    "items": {
+        "type": "object",
+        "required": ["Hire_Date", "Termination_Date"],
+        "properties": {"Hire_Date": {"type": "string"}, "Termination_Date": {"type": "string"}},
+    },
+}
+_KINDS = {"flag": FLAG, "list": EMPLOYMENTS}
 
 WORKER_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -15,7 +25,7 @@ WORKER_SCHEMA: dict[str, Any] = {
     "properties": {
         "WID": {"type": "string", "minLength": 1},
         "Worker_Type": {"type": "string", "enum": ["Employee", "Contingent_Worker"]},
-        **{f.name: FLAG if f.kind == "flag" else TEXT for f in WORKER_FIELDS if f.kind != "id"},
+        **{f.name: _KINDS.get(f.kind, TEXT) for f in WORKER_FIELDS if f.kind != "id"},
         "Transactions": {
             "type": ["array", "null"],
             "items": {

@@ -12,8 +12,13 @@ MOVE_FIELDS = ("org_unit", "title", "manager_employee_id", "location")
 
 
 def is_conversion(change: PersonChange) -> bool:
-    """A worker-type change, or a new employee ID that names the previous one (same person)."""
+    """A worker-type change, or a new employee ID that names the previous one (same person).
+    The ID the person was converted from showing again is none: HR converts to a new ID, never
+    back, and the contract's record shows again when its end takes effect (it is then the newest
+    of the person's records)."""
     a, b, f = change.after, change.before, change.changed
+    if b.get("previous_employee_id") and a.get("employee_id") == b.get("previous_employee_id"):
+        return False
     return bool(
         ("worker_type" in f and b.get("worker_type") and a.get("worker_type") != b.get("worker_type"))
         or (
@@ -24,9 +29,13 @@ def is_conversion(change: PersonChange) -> bool:
     )
 
 
-def change_intents(change: PersonChange, today: date, generation: int, *, movers: bool) -> list[Intent]:
+def change_intents(
+    change: PersonChange, today: date, generation: int, *, movers: bool, job_changed: bool = False
+) -> list[Intent]:
     """Leave, conversion and (unless `movers` is off: a rehire or a transfer already given
-    notice of explains the job change) mover intents for the employment `generation`."""
+    notice of explains the job change) mover intents for the employment `generation`. A
+    conversion's new job is no mover, unless HR states a job change that took effect since the
+    last evaluation (`job_changed`): that transfer happened in the contract, before it."""
     a, b, f = change.after, change.before, change.changed
     intents: list[Intent] = []
     if b.get("status") != "on_leave" and a.get("status") == "on_leave":
@@ -47,7 +56,12 @@ def change_intents(change: PersonChange, today: date, generation: int, *, movers
         else:
             intents.append(Intent("open", "conversion", today, reason=reason, employment=generation))
     moved = {name for name in MOVE_FIELDS if name in f and b.get(name) is not None}
-    if movers and moved and a.get("status") in ("active", "on_leave", "pre_hire") and not converted:
+    if (
+        movers
+        and moved
+        and a.get("status") in ("active", "on_leave", "pre_hire")
+        and (not converted or job_changed)
+    ):
         desc = ", ".join(f"{n} {b.get(n)} -> {a.get(n)}" for n in sorted(moved))
         intents.append(Intent("open", "mover", today, reason=desc, changed=moved, employment=generation))
     return intents

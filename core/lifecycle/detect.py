@@ -19,7 +19,7 @@ from typing import Any
 from core.lifecycle.changes import change_intents, is_conversion
 from core.lifecycle.employments import Employment
 from core.lifecycle.facts import Facts, facts_of
-from core.lifecycle.intents import Intent, OpenEvent, PersonChange
+from core.lifecycle.intents import Action, Intent, OpenEvent, PersonChange
 from core.vocabulary import TransferNotice
 
 __all__ = ["Detection", "Intent", "OpenEvent", "PersonChange", "Policy", "detect"]
@@ -55,15 +55,16 @@ def _first_seen(change: PersonChange, facts: Facts, today: date, policy: Policy)
         return found
     horizon = today - timedelta(days=policy.existing_staff_days)
     hire_event = "joiner"
-    if facts.prior_termination is not None and facts.prior_termination >= horizon:
-        # a rehire first seen while the previous employment's end is recent: that end still
-        # needs its offboarding, once, and the current employment is the next one
-        ended = Employment(employment.generation, None, facts.prior_termination, state="ended")
+    for started, end in facts.earlier:
+        if end < horizon:
+            continue  # an end that long past is history, as a start that far back is
+        # a rehire first seen while an earlier employment's end is recent: that end still needs
+        # its offboarding, once (each of them: two rehires may precede the first sync), and the
+        # current employment is the next one
+        ended = Employment(employment.generation, started, end, state="ended")
         found.employments.append(ended)
-        reason = f"termination effective {facts.prior_termination}, seen with the rehire"
-        found.intents.append(
-            Intent("open", "leaver", facts.prior_termination, reason=reason, employment=ended.generation)
-        )
+        reason = f"termination effective {end}, seen with the rehire"
+        found.intents.append(Intent("open", "leaver", end, reason=reason, employment=ended.generation))
         employment, hire_event = Employment(ended.generation + 1, facts.hire), "rehire"
     g = employment.generation
     status = change.after.get("status")
@@ -111,6 +112,9 @@ def _notice_date(facts: Facts, today: date, policy: Policy) -> date | None:
     pending = facts.pending_transfer
     if policy.transfer_notice != "advance" or pending is None or pending <= today:
         return None
+    start = facts.employment_start or facts.hire
+    if start is not None and pending < start:
+        return None  # a job change of an earlier employment (superseded by its end), not of this one
     if facts.termination is not None and pending > facts.termination:
         return None
     return pending
@@ -145,6 +149,8 @@ class _Reconcile:
         self.found = Detection()
         self.rehired = False
         self.transfer_took_effect = False
+        #: the employment a rehire seen now ended (as saved)
+        self.ended: Employment | None = None
 
     def _bootstrap(self) -> Employment:
         """A person evaluated before employments were kept: the dates as the last evaluation saw them."""
@@ -155,7 +161,7 @@ class _Reconcile:
         self.found.intents.append(intent)
 
     def run(self) -> Detection:
-        if self.change.deleted or self.facts.rescinded:
+        if self.change.deleted or (self.facts.rescinded and not self._later_employment_stands()):
             self._rescinded()
         else:
             self._hire()
@@ -166,16 +172,42 @@ class _Reconcile:
                 self.today,
                 self.employment.generation,
                 movers=not (self.rehired or self.transfer_took_effect),
+                job_changed=self._job_changed(),
             )
+            if self.ended is not None and self._transferred_before_the_end(self.ended):
+                moved = change_intents(self.change, self.today, self.ended.generation, movers=True)
+                self.found.intents += [i for i in moved if i.event_type == "mover"]
         self.found.employments.append(self.employment)
         return self.found
 
+    def _later_employment_stands(self) -> bool:
+        """A rescinded hire came after an employment later than this one, which HR now shows with
+        its end (rehired twice, the second rescinded, all unseen): the rescinded hire never
+        happened, so the facts read as that employment's, with no rescind."""
+        hire, started = self.facts.hire, self.employment.hire
+        ended = self.facts.termination is not None
+        return hire is not None and started is not None and hire > started and ended
+
+    def _stands(self) -> bool:
+        """Whether the employment HR shows once the latest hire is rescinded is this one: the same
+        start, or an end that closed no employment known at the last evaluation (this one's own
+        hire rescinded shows the previous employment, whose end was known)."""
+        hire, end = self.facts.hire, self.facts.termination
+        if hire is None or hire == self.employment.hire:
+            return hire is not None
+        known = facts_of(self.change.before).earlier if self.change.before else ()
+        if end is None or (not known and self.employment.generation > 1):
+            return False  # a previous employment the facts did not state: this one's hire is rescinded
+        return end not in {e for _, e in known}
+
     def _rescinded(self) -> None:
         ended = self.employment.termination or self.facts.termination
-        standing = self.facts.hire is not None and self.facts.hire == self.employment.hire
-        if not self.change.deleted and standing and ended is not None:
+        if not self.change.deleted and ended is not None and self._stands():
             # a later hire (a rehire) was rescinded before any sync saw it: this employment stands
+            # (its start as HR states it: it may have moved before it ended)
+            self._hire()
             self._termination()
+            self._transfer_notice()
             return
         reason = "hire rescinded" if self.facts.rescinded else "person removed"
         g = self.employment.generation
@@ -202,8 +234,21 @@ class _Reconcile:
         reversed_ = bool(self.change.after.get("termination_reversed"))
         ended = prior if self._ends_this_employment(prior) else None if reversed_ else e.termination
         conversion = is_conversion(self.change)
+        unseen = self._unseen_employments()
+        if len(unseen) > 1 and not conversion:
+            # employments that began and ended since the last evaluation: this one ended first
+            (started, ended), *between = unseen
+            self._rehire(hire, ended, started, between)
+            return
         if ended is not None and hire > ended and not conversion:
-            self._rehire(hire, ended)
+            self._rehire(hire, ended, self.facts.prior_hire, [])
+            return
+        restarted = self.facts.employment_start
+        if conversion and ended is not None and restarted is not None and restarted > ended:
+            # the contract this conversion continues began after the end HR states for this
+            # employment: a rehire between two syncs, which the new ID's hire date hides
+            self._rehire(restarted, ended, self.facts.prior_hire, [])
+            self.employment = self.employment.but(hire=hire)
             return
         event = self.change.open_of(e.generation, "joiner", "rehire")
         if event is not None and not conversion:  # a conversion's hire is not a moved start (nor a rehire)
@@ -230,9 +275,19 @@ class _Reconcile:
         known_before = facts_of(self.change.before).prior_termination if self.change.before else None
         return prior != known_before and started is not None and started <= prior
 
-    def _rehire(self, hire: date, ended: date) -> None:
+    def _unseen_employments(self) -> list[tuple[date | None, date]]:
+        """The earlier employments HR states that ended after every end known at the last
+        evaluation: this employment's own, then any that began and ended since."""
+        known = facts_of(self.change.before).earlier if self.change.before else ()
+        last = max((end for _, end in known), default=None)
+        return [(h, end) for h, end in self.facts.earlier if last is None or end > last]
+
+    def _rehire(
+        self, hire: date, ended: date, started: date | None, between: list[tuple[date | None, date]]
+    ) -> None:
+        """This employment ended on `ended` (its start, as HR states it, `started`), any employments
+        `between` began and ended unseen, and the one starting on `hire` is current."""
         e = self.employment
-        started = self.facts.prior_hire
         onboarding = self.change.open_of(e.generation, "joiner", "rehire")
         if started is not None and started != e.hire and started < hire and onboarding is not None:
             # the start of the ended employment moved before the rehire was entered
@@ -255,8 +310,12 @@ class _Reconcile:
                     employment=e.generation,
                 )
             )
-        self.found.employments.append(e.but(termination=ended, transfer=None, state="ended"))
+        self.ended = self._ended_transfer(e.but(termination=ended, state="ended"))
+        self.found.employments.append(self.ended)
         generation = max(self.change.last_generation, e.generation) + 1
+        for begun, stopped in between:
+            self._unseen_employment(generation, begun, stopped)
+            generation += 1
         self.employment = Employment(generation, hire)
         self.rehired = True
         end = self.facts.termination
@@ -267,6 +326,58 @@ class _Reconcile:
                 "open", "rehire", hire, reason=f"terminated person rehired on {hire}", employment=generation
             )
         )
+
+    def _ended_transfer(self, e: Employment) -> Employment:
+        """The transfer of an employment a rehire ended: entered in advance and due before the end,
+        its notice (given now if it was not yet); due after the end, superseded by it."""
+        pending, ended = self.facts.pending_transfer, e.termination
+        notice = pending if pending is not None and ended is not None and pending <= ended else None
+        if notice is not None and ((e.hire is not None and notice < e.hire) or notice <= self.today):
+            notice = None
+        if self.policy.transfer_notice != "advance":
+            notice = None
+        g = e.generation
+        given = self.change.open_of(g, "mover", on=e.transfer) if e.transfer is not None else None
+        if notice is not None and e.transfer is None:
+            self.add(_notice(notice, g))
+        elif notice is not None and notice != e.transfer and given is not None:
+            moved = f"transfer date moved to {notice}"
+            self.add(Intent("move", "mover", notice, given.id, moved, employment=g, notice=True))
+        elif notice is None and e.transfer is not None and e.transfer > self.today and given is not None:
+            superseded = ended is not None and ended < e.transfer
+            reason = f"termination effective {ended}" if superseded else "transfer rescinded"
+            action: Action = "supersede" if superseded else "cancel"
+            self.add(Intent(action, "mover", e.transfer, given.id, reason, employment=g))
+        elif notice is None and e.transfer is not None:
+            self.transfer_took_effect = True  # the job change now seen is the transfer given notice of
+        return e.but(transfer=notice)
+
+    def _job_changed(self) -> bool:
+        """HR states a job change that took effect since the last evaluation."""
+        day = self.facts.job_change
+        known = facts_of(self.change.before).job_change if self.change.before else None
+        return day is not None and day <= self.today and day != known
+
+    def _transferred_before_the_end(self, e: Employment) -> bool:
+        """A job change took effect since the last evaluation in the employment a rehire ended,
+        before its end, which has not come yet: a transfer, not the rehire's own job."""
+        day, ended = self.facts.job_change, e.termination
+        if day is None or ended is None or ended <= self.today or day > ended:
+            return False
+        known = facts_of(self.change.before).job_change if self.change.before else None
+        started = e.hire is None or day >= e.hire
+        return started and day != known and day != e.transfer and not self.transfer_took_effect
+
+    def _unseen_employment(self, generation: int, hire: date | None, end: date) -> None:
+        """An employment that began and ended between two evaluations: its offboarding, its
+        onboarding while it has not ended yet, and its transfer as any ended employment's."""
+        self.ended = self._ended_transfer(Employment(generation, hire, end, state="ended"))
+        self.found.employments.append(self.ended)
+        if hire is not None and end > self.today:
+            reason = f"terminated person rehired on {hire}"
+            self.add(Intent("open", "rehire", hire, reason=reason, employment=generation))
+        reason = f"termination effective {end}, seen with a later rehire"
+        self.add(Intent("open", "leaver", end, reason=reason, employment=generation))
 
     def _termination(self) -> None:
         e, ended = self.employment, self.facts.termination

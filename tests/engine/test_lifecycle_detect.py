@@ -330,3 +330,41 @@ def test_a_conversion_is_due_on_its_date_when_entered_in_advance_and_moves_no_st
     assert acts(run(today, contract, before=before, open_events=[joiner])) == [
         ("open", "conversion", "2026-05-04", 1)
     ]
+
+
+def test_two_employments_ended_since_the_last_evaluation_each_get_their_offboarding() -> None:
+    """Seen working, then (unseen) terminated, rehired, terminated and rehired: the employment
+    between the two rehires began and ended unseen; it is offboarded and, not ended yet, onboarded."""
+    before = person(hire_date="2026-04-06")
+    after = person(
+        status="pre_hire",
+        hire_date="2026-05-20",
+        previous_hire_date="2026-05-08",
+        previous_termination_date="2026-05-15",
+        previous_employments={"2026-04-06": "2026-05-05", "2026-05-08": "2026-05-15"},
+    )
+    found = run(after, Employment(1, date(2026, 4, 6)), before=before)
+    opened = sorted(
+        (i.event_type, i.effective_date, i.employment) for i in found.intents if i.action == "open"
+    )
+    assert opened == [
+        ("leaver", date(2026, 5, 5), 1),
+        ("leaver", date(2026, 5, 15), 2),
+        ("rehire", date(2026, 5, 8), 2),
+        ("rehire", date(2026, 5, 20), 3),
+    ]
+    assert [(e.generation, e.termination, e.state) for e in found.employments] == [
+        (1, date(2026, 5, 5), "ended"),
+        (2, date(2026, 5, 15), "ended"),
+        (3, None, "current"),
+    ]
+
+
+def test_a_source_that_states_only_the_previous_end_still_gives_that_employment() -> None:
+    """MUNIS or an older mapping gives no list of earlier employments: the previous end alone counts."""
+    after = person(hire_date="2026-05-20", previous_termination_date="2026-04-30", status="pre_hire")
+    found = run(after, None)
+    assert [(i.event_type, i.effective_date) for i in found.intents if i.action == "open"] == [
+        ("leaver", date(2026, 4, 30)),
+        ("rehire", date(2026, 5, 20)),
+    ]

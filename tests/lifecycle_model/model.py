@@ -25,7 +25,9 @@ The rules it encodes (each one sentence of the policies):
   not yet seen), and a transfer first seen once the employment has ended opens nothing;
 - a leave of absence and the return open nothing;
 - a contractor converted to employee (a new employee ID naming the old one) is the same person,
-  not a leaver and a joiner: one `transfer` ticket under the new ID, due as a transfer is;
+  not a leaver and a joiner: one `transfer` ticket under the new ID, due as a transfer is; a
+  ticket names the person by the ID HR gives them when it opens, so one opened with the
+  conversion (a rehire entered just before it, unseen) is under the new ID too;
 - an employment that has already ended when it is first seen needs no onboarding;
 - the first time a person is seen (the initial load), only their latest employment can need
   onboarding, a termination effective more than `existing_staff_days` ago is history (no
@@ -124,7 +126,7 @@ def _sync(worker: Worker, seen: _Seen, today: date) -> None:
     first = seen.first_seen is None
     if first:
         seen.first_seen = today
-    seen.employee_id = worker.employee_id
+    seen.employee_id = worker.conversion[1] if worker.conversion else worker.employee_id
     if worker.conversion is not None:
         effective, new_id = worker.conversion
         due = effective if effective > today else today + timedelta(days=1)

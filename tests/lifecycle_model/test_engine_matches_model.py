@@ -27,18 +27,16 @@ from core.scenario.spec import Scenario, Step
 from tests.lifecycle_model.conftest import EXAMPLES, PROFILE, VOCABULARY
 from tests.lifecycle_model.in_process import run_in_process
 from tests.lifecycle_model.model import Ticket, expected_tickets
-from tests.lifecycle_model.timelines import ALL_KINDS, REHIRE_AGAIN_UNSEEN, scenario_steps, stories, timelines
+from tests.lifecycle_model.timelines import ALL_KINDS, scenario_steps, stories, timelines
 
 START = date(2026, 3, 2)
 REGRESSIONS = Path(__file__).resolve().parents[1] / "scenarios" / "regressions"
 #: Step kinds whose timelines the engine does not yet answer as the model does: left out of the
 #: quick profile (`make test`) until it does; `make verify` always runs the whole vocabulary. A
 #: counterexample with one of them is saved as `pending engine work` (an expected failure).
-#: - rehire_again_unseen: two employments ended between two syncs (terminated, rehired,
-#:   terminated, rehired): Workday's facts name only the latest previous end, so the earlier
-#:   employment's termination opens no offboarding
-#:   (regressions/two_rehires_unseen_offboard_both_employments.yaml).
-PENDING_ENGINE_WORK = frozenset({REHIRE_AGAIN_UNSEEN})
+#: None now: `rehire_again_unseen` (two employments ended between two syncs) is answered since
+#: Workday's transaction log gives every earlier employment (`Previous_Employments`).
+PENDING_ENGINE_WORK: frozenset[str] = frozenset()
 SETTLED_KINDS = ALL_KINDS - PENDING_ENGINE_WORK
 
 

@@ -45,7 +45,9 @@ def test_an_empty_worker_element_has_every_field_the_element_gives() -> None:
         "Pending_Hire_Date",
         "Previous_Termination_Date",
         "Previous_Hire_Date",
+        "Previous_Employments",
         "Pending_Job_Change_Date",
+        "Last_Job_Change_Date",
     }
 
 

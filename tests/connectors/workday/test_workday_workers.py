@@ -309,3 +309,31 @@ def test_a_termination_and_rehire_entered_together_still_name_the_previous_emplo
         "the start of the employment that ended"
     )
     assert worker["Previous_Hire_Date"] == worker["Original_Hire_Date"]
+
+
+def test_two_employments_ended_between_two_reads_are_both_named_with_their_starts(
+    tenant: WorkdaySandbox, make_connector: Callable[..., WorkdayConnector]
+) -> None:
+    connector, state = _synced(make_connector)
+    first = read(connector.stream("workers")).by("Worker_ID")["E10020"]["Hire_Date"]
+    for ended, rehired in (("2026-03-03", "2026-03-05"), ("2026-03-10", "2026-03-12")):
+        tenant.admin("terminate", {"employee_id": "E10020", "termination_date": ended})
+        tenant.admin("rehire", {"employee_id": "E10020", "hire_date": rehired})
+    later(hours=1)
+    [worker] = read(connector.stream("workers"), state).records
+    assert worker["Previous_Employments"] == [
+        {"Hire_Date": first, "Termination_Date": "2026-03-03"},
+        {"Hire_Date": "2026-03-05", "Termination_Date": "2026-03-10"},
+    ], "each ended employment, oldest first, not only the latest end"
+    assert (worker["Previous_Hire_Date"], worker["Previous_Termination_Date"]) == ("2026-03-05", "2026-03-10")
+
+
+def test_the_latest_job_change_in_effect_is_dated_and_a_pending_one_is_not(
+    tenant: WorkdaySandbox, make_connector: Callable[..., WorkdayConnector]
+) -> None:
+    connector, state = _synced(make_connector)
+    tenant.admin("transfer", {"employee_id": "E10011", "department": "FIN", "effective_date": "2026-03-02"})
+    tenant.admin("transfer", {"employee_id": "E10011", "department": "PW", "effective_date": "2026-03-16"})
+    later(hours=1)
+    [worker] = read(connector.stream("workers"), state).records
+    assert (worker["Last_Job_Change_Date"], worker["Pending_Job_Change_Date"]) == ("2026-03-02", "2026-03-16")
