@@ -1,11 +1,12 @@
 """The floors resolution and lifecycle evaluation are read against, measured in the same process
 on the same rows just before the hub does the same work.
 
-Resolution's floor reads the unresolved staged records the hub is about to resolve, groups them
+Resolution's floor reads the pending staged records the hub is about to resolve (those stamped at
+or above the resolution horizon, `core.store.resolution_cursor`), groups them
 into entities by the same match keys (a dict lookup per key; the first source in precedence order
 gives a field), and writes what a resolution must write at least: one row per entity, one link per
-record, one row per match key, one change row per new or changed entity and one resolved mark per
-record, by the driver alone into bare keyed tables (a transaction per 1,000 entities; new rows by
+record, one row per match key, one change row per new or changed entity and the horizon moved
+past what it read (one row a pass), by the driver alone into bare keyed tables (a transaction per 1,000 entities; new rows by
 `executemany` on SQLite and COPY on PostgreSQL, upserts by `executemany`). On a later pass it
 reads the chunk's stored keys and entities first and writes only what changed.
 
@@ -25,7 +26,6 @@ says what that costs.
 from __future__ import annotations
 
 import sqlite3
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -49,7 +49,7 @@ _TABLES = (
     "PRIMARY KEY (entity, rule, value))",
     "CREATE TABLE floor_changes (id {serial} PRIMARY KEY, entity TEXT NOT NULL, entity_id TEXT NOT NULL, "
     "kind TEXT NOT NULL, changes {json} NOT NULL)",
-    "CREATE TABLE floor_resolved (id BIGINT PRIMARY KEY, pass BIGINT NOT NULL)",
+    "CREATE TABLE floor_horizon (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
     "CREATE TABLE floor_employments (person_id TEXT PRIMARY KEY, state TEXT, hire_date TEXT, termination_date TEXT)",
     "CREATE TABLE floor_events (id TEXT PRIMARY KEY, person_id TEXT NOT NULL, event_type TEXT NOT NULL, "
     "effective_date TEXT, before {json}, after {json})",
@@ -156,22 +156,34 @@ def _precedence(entity: str, instance: str) -> int:
 
 
 def resolution_floor(target: Target) -> Floor:
-    """Wall and CPU seconds of the floor's resolution of every unresolved staged record."""
+    """Wall and CPU seconds of the floor's resolution of every pending staged record."""
     reader, writer = target.connect()
     out = _Writer(target, writer)
     watch = Stopwatch()
+    horizon = reader.execute(
+        target.sql("SELECT value FROM resolution_cursors WHERE name = ?"), ("resolved",)
+    ).fetchone()
+    since = int(horizon[0]) if horizon else 0
     rows = reader.execute(
         target.sql(
-            "SELECT id, entity, instance, fragment FROM source_records "
-            "WHERE resolved = ? AND entity IS NOT NULL AND deleted_at IS NULL"
+            "SELECT id, entity, instance, fragment, staged_seq FROM source_records "
+            "WHERE staged_seq >= ? AND entity IS NOT NULL AND deleted_at IS NULL"
         ),
-        (False,),
+        (since,),
     ).fetchall()
-    pass_id = time.time_ns()
     for entity in ENTITY_ORDER:
         groups = _group(entity, [r for r in rows if r[1] == entity])
         for chunk in _chunks(groups):
-            _resolve_chunk(out, entity, chunk, pass_id)
+            _resolve_chunk(out, entity, chunk)
+    if rows:  # the horizon moves past what was read: one row, whatever the pass read
+        top = max(int(r[4]) for r in rows) + 1
+        out.begin()
+        out.many(
+            "INSERT INTO floor_horizon (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [("resolved", top)],
+        )
+        out.commit()
     floor = watch.stop()
     reader.close()
     if writer is not reader:
@@ -188,7 +200,7 @@ def _group(entity: str, rows: list[tuple[Any, ...]]) -> list[list[_Record]]:
     rules = DEFAULTS[entity].match
     index: dict[tuple[str, str], int] = {}
     groups: list[list[_Record]] = []
-    for record_id, _, instance, raw in rows:
+    for record_id, _, instance, raw, _stamp in rows:
         fragment = orjson.loads(raw) if isinstance(raw, (str, bytes)) else raw
         keys = [(rule.index_name, k) for rule in rules for k in rule_keys(rule, fragment)]
         found = next((index[k] for k in keys if k in index), None)
@@ -201,7 +213,7 @@ def _group(entity: str, rows: list[tuple[Any, ...]]) -> list[list[_Record]]:
     return groups
 
 
-def _resolve_chunk(out: _Writer, entity: str, groups: Sequence[list[_Record]], pass_id: int) -> None:
+def _resolve_chunk(out: _Writer, entity: str, groups: Sequence[list[_Record]]) -> None:
     """One transaction: the chunk's stored keys and entities read, then what changed written."""
     wanted: dict[str, set[str]] = {}
     for group in groups:
@@ -255,11 +267,6 @@ def _resolve_chunk(out: _Writer, entity: str, groups: Sequence[list[_Record]], p
         "INSERT INTO floor_links (source_record_id, entity, entity_id) VALUES (?, ?, ?) "
         "ON CONFLICT (source_record_id) DO NOTHING",
         links,
-    )
-    # the hub marks each record resolved (an update of a row staged unresolved): a write every pass
-    out.many(
-        "INSERT INTO floor_resolved (id, pass) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET pass = excluded.pass",
-        [(record[0], pass_id) for group in groups for record in group],
     )
     out.commit()
 

@@ -67,8 +67,9 @@ def test_floors_write_what_the_hub_writes(tmp_path: Path, monkeypatch: pytest.Mo
             == len(result["actions"])
             == len(leavers)
         )
-    # entity, key, change, link and resolved mark per person; then an update, a change, a mark per leaver
-    assert first.rows == PERSONS * 6
-    assert again.rows == len(leavers) * 3
+    # entity, key, change and link per person and the horizon; then an update and a change per
+    # leaver and the horizon
+    assert first.rows == PERSONS * 5 + 1
+    assert again.rows == len(leavers) * 2 + 1
     # a leaver's employment, event, ticket and intent, and the cursor
     assert planned.rows == len(leavers) * 4 + 1

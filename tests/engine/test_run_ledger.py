@@ -78,9 +78,12 @@ def test_a_mapping_error_ends_the_run_failed_with_the_reason(
     hub.close()
 
 
-def _wait_for_running_row(hub: Hub, pid: int) -> dict[str, Any]:
+def _wait_for_running_row(hub: Hub, child: subprocess.Popen[bytes], log: Path) -> dict[str, Any]:
+    pid = child.pid
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        if child.poll() is not None:  # it ended before its run showed: say why, not "never started"
+            raise AssertionError(f"hub sync exited {child.returncode}: {log.read_text()[-2000:]}")
         try:
             running = [r for r in _runs(hub) if r["status"] == "running" and r["pid"] == pid]
         except sa.exc.OperationalError:  # the store is being created by the child
@@ -88,20 +91,22 @@ def _wait_for_running_row(hub: Hub, pid: int) -> dict[str, Any]:
         if running:
             return running[0]
         time.sleep(0.2)
-    raise AssertionError("the sync never started its run")
+    raise AssertionError(f"the sync never started its run in 60 s: {log.read_text()[-2000:]}")
 
 
-def test_a_killed_sync_is_abandoned_in_status_and_the_next_run_succeeds(directory: tuple[Any, Path]) -> None:
+def test_a_killed_sync_is_abandoned_in_status_and_the_next_run_succeeds(
+    directory: tuple[Any, Path], tmp_path: Path
+) -> None:
     sandbox, path = directory
     sandbox.arm(Slow(path=r"^/api/people$", seconds=30, times=5))
-    child = subprocess.Popen(
-        [HUB, "sync", "directory", "--config", str(path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "sync.log"
+    with log.open("wb") as output:
+        child = subprocess.Popen(
+            [HUB, "sync", "directory", "--config", str(path)], stdout=output, stderr=subprocess.STDOUT
+        )
     hub = Hub.load(path)
     try:
-        killed = _wait_for_running_row(hub, child.pid)
+        killed = _wait_for_running_row(hub, child, log)
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
