@@ -236,8 +236,21 @@ class _Reconcile:
             action: Action = "supersede" if superseded else "cancel"
             self.add(Intent(action, "mover", e.transfer, given.id, reason, employment=g))
         elif notice is None and e.transfer is not None:
-            self.transfer_took_effect = True  # the job change now seen is the transfer given notice of
+            # the job change now seen is the transfer given notice of (unless a later one took effect)
+            self.transfer_took_effect = self._only_job_change(e.transfer)
         return e.but(transfer=notice)
+
+    def _took_effect(self, transfer: date | None) -> bool:
+        """Whether a transfer given notice of has taken effect: its date has come and the latest
+        job change HR states in effect is not older (a source that dates none: its date alone)."""
+        day = self.facts.job_change
+        return transfer is not None and transfer <= self.today and (day is None or day >= transfer)
+
+    def _only_job_change(self, transfer: date | None) -> bool:
+        """Whether the transfer given notice of is the latest job change in effect (a source that
+        dates none: taken to be)."""
+        day = self.facts.job_change
+        return day is None or day == transfer
 
     def _job_changed(self) -> bool:
         """HR states a job change that took effect since the last evaluation."""
@@ -300,14 +313,21 @@ class _Reconcile:
         if notice is not None and not employed(self.change.after):
             notice = None
         pending = self.change.open_of(g, "mover", on=e.transfer) if e.transfer is not None else None
-        if notice is not None and e.transfer is None:
+        if notice is not None and notice != e.transfer and self._took_effect(e.transfer):
+            # the transfer given notice of took effect (the job change now seen is it), and HR
+            # has entered the next one in advance: a new notice, not the old one moved
+            self.transfer_took_effect = self._only_job_change(e.transfer)
+            self.add(notice_intent(notice, g))
+        elif notice is not None and e.transfer is None:
             self.add(notice_intent(notice, g))
         elif notice is not None and notice != e.transfer and pending is not None:
             moved = f"transfer date moved to {notice}"
             self.add(Intent("move", "mover", notice, pending.id, moved, employment=g, notice=True))
         elif notice is None and e.transfer is not None:
             if e.transfer <= self.today:
-                self.transfer_took_effect = True  # the job change now seen is the transfer given notice of
+                # the job change now seen is the transfer given notice of, unless a later one
+                # took effect too (that one is a mover)
+                self.transfer_took_effect = self._only_job_change(e.transfer)
             elif pending is not None:
                 termination = self.facts.termination
                 superseded = termination is not None and termination < e.transfer
