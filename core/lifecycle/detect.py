@@ -12,132 +12,23 @@ Pure: no I/O, so every rule is tested directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
 from core.lifecycle.changes import change_intents, is_conversion
 from core.lifecycle.employments import Employment
 from core.lifecycle.facts import Facts, facts_of
-from core.lifecycle.intents import Action, Intent, OpenEvent, PersonChange
-from core.vocabulary import TransferNotice
+from core.lifecycle.first_seen import first_seen
+from core.lifecycle.intents import Action, Detection, Intent, OpenEvent, PersonChange, Policy
+from core.lifecycle.notices import employed, ended_notice, notice_date, notice_intent
 
 __all__ = ["Detection", "Intent", "OpenEvent", "PersonChange", "Policy", "detect"]
-
-
-@dataclass(frozen=True)
-class Policy:
-    existing_staff_days: int = 14
-    transfer_notice: TransferNotice = "advance"
-
-
-@dataclass
-class Detection:
-    intents: list[Intent] = field(default_factory=list)
-    #: employment rows to save, in order (an ended one before the one a rehire opens)
-    employments: list[Employment] = field(default_factory=list)
 
 
 def detect(change: PersonChange, today: date, policy: Policy) -> Detection:
     facts = facts_of(change.after)
     if change.employment is None and change.is_new:
-        return _first_seen(change, facts, today, policy)
+        return first_seen(change, facts, today, policy)
     return _Reconcile(change, facts, today, policy).run()
-
-
-def _first_seen(change: PersonChange, facts: Facts, today: date, policy: Policy) -> Detection:
-    employment = Employment(change.last_generation + 1, facts.hire)
-    found = Detection()
-    # HR shows no hire when the person's only hire was rescinded; a hire and its end when a later
-    # hire (a rehire) was: that employment stands, with its termination still to act on
-    if facts.rescinded and (facts.hire is None or facts.termination is None):
-        found.employments.append(employment)
-        return found
-    horizon = today - timedelta(days=policy.existing_staff_days)
-    hire_event = "joiner"
-    for started, end in facts.earlier:
-        if end < horizon:
-            continue  # an end that long past is history, as a start that far back is
-        # a rehire first seen while an earlier employment's end is recent: that end still needs
-        # its offboarding, once (each of them: two rehires may precede the first sync), and the
-        # current employment is the next one
-        ended = Employment(employment.generation, started, end, state="ended")
-        found.employments.append(ended)
-        reason = f"termination effective {end}, seen with the rehire"
-        found.intents.append(Intent("open", "leaver", end, reason=reason, employment=ended.generation))
-        employment, hire_event = Employment(ended.generation + 1, facts.hire), "rehire"
-    g = employment.generation
-    status = change.after.get("status")
-    if status in ("pre_hire", "active", "on_leave") and facts.hire is not None:
-        if facts.hire >= horizon:
-            found.intents.append(
-                Intent(
-                    "open", hire_event, facts.hire, reason=f"new {status} starting {facts.hire}", employment=g
-                )
-            )
-        else:
-            found.intents.append(
-                Intent(
-                    "record",
-                    hire_event,
-                    facts.hire,
-                    suppressed=True,
-                    reason=f"existing staff: started {facts.hire}, before the {policy.existing_staff_days}-day window",
-                    employment=g,
-                )
-            )
-    if facts.termination is not None:
-        # an old termination is remembered without an event, so no later change reopens it
-        employment = employment.but(termination=facts.termination)
-        if facts.termination >= horizon:
-            found.intents.append(
-                Intent(
-                    "open",
-                    "leaver",
-                    facts.termination,
-                    reason=f"termination effective {facts.termination}",
-                    employment=g,
-                )
-            )
-    notice = _notice_date(facts, today, policy)
-    if notice is not None and _employed(change.after):
-        employment = employment.but(transfer=notice)
-        found.intents.append(_notice(notice, g))
-    found.employments.append(employment)
-    return found
-
-
-def _notice_date(facts: Facts, today: date, policy: Policy) -> date | None:
-    """A future transfer the policy gives notice of (none after the person's termination)."""
-    pending = facts.pending_transfer
-    if policy.transfer_notice != "advance" or pending is None or pending <= today:
-        return None
-    start = facts.employment_start or facts.hire
-    if start is not None and pending < start:
-        return None  # a job change of an earlier employment (superseded by its end), not of this one
-    if facts.termination is not None and pending > facts.termination:
-        return None
-    return pending
-
-
-def _employed(person: dict[str, Any]) -> bool:
-    """Whether a transfer can be given notice of: the person works now (a converted contractor
-    whose employee record starts later shows `pre_hire`, yet still works under the contract)."""
-    status = person.get("status")
-    return status in ("active", "on_leave") or (
-        status == "pre_hire" and bool(person.get("previous_employee_id"))
-    )
-
-
-def _notice(day: date, generation: int) -> Intent:
-    return Intent(
-        "open",
-        "mover",
-        day,
-        reason=f"transfer entered in advance, effective {day}",
-        employment=generation,
-        notice=True,
-    )
 
 
 class _Reconcile:
@@ -330,16 +221,12 @@ class _Reconcile:
     def _ended_transfer(self, e: Employment) -> Employment:
         """The transfer of an employment a rehire ended: entered in advance and due before the end,
         its notice (given now if it was not yet); due after the end, superseded by it."""
-        pending, ended = self.facts.pending_transfer, e.termination
-        notice = pending if pending is not None and ended is not None and pending <= ended else None
-        if notice is not None and ((e.hire is not None and notice < e.hire) or notice <= self.today):
-            notice = None
-        if self.policy.transfer_notice != "advance":
-            notice = None
+        ended = e.termination
+        notice = None if ended is None else ended_notice(self.facts, self.today, self.policy, e.hire, ended)
         g = e.generation
         given = self.change.open_of(g, "mover", on=e.transfer) if e.transfer is not None else None
         if notice is not None and e.transfer is None:
-            self.add(_notice(notice, g))
+            self.add(notice_intent(notice, g))
         elif notice is not None and notice != e.transfer and given is not None:
             moved = f"transfer date moved to {notice}"
             self.add(Intent("move", "mover", notice, given.id, moved, employment=g, notice=True))
@@ -349,8 +236,21 @@ class _Reconcile:
             action: Action = "supersede" if superseded else "cancel"
             self.add(Intent(action, "mover", e.transfer, given.id, reason, employment=g))
         elif notice is None and e.transfer is not None:
-            self.transfer_took_effect = True  # the job change now seen is the transfer given notice of
+            # the job change now seen is the transfer given notice of (unless a later one took effect)
+            self.transfer_took_effect = self._only_job_change(e.transfer)
         return e.but(transfer=notice)
+
+    def _took_effect(self, transfer: date | None) -> bool:
+        """Whether a transfer given notice of has taken effect: its date has come and the latest
+        job change HR states in effect is not older (a source that dates none: its date alone)."""
+        day = self.facts.job_change
+        return transfer is not None and transfer <= self.today and (day is None or day >= transfer)
+
+    def _only_job_change(self, transfer: date | None) -> bool:
+        """Whether the transfer given notice of is the latest job change in effect (a source that
+        dates none: taken to be)."""
+        day = self.facts.job_change
+        return day is None or day == transfer
 
     def _job_changed(self) -> bool:
         """HR states a job change that took effect since the last evaluation."""
@@ -409,18 +309,25 @@ class _Reconcile:
 
     def _transfer_notice(self) -> None:
         e, g = self.employment, self.employment.generation
-        notice = None if self.rehired else _notice_date(self.facts, self.today, self.policy)
-        if notice is not None and not _employed(self.change.after):
+        notice = None if self.rehired else notice_date(self.facts, self.today, self.policy)
+        if notice is not None and not employed(self.change.after):
             notice = None
         pending = self.change.open_of(g, "mover", on=e.transfer) if e.transfer is not None else None
-        if notice is not None and e.transfer is None:
-            self.add(_notice(notice, g))
+        if notice is not None and notice != e.transfer and self._took_effect(e.transfer):
+            # the transfer given notice of took effect (the job change now seen is it), and HR
+            # has entered the next one in advance: a new notice, not the old one moved
+            self.transfer_took_effect = self._only_job_change(e.transfer)
+            self.add(notice_intent(notice, g))
+        elif notice is not None and e.transfer is None:
+            self.add(notice_intent(notice, g))
         elif notice is not None and notice != e.transfer and pending is not None:
             moved = f"transfer date moved to {notice}"
             self.add(Intent("move", "mover", notice, pending.id, moved, employment=g, notice=True))
         elif notice is None and e.transfer is not None:
             if e.transfer <= self.today:
-                self.transfer_took_effect = True  # the job change now seen is the transfer given notice of
+                # the job change now seen is the transfer given notice of, unless a later one
+                # took effect too (that one is a mover)
+                self.transfer_took_effect = self._only_job_change(e.transfer)
             elif pending is not None:
                 termination = self.facts.termination
                 superseded = termination is not None and termination < e.transfer

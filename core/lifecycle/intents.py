@@ -1,5 +1,5 @@
-"""The words detection speaks: a person's change as evaluation sees it, their open events, and
-the intents detection returns (open, move, cancel, supersede, record an event)."""
+"""The words detection speaks: a person's change as evaluation sees it, their open events, the
+policy it applies and the intents it returns (open, move, cancel, supersede, record an event)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, Literal
 
 from core.lifecycle.employments import Employment
+from core.vocabulary import TransferNotice
 
 Action = Literal["open", "move", "cancel", "supersede", "record"]
 
@@ -56,3 +57,16 @@ class PersonChange:
             if e.event_type in types and e.employment == generation and (on is None or e.effective_date == on)
         ]
         return found[-1] if found else None
+
+
+@dataclass(frozen=True)
+class Policy:
+    existing_staff_days: int = 14
+    transfer_notice: TransferNotice = "advance"
+
+
+@dataclass
+class Detection:
+    intents: list[Intent] = field(default_factory=list)
+    #: employment rows to save, in order (an ended one before the one a rehire opens)
+    employments: list[Employment] = field(default_factory=list)
