@@ -325,7 +325,7 @@ class _Reconcile:
     def _transfer_notice(self) -> None:
         e, g = self.employment, self.employment.generation
         notice = None if self.rehired else notice_date(self.facts, self.today, self.policy)
-        if notice is not None and not employed(self.change.after):
+        if notice is not None and not (employed(self.change.after) or self.facts.rescinded):
             notice = None
         pending = self.change.open_of(g, "mover", on=e.transfer) if e.transfer is not None else None
         if notice is not None and notice != e.transfer and self._took_effect(e.transfer):
