@@ -84,10 +84,21 @@ def log_facts(log: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
     earlier_hires = [
         str(t["Effective_Date"]) for t in live_hires if str(t["Effective_Date"]) < last_live_hire
     ]
+    # a job change entered before the latest hire and dated after the previous employment's end
+    # never took effect in that employment (its end superseded it) and is not the new one's
+    hired_at = str(live_hires[-1]["Entry_Moment"] or "") if live_hires else ""
+    previous_end = max(earlier_ends) if earlier_ends else None
     all_job_changes = [
         str(t["Effective_Date"])
         for t in log
-        if t["Type"] in JOB_CHANGE_TYPES and not t["Rescinded"] and t["Effective_Date"]
+        if t["Type"] in JOB_CHANGE_TYPES
+        and not t["Rescinded"]
+        and t["Effective_Date"]
+        and not (
+            previous_end is not None
+            and str(t["Effective_Date"]) > previous_end
+            and str(t["Entry_Moment"] or "") < hired_at
+        )
     ]
     job_changes = [day for day in all_job_changes if day > today]
     in_effect = [day for day in all_job_changes if day <= today]

@@ -282,6 +282,8 @@ class _Reconcile:
     def _termination(self) -> None:
         e, ended = self.employment, self.facts.termination
         g = e.generation
+        if ended is not None and ended != e.termination:
+            self._supersede_job_changes(ended)
         if ended is not None and e.termination is None:
             self.add(Intent("open", "leaver", ended, reason=f"termination effective {ended}", employment=g))
         elif ended is not None and ended != e.termination:
@@ -307,10 +309,23 @@ class _Reconcile:
                 )
         self.employment = self.employment.but(termination=ended)
 
+    def _supersede_job_changes(self, ended: date) -> None:
+        """A termination dated before a job change that took effect (entered after it, backdated)
+        supersedes its mover, as it does a transfer given notice of (notices: `_transfer_notice`)."""
+        g, day = self.employment.generation, self.facts.job_change
+        for event in self.change.open_events:
+            if event.employment != g or event.event_type != "mover" or event.effective_date is None:
+                continue
+            if event.effective_date == self.employment.transfer or event.effective_date <= ended:
+                continue
+            if day is None or day > ended:
+                reason = f"termination effective {ended}"
+                self.add(Intent("supersede", "mover", event.effective_date, event.id, reason, employment=g))
+
     def _transfer_notice(self) -> None:
         e, g = self.employment, self.employment.generation
         notice = None if self.rehired else notice_date(self.facts, self.today, self.policy)
-        if notice is not None and not employed(self.change.after):
+        if notice is not None and not (employed(self.change.after) or self.facts.rescinded):
             notice = None
         pending = self.change.open_of(g, "mover", on=e.transfer) if e.transfer is not None else None
         if notice is not None and notice != e.transfer and self._took_effect(e.transfer):

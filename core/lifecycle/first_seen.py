@@ -71,7 +71,8 @@ def first_seen(change: PersonChange, facts: Facts, today: date, policy: Policy) 
                 )
             )
     notice = notice_date(facts, today, policy)
-    if notice is not None and employed(change.after):
+    # a rescinded rehire leaves HR's status `terminated` while the employment before it still runs
+    if notice is not None and (employed(change.after) or facts.rescinded):
         employment = employment.but(transfer=notice)
         found.intents.append(notice_intent(notice, g))
     found.employments.append(employment)
