@@ -60,10 +60,7 @@ def _eligible(planner: ActionPlanner, event_type: str, book: Playbook) -> set[in
             continue
         if effective_policy(planner.config, spec.action, event_type) == "manual":
             continue
-        candidates = planner.instances.get(spec.action.family, [])
-        if spec.action.system is not None:
-            candidates = [c for c in candidates if c == spec.action.system]
-        if candidates:
+        if planner.candidates(spec.action):
             found.add(index)
     return found
 

@@ -105,6 +105,11 @@ class ActionPlanner:
     #: what this evaluation planned (for `hub plan`'s dry run), as plain dicts
     planned: list[dict[str, Any]] = field(default_factory=list)
 
+    def candidates(self, spec: ActionSpec) -> list[str]:
+        """The opted-in instances an action of this spec may run through."""
+        found = self.instances.get(spec.family, [])
+        return [c for c in found if c == spec.system] if spec.system is not None else found
+
     def on_ticket_opened(self, book: Playbook, ticket: OpenedTicket) -> None:
         for index, spec in enumerate(book.tasks):
             if spec.action is None:
@@ -130,9 +135,7 @@ class ActionPlanner:
     ) -> list[tuple[tuple[str, str, tuple[tuple[str, str], ...]], list[str]]]:
         family = spec.family
         system = KIND_SYSTEMS[family][1]
-        candidates = self.instances.get(family, [])
-        if spec.system is not None:
-            candidates = [c for c in candidates if c == spec.system]
+        candidates = self.candidates(spec)
         if not candidates:
             return []
         tags = owner_tags or DEFAULT_OWNER_TAGS

@@ -143,6 +143,25 @@ class _Writer:
     def commit(self) -> None:
         self.conn.commit() if self.target.postgres else self.conn.execute("COMMIT")
 
+    def put(self, table: str, key: str, column: str, name: str, value: Any) -> None:
+        """One cursor row (`key` = name) set to `value` in its own transaction, as the hub moves its
+        cursors and horizons: one row a pass, whatever the pass read."""
+        self.begin()
+        self.many(
+            f"INSERT INTO {table} ({key}, {column}) VALUES (?, ?) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {column} = excluded.{column}",
+            [(name, value)],
+        )
+        self.commit()
+
+    def finish(self, watch: Stopwatch, reader: Any) -> Floor:
+        """Stop the clock, close both connections, and report the floor with the rows it wrote."""
+        floor = watch.stop()
+        reader.close()
+        if self.conn is not reader:
+            self.conn.close()
+        return Floor(floor.seconds, floor.cpu, self.rows)
+
 
 def _in(target: Target, column: str, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
     if target.postgres:
@@ -176,19 +195,8 @@ def resolution_floor(target: Target) -> Floor:
         for chunk in _chunks(groups):
             _resolve_chunk(out, entity, chunk)
     if rows:  # the horizon moves past what was read: one row, whatever the pass read
-        top = max(int(r[4]) for r in rows) + 1
-        out.begin()
-        out.many(
-            "INSERT INTO floor_horizon (name, value) VALUES (?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            [("resolved", top)],
-        )
-        out.commit()
-    floor = watch.stop()
-    reader.close()
-    if writer is not reader:
-        writer.close()
-    return Floor(floor.seconds, floor.cpu, out.rows)
+        out.put("floor_horizon", "name", "value", "resolved", max(int(r[4]) for r in rows) + 1)
+    return out.finish(watch, reader)
 
 
 #: a staged record as the floor holds it: id, precedence of its source, fragment, match keys
@@ -201,7 +209,7 @@ def _group(entity: str, rows: list[tuple[Any, ...]]) -> list[list[_Record]]:
     index: dict[tuple[str, str], int] = {}
     groups: list[list[_Record]] = []
     for record_id, _, instance, raw, _stamp in rows:
-        fragment = orjson.loads(raw) if isinstance(raw, (str, bytes)) else raw
+        fragment = _decoded(raw)
         keys = [(rule.index_name, k) for rule in rules for k in rule_keys(rule, fragment)]
         found = next((index[k] for k in keys if k in index), None)
         if found is None:
@@ -291,18 +299,8 @@ def evaluation_floor(target: Target, today: date, window_days: int = 14) -> Floo
     for chunk in _chunks(list(people.items())):
         _evaluate_chunk(out, chunk, horizon, today.isoformat())
     if rows:
-        out.begin()
-        out.many(
-            "INSERT INTO floor_cursor (consumer, last_id) VALUES (?, ?) "
-            "ON CONFLICT (consumer) DO UPDATE SET last_id = excluded.last_id",
-            [("lifecycle", rows[-1][0])],
-        )
-        out.commit()
-    floor = watch.stop()
-    reader.close()
-    if writer is not reader:
-        writer.close()
-    return Floor(floor.seconds, floor.cpu, out.rows)
+        out.put("floor_cursor", "consumer", "last_id", "lifecycle", rows[-1][0])
+    return out.finish(watch, reader)
 
 
 def _decoded(value: Any) -> Any:
