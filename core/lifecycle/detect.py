@@ -339,12 +339,18 @@ class _Reconcile:
             moved = f"transfer date moved to {notice}"
             self.add(Intent("move", "mover", notice, pending.id, moved, employment=g, notice=True))
         elif notice is None and e.transfer is not None:
-            if e.transfer <= self.today:
+            termination = self.facts.termination
+            if e.transfer <= self.today and termination is not None and termination < e.transfer:
+                if pending is not None:
+                    # the termination moved before the transfer's date once it had come: the
+                    # transfer never took effect in this employment, the termination supersedes it
+                    reason = f"termination effective {termination}"
+                    self.add(Intent("supersede", "mover", e.transfer, pending.id, reason, employment=g))
+            elif e.transfer <= self.today:
                 # the job change now seen is the transfer given notice of, unless a later one
                 # took effect too (that one is a mover)
                 self.transfer_took_effect = self._only_job_change(e.transfer)
             elif pending is not None:
-                termination = self.facts.termination
                 superseded = termination is not None and termination < e.transfer
                 self.add(
                     Intent(

@@ -248,7 +248,21 @@ class TenantAdmin:
         kind = END_CONTRACT if worker.contingent else TERMINATE
         reason = str(args.get("reason") or ("End_of_Contract" if worker.contingent else "Resignation"))
         worker.add(self._txn(kind, ended, {"last_day_of_work": last_day or ended}, reason=reason))
+        self._cancel_job_changes_after(worker, ended)
         return worker.worker_id
+
+    def _cancel_job_changes_after(self, worker: Worker, ended: date) -> None:
+        """Workday's Terminate Employee (and End Contingent Worker Contract) business process hands
+        the HR coordinator a Manage Business Processes for Worker step, where the worker's pending
+        business processes are cancelled: a job change entered in advance and due after the
+        termination date cannot happen, so it is rescinded and stays so if the termination is later
+        reversed or a rehire follows. A job change already in effect is history and stays."""
+        hire = worker.latest(HIRE_KINDS)
+        for change in list(worker.transactions):
+            pending = change.kind == CHANGE_JOB and change.live and change.effective > self._today()
+            ours = hire is None or change.order > hire.order
+            if pending and ours and change.effective > ended:
+                self._rescind(worker, change)
 
     def _rescind(self, worker: Worker, target: Transaction) -> None:
         target.rescinded = True
@@ -316,6 +330,8 @@ class TenantAdmin:
             old_end = end.effective if end else None
             new_end = parse_day(dates.get("termination_date"), "termination_date")
             self._move(worker, end, new_end or old_end, "termination")
+            if end is not None and new_end is not None:
+                self._cancel_job_changes_after(worker, new_end)
             if end is not None and "last_day_of_work" in dates:
                 end.changes["last_day_of_work"] = parse_day(dates["last_day_of_work"], "last_day_of_work")
             elif end is not None and new_end and end.changes.get("last_day_of_work") == old_end:

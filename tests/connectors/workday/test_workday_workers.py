@@ -337,3 +337,37 @@ def test_the_latest_job_change_in_effect_is_dated_and_a_pending_one_is_not(
     later(hours=1)
     [worker] = read(connector.stream("workers"), state).records
     assert (worker["Last_Job_Change_Date"], worker["Pending_Job_Change_Date"]) == ("2026-03-02", "2026-03-16")
+
+
+def test_a_termination_cancels_the_job_change_due_after_it_and_a_reversal_leaves_it_cancelled(
+    tenant: WorkdaySandbox, make_connector: Callable[..., WorkdayConnector]
+) -> None:
+    """Terminate Employee's Manage Business Processes for Worker step cancels the worker's pending
+    business processes: a transfer due after the termination date is rescinded (in the transaction
+    log), one due on or before it stays, and reversing the termination does not revive it."""
+    connector, state = _synced(make_connector)
+    for worker, day in (("E10011", "2026-03-20"), ("E10012", "2026-03-10")):
+        tenant.admin("transfer", {"employee_id": worker, "department": "FIN", "effective_date": day})
+        tenant.admin("terminate", {"employee_id": worker, "termination_date": "2026-03-10"})
+    later(hours=1)
+    terminated = read(connector.stream("workers"), state).by("Worker_ID")
+    assert terminated["E10011"]["Pending_Job_Change_Date"] is None, "due after the end: cancelled"
+    assert any(t["Rescinded"] for t in terminated["E10011"]["Transactions"])
+    assert terminated["E10012"]["Pending_Job_Change_Date"] == "2026-03-10", "due on the last day: stays"
+    tenant.admin("reverse_termination", {"employee_id": "E10011"})
+    later(hours=1)
+    [reversed_] = read(connector.stream("workers"), {"cursor": "2026-03-02T15:00:00Z"}).records
+    assert reversed_["Termination_Reversed"] is True
+    assert reversed_["Pending_Job_Change_Date"] is None, "a reversal does not bring the job change back"
+
+
+def test_moving_a_termination_before_a_pending_job_change_cancels_it(
+    tenant: WorkdaySandbox, make_connector: Callable[..., WorkdayConnector]
+) -> None:
+    connector, state = _synced(make_connector)
+    tenant.admin("transfer", {"employee_id": "E10011", "department": "FIN", "effective_date": "2026-03-20"})
+    tenant.admin("terminate", {"employee_id": "E10011", "termination_date": "2026-03-20"})
+    tenant.admin("update", {"employee_id": "E10011", "fields": {"termination_date": "2026-03-19"}})
+    later(hours=1)
+    [worker] = read(connector.stream("workers"), state).records
+    assert worker["Termination_Date"] == "2026-03-19" and worker["Pending_Job_Change_Date"] is None
