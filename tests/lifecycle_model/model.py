@@ -22,7 +22,10 @@ The rules it encodes (each one sentence of the policies):
   advance`), due on its effective date; transfers already in effect when seen are one change of
   job, an ordinary mover, due after the mover deadline (24 h: the next day); a termination that
   comes before the transfer takes effect supersedes it (its ticket is cancelled; never opened if
-  not yet seen), and a transfer first seen once the employment has ended opens nothing;
+  not yet seen), and a transfer first seen once the employment has ended opens nothing; a
+  termination entered (or moved) before a transfer still ahead cancels it in Workday (the Manage
+  Business Processes for Worker step of Terminate Employee), so a reversal, a termination moved
+  later or a rehire does not bring it back;
 - a leave of absence and the return open nothing;
 - a contractor converted to employee (a new employee ID naming the old one) is the same person,
   not a leaver and a joiner: one `transfer` ticket under the new ID, due as a transfer is; a
@@ -52,6 +55,12 @@ class Employment:
     #: every termination entered, in order: [date, reversed]; a correction moves the live one
     terminations: list[list] = field(default_factory=list)
     transfers: list[date] = field(default_factory=list)
+    #: transfers a termination dated before them cancelled while still ahead (Workday's Manage
+    #: Business Processes for Worker step): never revived by a reversal or a later move
+    cancelled: set[date] = field(default_factory=set)
+
+    def cancel_transfers_after(self, end: date, today: date) -> None:
+        self.cancelled |= {day for day in self.transfers if day > end and day > today}
 
 
 @dataclass
@@ -108,8 +117,10 @@ def apply_step(worker: Worker, step: tuple, today: date) -> None:
         worker.current.hire = args[0]
     elif kind == "terminate":
         worker.current.terminations.append([args[0], False])
+        worker.current.cancel_transfers_after(args[0], today)
     elif kind == "move_termination":
         worker.live_termination()[0] = args[0]  # type: ignore[index]
+        worker.current.cancel_transfers_after(args[0], today)
     elif kind == "reverse":
         worker.live_termination()[1] = True  # type: ignore[index]
     elif kind == "transfer":
@@ -146,7 +157,9 @@ def _transfers(seen: _Seen, number: int, job: Employment, today: date, first: bo
     for effective in job.transfers:
         key = (number, "transfer", effective)
         ticket = seen.tickets.get(key)
-        superseded = any(day < effective for day in leaving)
+        superseded = effective in job.cancelled or any(day < effective for day in leaving)
+        if ticket is None and effective in job.cancelled:
+            continue  # cancelled before any sync saw it: it never happens
         if ticket is not None:
             if ticket.type != "-" and superseded and ticket.state == "open":
                 seen.tickets[key] = replace(ticket, state="cancelled")

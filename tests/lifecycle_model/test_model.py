@@ -118,3 +118,21 @@ def test_transfers_that_took_effect_between_two_syncs_are_one_change_of_job() ->
         ("transfer", date(2026, 3, 7), "PW"), ("advance", 5), ("sync",),
     )  # fmt: skip
     assert found == {("transfer", date(2026, 3, 13), "open", "normal")}
+
+
+def test_a_termination_before_a_transfer_still_ahead_cancels_it_for_good() -> None:
+    """Seen or not, the transfer a termination dated before it cancelled stays cancelled when the
+    termination is reversed or moved after the transfer's date (Workday cancelled the job change)."""
+    seen = tickets(
+        ("hire", date(2025, 1, 6), E), ("transfer", date(2026, 3, 20), "FIN"), ("sync",),
+        ("terminate", date(2026, 3, 10)), ("sync",), ("reverse",), ("sync",),
+    )  # fmt: skip
+    assert seen == {
+        ("transfer", date(2026, 3, 20), "cancelled", "normal"),
+        ("offboarding", date(2026, 3, 10), "cancelled", "normal"),
+    }
+    unseen = tickets(
+        ("hire", date(2025, 1, 6), E), ("sync",), ("transfer", date(2026, 3, 20), "FIN"),
+        ("terminate", date(2026, 3, 10)), ("move_termination", date(2026, 3, 25)), ("sync",),
+    )  # fmt: skip
+    assert unseen == {("offboarding", date(2026, 3, 25), "open", "normal")}
