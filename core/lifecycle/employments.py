@@ -56,13 +56,27 @@ def employment_row(person_id: str, employment: Employment, now: datetime) -> dic
     }
 
 
-def update_employment(conn: sa.Connection, person_id: str, employment: Employment, now: datetime) -> None:
-    values = employment_row(person_id, employment, now)
-    conn.execute(
-        employments.update()
-        .where(employments.c.person_id == person_id, employments.c.generation == employment.generation)
-        .values({k: v for k, v in values.items() if k not in ("person_id", "generation")})
+_KEY = ("person_id", "generation")
+#: the statement `update_employments` runs once per chunk: each row's values by the column's name,
+#: its key as `key_person_id` / `key_generation` (a bound name may not repeat a column's)
+_UPDATE = (
+    employments.update()
+    .where(
+        employments.c.person_id == sa.bindparam("key_person_id"),
+        employments.c.generation == sa.bindparam("key_generation"),
     )
+    .values({c.name: sa.bindparam(c.name) for c in employments.columns if c.name not in (*_KEY, "id")})
+)
+
+
+def update_employments(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """Employments already stored, rewritten as now acted on (`employment_row`s), in one
+    executemany: evaluating 1,000 leavers ran one UPDATE each, 45% of that evaluation."""
+    if rows:
+        conn.execute(
+            _UPDATE,
+            [{**row, "key_person_id": row["person_id"], "key_generation": row["generation"]} for row in rows],
+        )
 
 
 def insert_employments(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:

@@ -36,12 +36,13 @@ from core.lifecycle.employments import (
     current_employments,
     employment_row,
     insert_employments,
-    update_employment,
+    update_employments,
 )
 from core.lifecycle.event_writes import EventWriter, TicketAction
 from core.lifecycle.playbooks import Playbook, load_playbooks
 from core.lifecycle.storm import storm_holds
 from core.resolve.changes import DELETED
+from core.resolve.rows import change_rows, entity_rows
 from core.store import change_cursors
 from core.store.change_cursors import LIFECYCLE
 from core.store.locks import locked_stage
@@ -114,6 +115,7 @@ class _Evaluation:
             conn, self.config.actions, enabled_instances(hub.config), self.now, summary.planned_actions
         )
         self._new_employments: list[dict[str, Any]] = []
+        self._stored_employments: list[dict[str, Any]] = []
         #: change-log rows read by `changes_of` (provisioning marks exactly these processed)
         self.read_ids: list[int] = []
         #: every change up to this id is processed (the lifecycle's cursor)
@@ -152,16 +154,7 @@ class _Evaluation:
                 change_cursors.processed_ahead(LIFECYCLE).where(change_processed_ahead.c.change_id <= last)
             )
         )
-        rows = self.conn.execute(
-            sa.select(change_log.c.id, change_log.c.entity_id, change_log.c.changes)
-            .where(
-                change_log.c.entity == "person",
-                change_log.c.entity_id.in_(person_ids),
-                change_log.c.id > self.cursor,
-                change_log.c.id <= last,
-            )
-            .order_by(change_log.c.id)
-        )
+        rows = change_rows(self.conn, "person", person_ids, self.cursor, last)
         grouped: dict[str, list[Any]] = defaultdict(list)
         for row in rows:
             if row.id not in ahead:
@@ -181,10 +174,8 @@ class _Evaluation:
     def prefetch(self, person_ids: list[str]) -> None:
         """Load persons, prior history, open events and employments of a chunk in a few queries, not n."""
         # what detection reads of a person (not `field_sources`: decoding it cost as much again)
-        columns = (persons.c.id, persons.c.employee_id, persons.c.attrs, persons.c.deleted_at)
-        self._persons = {
-            r.id: r for r in self.conn.execute(sa.select(*columns).where(persons.c.id.in_(person_ids)))
-        }
+        columns = ("id", "employee_id", "attrs", "deleted_at")
+        self._persons = entity_rows(self.conn, persons, person_ids, columns)
         self._seen = set(
             self.conn.scalars(
                 sa.select(change_log.c.entity_id)
@@ -262,14 +253,15 @@ class _Evaluation:
             if employment == known:
                 continue  # nothing new acted on: no write (a rerun over the same facts writes nothing)
             if employment.generation <= change.last_generation:  # a row the store already has
-                update_employment(self.conn, ctx["person_id"], employment, self.now)
+                self._stored_employments.append(employment_row(ctx["person_id"], employment, self.now))
             else:
                 self._new_employments.append(employment_row(ctx["person_id"], employment, self.now))
 
     def flush(self) -> None:
         self.writer.flush()
         insert_employments(self.conn, self._new_employments)
-        self._new_employments = []
+        update_employments(self.conn, self._stored_employments)
+        self._new_employments, self._stored_employments = [], []
 
 
 #: persons whose rows are fetched together (bounded by SQL parameter limits)

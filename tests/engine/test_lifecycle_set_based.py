@@ -114,6 +114,7 @@ def _counts(sent: list[str]) -> dict[str, int]:
         "INSERT INTO TICKETS",
         "INSERT INTO OUTBOX",
         "UPDATE LIFECYCLE_EVENTS",
+        "UPDATE EMPLOYMENTS",
     )
     counted = {r: sum(1 for s in sent if s.startswith("SELECT") and r in s) for r in reads}
     counted.update({w: sum(1 for s in sent if s.startswith(w)) for w in writes})
@@ -128,6 +129,7 @@ def test_the_statements_of_a_chunk_of_leavers_do_not_grow_with_the_leavers(tmp_p
         many["INSERT INTO LIFECYCLE_EVENTS"] == many["INSERT INTO TICKETS"] == many["INSERT INTO OUTBOX"] == 1
     )
     assert many["UPDATE LIFECYCLE_EVENTS"] == 0, "an event is written in its final state"
+    assert many["UPDATE EMPLOYMENTS"] == 1, "each leaver's employment takes its end in one executemany"
 
 
 names = st.sampled_from(["ana@city.gov", "e1", "Ana@City.gov ", "bob", ""])

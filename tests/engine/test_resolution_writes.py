@@ -22,8 +22,8 @@ from core.resolve.config import load_rules
 from core.resolve.engine import resolve
 from core.resolve.ids import new_entity_id
 from core.resolve.merge import LinkedRecord, merge
-from core.resolve.rows import entity_rows, json_value
-from core.store.schema import accounts, entity_links, match_keys, persons
+from core.resolve.rows import change_rows, entity_rows, json_value
+from core.store.schema import accounts, change_log, entity_links, match_keys, persons
 from tests.engine.staging import make_hub, person, stage
 
 _VERB = re.compile(r"^\s*(INSERT INTO|UPDATE|DELETE FROM|SELECT .*? FROM)\s+(\w+)", re.S | re.I)
@@ -243,11 +243,24 @@ def test_current_rows_read_through_the_driver_equal_what_sqlalchemy_reads(store_
         with hub.store.engine.connect() as conn:
             expected = {row.id: row._asdict() for row in conn.execute(sa.select(table))}
             read = entity_rows(conn, table, sorted(expected))
+            some = entity_rows(conn, table, sorted(expected), ("id", "attrs", "deleted_at"))
         assert {k: v._asdict() for k, v in read.items()} == expected
+        assert {k: v._asdict() for k, v in some.items()} == {
+            k: {"id": k, "attrs": row["attrs"], "deleted_at": row["deleted_at"]} for k, row in expected.items()
+        }
         if table is persons:
             assert sum(row["deleted_at"] is not None for row in expected.values()) == 1
         else:
             assert [row["enabled"] for row in expected.values()] == [False]
+    with hub.store.engine.connect() as conn:
+        logged = conn.execute(sa.select(change_log).where(change_log.c.entity == "person").order_by("id")).all()
+        ids = sorted({row.entity_id for row in logged})
+        first, last = logged[0].id, logged[-1].id
+        read_changes = change_rows(conn, "person", ids[1:], first, last)
+    assert [tuple(row) for row in read_changes] == [
+        (row.id, row.entity_id, row.changes) for row in logged if row.entity_id in ids[1:] and row.id > first
+    ], "the changes of these people in (first, last], oldest first, decoded as SQLAlchemy decodes them"
+    assert read_changes and any(row.changes for row in read_changes)
 
 
 _FIELD_VALUES = st.none() | st.just("") | st.just([]) | st.text(max_size=5) | st.integers() | st.booleans()
