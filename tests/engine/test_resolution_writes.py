@@ -246,14 +246,17 @@ def test_current_rows_read_through_the_driver_equal_what_sqlalchemy_reads(store_
             some = entity_rows(conn, table, sorted(expected), ("id", "attrs", "deleted_at"))
         assert {k: v._asdict() for k, v in read.items()} == expected
         assert {k: v._asdict() for k, v in some.items()} == {
-            k: {"id": k, "attrs": row["attrs"], "deleted_at": row["deleted_at"]} for k, row in expected.items()
+            k: {"id": k, "attrs": row["attrs"], "deleted_at": row["deleted_at"]}
+            for k, row in expected.items()
         }
         if table is persons:
             assert sum(row["deleted_at"] is not None for row in expected.values()) == 1
         else:
             assert [row["enabled"] for row in expected.values()] == [False]
     with hub.store.engine.connect() as conn:
-        logged = conn.execute(sa.select(change_log).where(change_log.c.entity == "person").order_by("id")).all()
+        logged = conn.execute(
+            sa.select(change_log).where(change_log.c.entity == "person").order_by("id")
+        ).all()
         ids = sorted({row.entity_id for row in logged})
         first, last = logged[0].id, logged[-1].id
         read_changes = change_rows(conn, "person", ids[1:], first, last)
