@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from core.lifecycle.changes import change_intents, is_conversion
+from core.lifecycle.changes import MOVE_FIELDS, change_intents, is_conversion
 from core.lifecycle.employments import Employment
 from core.lifecycle.facts import Facts, facts_of
 from core.lifecycle.first_seen import first_seen
@@ -246,6 +246,19 @@ class _Reconcile:
         day = self.facts.job_change
         return transfer is not None and transfer <= self.today and (day is None or day >= transfer)
 
+    def _called_off(self, transfer: date) -> bool:
+        """A transfer given notice of whose date has come was cancelled before it took effect
+        (rescinded, or by a termination since reversed): HR no longer states it pending, and
+        dates its latest job change before it, or (a source that dates none) nothing of the job
+        changed since the last evaluation. HR still stating it pending means it takes effect today
+        (the source's day may lag the person's)."""
+        if self.facts.pending_transfer is not None:
+            return False
+        day = self.facts.job_change
+        if day is not None:
+            return day < transfer
+        return not (self.change.changed & set(MOVE_FIELDS))
+
     def _only_job_change(self, transfer: date | None) -> bool:
         """Whether the transfer given notice of is the latest job change in effect (a source that
         dates none: taken to be)."""
@@ -346,6 +359,10 @@ class _Reconcile:
                     # transfer never took effect in this employment, the termination supersedes it
                     reason = f"termination effective {termination}"
                     self.add(Intent("supersede", "mover", e.transfer, pending.id, reason, employment=g))
+            elif e.transfer <= self.today and self._called_off(e.transfer):
+                if pending is not None:
+                    reason = "transfer rescinded"
+                    self.add(Intent("cancel", "mover", e.transfer, pending.id, reason, employment=g))
             elif e.transfer <= self.today:
                 # the job change now seen is the transfer given notice of, unless a later one
                 # took effect too (that one is a mover)
