@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 
+from core.bulk_gc import fewer_collections
 from core.errors import HubError
 from core.store.schema import stage_locks
 from core.vocabulary import Stage
@@ -303,18 +304,22 @@ R = TypeVar("R")
 
 
 def locked_stage(stage: Stage) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Run the decorated stage function (its first argument is the hub) under `stage`'s lock."""
+    """Run the decorated stage function (its first argument is the hub) under `stage`'s lock,
+    with fewer garbage collections (`core.bulk_gc`: a stage keeps many objects a chunk at a time)."""
 
     def wrap(fn: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(fn)
         def locked(*args: P.args, **kwargs: P.kwargs) -> R:
             hub: Hub = args[0]  # type: ignore[assignment]
             settings = hub.config.store
-            with stage_lock(
-                hub.store,
-                stage,
-                wait_seconds=settings.lock_wait_seconds,
-                lease_seconds=settings.lock_lease_seconds,
+            with (
+                stage_lock(
+                    hub.store,
+                    stage,
+                    wait_seconds=settings.lock_wait_seconds,
+                    lease_seconds=settings.lock_lease_seconds,
+                ),
+                fewer_collections(),
             ):
                 return fn(*args, **kwargs)
 

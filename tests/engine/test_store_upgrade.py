@@ -84,3 +84,24 @@ def test_resolution_reads_an_entitys_match_keys_through_the_entity_id_index(sqli
         found = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", ("person", "p1", "p2", "p3"))
         plan = " ".join(row[-1] for row in found)
     assert "ix_match_keys_entity_entity_id (entity=? AND entity_id=?)" in plan
+
+
+def test_a_new_sqlite_store_has_16k_pages_and_an_older_store_keeps_its_own(tmp_path: Any) -> None:
+    """A 2 KB person row fills a 16 KB page eight to one, where a 4 KB page held one; a store made
+    with SQLite's default keeps working with its 4 KB pages (the pragma cannot change them)."""
+    new = open_store(f"sqlite:///{tmp_path / 'new.db'}")
+    with new.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 16384
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    new.dispose()
+    old_path = tmp_path / "old.db"
+    plain = sa.create_engine(f"sqlite:///{old_path}")
+    with plain.begin() as conn:
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        conn.exec_driver_sql("CREATE TABLE before_the_hub (x INTEGER)")
+    plain.dispose()
+    old = open_store(f"sqlite:///{old_path}")
+    with old.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        assert conn.exec_driver_sql("SELECT count(*) FROM persons").scalar() == 0, "migrated and usable"
+    old.dispose()
