@@ -38,6 +38,7 @@ import orjson
 from core.lifecycle.changes import MOVE_FIELDS
 from core.resolve.config import DEFAULTS, ENTITY_ORDER
 from core.resolve.keys import rule_keys
+from core.store.engine import SQLITE_PAGE_SIZE
 from tests.bench.floor import Floor, Stopwatch
 
 CHUNK = 1000
@@ -84,6 +85,7 @@ class Target:
         assert self.scratch is not None
         reader = sqlite3.connect(self.url.removeprefix("sqlite:///"))
         writer = sqlite3.connect(self.scratch, isolation_level=None)
+        writer.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # the hub's own page size
         writer.execute("PRAGMA journal_mode=WAL")
         writer.execute("PRAGMA synchronous=NORMAL")
         return reader, writer

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.store.encoding import content_hash, json_text
+from core.store.engine import SQLITE_PAGE_SIZE
 
 Batch = list[tuple[str, dict[str, Any], dict[str, Any] | None]]
 
@@ -108,6 +109,7 @@ def _rows(batch: Batch) -> list[tuple[str, str, str, str]]:
 def sqlite_floor(path: Path, batches: Callable[[], Iterable[Batch]]) -> Floor:
     """Seconds to hash, encode and upsert every batch into SQLite (WAL, a commit per batch)."""
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # the hub's own page size
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(_TABLE)
