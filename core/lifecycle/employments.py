@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.resolve.rows import day, insert_rows, select_in, stored
 from core.store.schema import employments
 from core.vocabulary import EmploymentState
 
@@ -29,19 +30,25 @@ class Employment:
         return replace(self, **changes)
 
 
-def current_employments(conn: sa.Connection, person_ids: list[str]) -> dict[str, Employment]:
-    """Each person's current employment (the latest generation that was not rescinded)."""
-    found: dict[str, Employment] = {}
-    rows = conn.execute(
-        sa.select(employments)
-        .where(employments.c.person_id.in_(person_ids), employments.c.state != "rescinded")
-        .order_by(employments.c.generation)
+def employments_of(
+    conn: sa.Connection, person_ids: list[str]
+) -> tuple[dict[str, Employment], dict[str, int]]:
+    """Each person's current employment (the latest generation that was not rescinded) and their
+    highest generation (a rescinded one included), in one driver query for the chunk."""
+    current: dict[str, Employment] = {}
+    top: dict[str, int] = {}
+    rows = select_in(
+        conn,
+        "SELECT person_id, generation, hire_date, termination_date, transfer_date, state "
+        "FROM employments WHERE person_id {ids} ORDER BY generation",
+        (),
+        person_ids,
     )
-    for row in rows:
-        found[row.person_id] = Employment(
-            row.generation, row.hire_date, row.termination_date, row.transfer_date, row.state
-        )
-    return found
+    for person_id, generation, hire, termination, transfer, state in rows:
+        top[person_id] = generation
+        if state != "rescinded":
+            current[person_id] = Employment(generation, day(hire), day(termination), day(transfer), state)
+    return current, top
 
 
 def employment_row(person_id: str, employment: Employment, now: datetime) -> dict[str, Any]:
@@ -79,7 +86,36 @@ def update_employments(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
         )
 
 
+_COLUMNS = tuple(c.name for c in employments.columns)
+
+
 def insert_employments(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    """New employments in one statement (an initial load adds one per person)."""
-    if rows:
-        conn.execute(employments.insert(), rows)
+    """New employments (`employment_row`s) in one executemany through the driver: an initial load
+    adds one per person, and SQLAlchemy's per-row date and timestamp processing cost more than
+    the insert."""
+    if not rows:
+        return
+    dates = _date_processor(conn.dialect)
+    stamps: dict[datetime, Any] = {}
+    values = []
+    for row in rows:
+        at = row["updated_at"]
+        if at not in stamps:
+            stamps[at] = stored(conn, at)
+        values.append(
+            tuple(
+                stamps[at]
+                if name == "updated_at"
+                else dates(row[name])
+                if name.endswith("_date")
+                else row[name]
+                for name in _COLUMNS
+            )
+        )
+    insert_rows(conn, employments, _COLUMNS, values)
+
+
+def _date_processor(dialect: sa.Dialect) -> Any:
+    """How a `Date` column binds a value on this dialect (ISO text on SQLite)."""
+    processor = sa.Date().bind_processor(dialect)
+    return processor if processor is not None else (lambda value: value)

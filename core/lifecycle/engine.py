@@ -32,9 +32,8 @@ from core.lifecycle.config import LifecycleConfig, load_lifecycle_config
 from core.lifecycle.dates import person_zone
 from core.lifecycle.detect import Detection, Intent, OpenEvent, PersonChange, Policy, detect
 from core.lifecycle.employments import (
-    Employment,
-    current_employments,
     employment_row,
+    employments_of,
     insert_employments,
     update_employments,
 )
@@ -42,11 +41,11 @@ from core.lifecycle.event_writes import EventWriter, TicketAction
 from core.lifecycle.playbooks import Playbook, load_playbooks
 from core.lifecycle.storm import storm_holds
 from core.resolve.changes import DELETED
-from core.resolve.rows import change_rows, entity_rows
+from core.resolve.rows import change_rows, day, entity_rows, select_in
 from core.store import change_cursors
 from core.store.change_cursors import LIFECYCLE
 from core.store.locks import locked_stage
-from core.store.schema import change_log, change_processed_ahead, employments, lifecycle_events, persons
+from core.store.schema import change_log, change_processed_ahead, persons
 from core.vocabulary import OPEN_EVENT_STATES
 
 if TYPE_CHECKING:
@@ -176,36 +175,28 @@ class _Evaluation:
         # what detection reads of a person (not `field_sources`: decoding it cost as much again)
         columns = ("id", "employee_id", "attrs", "deleted_at")
         self._persons = entity_rows(self.conn, persons, person_ids, columns)
-        self._seen = set(
-            self.conn.scalars(
-                sa.select(change_log.c.entity_id)
-                .where(
-                    change_log.c.entity == "person",
-                    change_log.c.entity_id.in_(person_ids),
-                    change_cursors.is_processed(self.conn, LIFECYCLE),
-                )
-                .distinct()
-            )
-        )
-        self._open: dict[str, list[OpenEvent]] = defaultdict(list)
-        for r in self.conn.execute(
-            sa.select(lifecycle_events)
-            .where(
-                lifecycle_events.c.person_id.in_(person_ids),
-                lifecycle_events.c.state.in_(OPEN_EVENT_STATES),
-            )
-            .order_by(lifecycle_events.c.detected_at)
-        ):
-            self._open[r.person_id].append(OpenEvent(r.id, r.event_type, r.effective_date, r.employment))
-        self._employments: dict[str, Employment] = current_employments(self.conn, person_ids)
-        self._generations: dict[str, int] = {
-            r.person_id: r.top
-            for r in self.conn.execute(
-                sa.select(employments.c.person_id, sa.func.max(employments.c.generation).label("top"))
-                .where(employments.c.person_id.in_(person_ids))
-                .group_by(employments.c.person_id)
+        # the people a change was processed for before: not new (the cursor, or marked ahead of it)
+        self._seen = {
+            entity_id
+            for (entity_id,) in select_in(
+                self.conn,
+                "SELECT DISTINCT entity_id FROM change_log WHERE entity = {p} AND (id <= {p} OR id IN "
+                "(SELECT change_id FROM change_processed_ahead WHERE consumer = {p})) AND entity_id {ids}",
+                ("person", self.cursor, LIFECYCLE),
+                person_ids,
             )
         }
+        self._open: dict[str, list[OpenEvent]] = defaultdict(list)
+        states = ", ".join(f"'{state}'" for state in OPEN_EVENT_STATES)  # constants, not input
+        for event_id, person_id, event_type, effective, employment in select_in(
+            self.conn,
+            "SELECT id, person_id, event_type, effective_date, employment FROM lifecycle_events "
+            f"WHERE state IN ({states}) AND person_id {{ids}} ORDER BY detected_at",
+            (),
+            person_ids,
+        ):
+            self._open[person_id].append(OpenEvent(event_id, event_type, day(effective), employment))
+        self._employments, self._generations = employments_of(self.conn, person_ids)
 
     def person_change(self, person_id: str, rows: list[Any]) -> tuple[PersonChange, dict[str, Any]] | None:
         """The person's change since the last evaluation (call `prefetch` for its chunk first)."""

@@ -15,7 +15,7 @@ import functools
 import json
 from collections import namedtuple
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 import orjson
@@ -27,12 +27,14 @@ from core.store.schema import TS
 
 __all__ = [
     "change_rows",
+    "day",
     "delete_rows",
     "entity_rows",
     "insert_rows",
     "json_text",
     "linked_rows",
     "pending_rows",
+    "select_in",
     "stored",
     "update_rows",
 ]
@@ -257,6 +259,24 @@ def entity_rows(
         for row in found
     )
     return {row.id: row for row in rows}
+
+
+def select_in(conn: sa.Connection, sql: str, params: Sequence[Any], ids: Sequence[str]) -> Any:
+    """Run `sql` through the driver with `{p}` as each of `params`' marks and `{ids}` as the
+    condition "is one of `ids`" (which must come after every `{p}`): `IN (?, …)` on SQLite,
+    `= ANY(%s)` on PostgreSQL. A chunk's reads go this way because SQLAlchemy renders an
+    expanding IN of 500 values again on every execution."""
+    if conn.dialect.name == "postgresql":
+        return conn.exec_driver_sql(sql.format(p="%s", ids="= ANY(%s)"), (*params, list(ids)))
+    marks = ", ".join("?" * len(ids))
+    return conn.exec_driver_sql(sql.format(p="?", ids=f"IN ({marks})"), (*params, *ids))
+
+
+def day(value: Any) -> date | None:
+    """A stored date as SQLAlchemy's `Date` returns it (SQLite keeps ISO text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
 
 
 class ChangeRow(NamedTuple):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.hub import Hub
+from core.lifecycle.employments import Employment, employment_row, employments_of, insert_employments
 from core.lifecycle.engine import evaluate
 from core.lifecycle.footprint import DEFAULT_OWNER_TAGS, Footprints, Identity, _Unlinked
 from core.resolve.engine import resolve
-from core.store.schema import persons
+from core.store.schema import employments, persons
 from tests.engine.staging import INSTANCES, make_hub, person, set_today, stage
 
 KINDS = ("accounts", "licences", "assets", "iam_users", "access_keys", "cloud_resources")
@@ -153,3 +155,25 @@ def test_the_chunks_index_claims_exactly_what_an_owner_tag_names(
     row = type("Row", (), {"attrs": {"tags": tags}})()
     claimed = _Unlinked([row]).claim(who, keys)
     assert bool(claimed) == Identity("p", who).owns(tags, keys)
+
+
+def test_employments_written_and_read_through_the_driver_are_what_sqlalchemy_sees(store_url: str) -> None:
+    """Dates and the timestamp go in as their column types store them and come back as dates."""
+    hub = make_hub(store_url)
+    now = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
+    first = Employment(1, date(2019, 5, 6), date(2026, 2, 27), None, "ended")
+    second = Employment(2, date(2026, 3, 9), None, date(2026, 4, 1))
+    rescinded = Employment(3, date(2026, 5, 1), state="rescinded")
+    rows = [employment_row("p1", e, now) for e in (first, second, rescinded)]
+    rows.append(employment_row("p2", Employment(1, None), now))
+    with hub.store.engine.begin() as conn:
+        insert_employments(conn, rows)
+    with hub.store.engine.connect() as conn:
+        stored = [
+            r._asdict() for r in conn.execute(sa.select(employments).order_by("person_id", "generation"))
+        ]
+        current, top = employments_of(conn, ["p1", "p2", "nobody"])
+    assert stored == rows
+    assert current == {"p1": second, "p2": Employment(1, None)}, "the latest one not rescinded"
+    assert top == {"p1": 3, "p2": 1}
+    hub.close()
