@@ -4,6 +4,7 @@ rewritten only when they change, and links to persons found again only where new
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from collections import Counter
@@ -304,3 +305,21 @@ def test_new_entity_ids_are_uuids_made_in_increasing_order() -> None:
     made = [new_entity_id() for _ in range(5000)]
     assert made == sorted(made) and len(set(made)) == len(made)
     assert {uuid.UUID(i).version for i in made} == {7}
+    assert all(str(uuid.UUID(i)) == i for i in made), "the canonical text form"
+    assert len({i[-12:] for i in made}) == len(made), "random bits drawn afresh for each id"
+
+
+def test_a_forked_process_draws_other_random_bits_than_its_parent() -> None:
+    """Ids come from a pool of random bytes: a child must not draw the ones its parent will."""
+    new_entity_id()  # the pool is filled
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids' random tails, to the parent
+        os.write(write, ",".join(new_entity_id()[-12:] for _ in range(50)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = set(os.read(read, 1 << 16).decode().split(","))
+    os.close(read)
+    parent = {new_entity_id()[-12:] for _ in range(50)}
+    assert len(child) == 50 and not child & parent
