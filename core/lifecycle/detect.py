@@ -122,7 +122,7 @@ class _Reconcile:
         prior = self.facts.prior_termination
         # the end HR states for this employment wins over the one acted on (it may have moved); a
         # termination HR now marks reversed ended nothing, so a new start date is a moved start
-        reversed_ = bool(self.change.after.get("termination_reversed"))
+        reversed_ = bool(self.change.after.get("termination_reversed")) or self._end_no_longer_stated()
         ended = prior if self._ends_this_employment(prior) else None if reversed_ else e.termination
         conversion = is_conversion(self.change)
         unseen = self._unseen_employments()
@@ -154,6 +154,19 @@ class _Reconcile:
                 )
             )
         self.employment = e.but(hire=hire)
+
+    def _end_no_longer_stated(self) -> bool:
+        """The termination acted on is one HR states nowhere any more. A source that reads the
+        transaction log (it states `termination_reversed`, true or false) names every live end:
+        the current termination, the one before the latest hire, every earlier employment's. An
+        end it no longer names was reversed (or corrected) even when a termination entered since
+        hides the reversal flag, so a later start is a moved start, not a rehire."""
+        ended, after = self.employment.termination, self.change.after
+        if ended is None or "termination_reversed" not in after:
+            return False
+        facts = self.facts
+        stated = {facts.termination, facts.prior_termination, *(end for _, end in facts.earlier)}
+        return ended not in stated
 
     def _ends_this_employment(self, prior: date | None) -> bool:
         """Whether the previous employment's end HR states is this employment's: one dated after
