@@ -62,7 +62,8 @@ class _Reconcile:
                 self.change,
                 self.today,
                 self.employment.generation,
-                movers=not (self.rehired or self.transfer_took_effect),
+                movers=(not self.rehired or self._job_changed_since_the_rehire())
+                and not self.transfer_took_effect,
                 job_changed=self._job_changed(),
             )
             if self.ended is not None and self._transferred_before_the_end(self.ended):
@@ -277,6 +278,12 @@ class _Reconcile:
         dates none: taken to be)."""
         day = self.facts.job_change
         return day is None or day == transfer
+
+    def _job_changed_since_the_rehire(self) -> bool:
+        """A job change HR dates after the rehire's start took effect: a transfer in the new
+        employment (the rehire's own job is its onboarding's, so other job differences are not)."""
+        day, hire = self.facts.job_change, self.employment.hire
+        return day is not None and hire is not None and hire < day <= self.today
 
     def _job_changed(self) -> bool:
         """HR states a job change that took effect since the last evaluation."""
