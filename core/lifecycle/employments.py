@@ -13,7 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.resolve.rows import day, insert_rows, select_in, stored
+from core.lifecycle.dates import parse_date
+from core.resolve.rows import insert_rows, select_in, stored
 from core.store.schema import employments
 from core.vocabulary import EmploymentState
 
@@ -47,7 +48,9 @@ def employments_of(
     for person_id, generation, hire, termination, transfer, state in rows:
         top[person_id] = generation
         if state != "rescinded":
-            current[person_id] = Employment(generation, day(hire), day(termination), day(transfer), state)
+            current[person_id] = Employment(
+                generation, parse_date(hire), parse_date(termination), parse_date(transfer), state
+            )
     return current, top
 
 
@@ -72,7 +75,7 @@ _UPDATE = (
         employments.c.person_id == sa.bindparam("key_person_id"),
         employments.c.generation == sa.bindparam("key_generation"),
     )
-    .values({c.name: sa.bindparam(c.name) for c in employments.columns if c.name not in (*_KEY, "id")})
+    .values({c.name: sa.bindparam(c.name) for c in employments.columns if c.name not in _KEY})
 )
 
 
@@ -86,7 +89,15 @@ def update_employments(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
         )
 
 
-_COLUMNS = tuple(c.name for c in employments.columns)
+_COLUMNS = (
+    "person_id",
+    "generation",
+    "state",
+    "hire_date",
+    "termination_date",
+    "transfer_date",
+    "updated_at",
+)
 
 
 def insert_employments(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
@@ -95,23 +106,19 @@ def insert_employments(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
     the insert."""
     if not rows:
         return
-    dates = _date_processor(conn.dialect)
-    stamps: dict[datetime, Any] = {}
-    values = []
-    for row in rows:
-        at = row["updated_at"]
-        if at not in stamps:
-            stamps[at] = stored(conn, at)
-        values.append(
-            tuple(
-                stamps[at]
-                if name == "updated_at"
-                else dates(row[name])
-                if name.endswith("_date")
-                else row[name]
-                for name in _COLUMNS
-            )
+    date_ = _date_processor(conn.dialect)
+    values = [
+        (
+            row["person_id"],
+            row["generation"],
+            row["state"],
+            date_(row["hire_date"]),
+            date_(row["termination_date"]),
+            date_(row["transfer_date"]),
+            stored(conn, row["updated_at"]),
         )
+        for row in rows
+    ]
     insert_rows(conn, employments, _COLUMNS, values)
 
 

@@ -29,7 +29,7 @@ from core import clock
 from core.actions.late import plan_late_actions
 from core.actions.planning import ActionPlanner, enabled_instances
 from core.lifecycle.config import LifecycleConfig, load_lifecycle_config
-from core.lifecycle.dates import person_zone
+from core.lifecycle.dates import parse_date, person_zone
 from core.lifecycle.detect import Detection, Intent, OpenEvent, PersonChange, Policy, detect
 from core.lifecycle.employments import (
     employment_row,
@@ -41,7 +41,7 @@ from core.lifecycle.event_writes import EventWriter, TicketAction
 from core.lifecycle.playbooks import Playbook, load_playbooks
 from core.lifecycle.storm import storm_holds
 from core.resolve.changes import DELETED
-from core.resolve.rows import change_rows, day, entity_rows, select_in
+from core.resolve.rows import change_rows, entity_rows, select_in
 from core.store import change_cursors
 from core.store.change_cursors import LIFECYCLE
 from core.store.locks import locked_stage
@@ -175,14 +175,15 @@ class _Evaluation:
         # what detection reads of a person (not `field_sources`: decoding it cost as much again)
         columns = ("id", "employee_id", "attrs", "deleted_at")
         self._persons = entity_rows(self.conn, persons, person_ids, columns)
-        # the people a change was processed for before: not new (the cursor, or marked ahead of it)
+        # the people a change was processed for before: not new
+        processed, marks = change_cursors.processed_sql(self.cursor, LIFECYCLE)
         self._seen = {
             entity_id
             for (entity_id,) in select_in(
                 self.conn,
-                "SELECT DISTINCT entity_id FROM change_log WHERE entity = {p} AND (id <= {p} OR id IN "
-                "(SELECT change_id FROM change_processed_ahead WHERE consumer = {p})) AND entity_id {ids}",
-                ("person", self.cursor, LIFECYCLE),
+                f"SELECT DISTINCT entity_id FROM change_log WHERE entity = {{p}} AND {processed} "
+                "AND entity_id {ids}",
+                ("person", *marks),
                 person_ids,
             )
         }
@@ -195,7 +196,7 @@ class _Evaluation:
             (),
             person_ids,
         ):
-            self._open[person_id].append(OpenEvent(event_id, event_type, day(effective), employment))
+            self._open[person_id].append(OpenEvent(event_id, event_type, parse_date(effective), employment))
         self._employments, self._generations = employments_of(self.conn, person_ids)
 
     def person_change(self, person_id: str, rows: list[Any]) -> tuple[PersonChange, dict[str, Any]] | None:

@@ -15,7 +15,7 @@ import functools
 import json
 from collections import namedtuple
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import orjson
@@ -27,7 +27,6 @@ from core.store.schema import TS
 
 __all__ = [
     "change_rows",
-    "day",
     "delete_rows",
     "entity_rows",
     "insert_rows",
@@ -117,22 +116,17 @@ def linked_rows(conn: sa.Connection, entity: str, entity_ids: list[str]) -> Iter
     than the query (on SQLite the fragment is JSON text, decoded here by orjson)."""
     if not entity_ids:
         return
-    columns = (
+    found = select_in(
+        conn,
         "SELECT l.entity_id, r.id, r.instance, r.stream, r.fragment, r.last_changed_at, r.content_hash "
         "FROM source_records r JOIN entity_links l ON l.source_record_id = r.id "
+        "WHERE l.entity = {p} AND r.deleted_at IS NULL AND l.entity_id {ids}",
+        (entity,),
+        entity_ids,
     )
     if conn.dialect.name == "postgresql":
-        found = conn.exec_driver_sql(
-            columns + "WHERE l.entity = %s AND l.entity_id = ANY(%s) AND r.deleted_at IS NULL",
-            (entity, list(entity_ids)),
-        )
         yield from (tuple(row) for row in found)
         return
-    marks = ", ".join("?" * len(entity_ids))
-    found = conn.exec_driver_sql(
-        columns + f"WHERE l.entity = ? AND l.entity_id IN ({marks}) AND r.deleted_at IS NULL",
-        (entity, *entity_ids),
-    )
     for entity_id, record_id, instance, stream, fragment, changed_at, content_hash in found:
         yield (
             entity_id,
@@ -245,11 +239,7 @@ def entity_rows(
     chosen = [table.c[name] for name in columns] if columns else list(table.columns)
     names = [c.name for c in chosen]
     postgres = conn.dialect.name == "postgresql"
-    select = f"SELECT {', '.join(names)} FROM {table.name} WHERE id "
-    if postgres:
-        found = conn.exec_driver_sql(select + "= ANY(%s)", (list(ids),))
-    else:
-        found = conn.exec_driver_sql(select + f"IN ({', '.join('?' * len(ids))})", tuple(ids))
+    found = select_in(conn, f"SELECT {', '.join(names)} FROM {table.name} WHERE id {{ids}}", (), ids)
     decoders = [_decoder(c, postgres) for c in chosen]
     row_type = _row_type(table.name, tuple(names))
     rows = (
@@ -272,13 +262,6 @@ def select_in(conn: sa.Connection, sql: str, params: Sequence[Any], ids: Sequenc
     return conn.exec_driver_sql(sql.format(p="?", ids=f"IN ({marks})"), (*params, *ids))
 
 
-def day(value: Any) -> date | None:
-    """A stored date as SQLAlchemy's `Date` returns it (SQLite keeps ISO text)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
-
-
 class ChangeRow(NamedTuple):
     id: int
     entity_id: str
@@ -293,18 +276,15 @@ def change_rows(
     of a first load, and SQLAlchemy's JSON type decoding them was a third of its time."""
     if not entity_ids:
         return []
-    head = "SELECT id, entity_id, changes FROM change_log WHERE entity = "
-    if conn.dialect.name == "postgresql":
-        found = conn.exec_driver_sql(
-            head + "%s AND entity_id = ANY(%s) AND id > %s AND id <= %s ORDER BY id",
-            (entity, list(entity_ids), above, upto),
-        )
-        return [ChangeRow(*row) for row in found]
-    marks = ", ".join("?" * len(entity_ids))
-    found = conn.exec_driver_sql(
-        head + f"? AND entity_id IN ({marks}) AND id > ? AND id <= ? ORDER BY id",
-        (entity, *entity_ids, above, upto),
+    found = select_in(
+        conn,
+        "SELECT id, entity_id, changes FROM change_log "
+        "WHERE entity = {p} AND id > {p} AND id <= {p} AND entity_id {ids} ORDER BY id",
+        (entity, above, upto),
+        entity_ids,
     )
+    if conn.dialect.name == "postgresql":
+        return [ChangeRow(*row) for row in found]
     return [ChangeRow(i, entity_id, json_value(changes)) for i, entity_id, changes in found]
 
 

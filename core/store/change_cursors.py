@@ -21,6 +21,7 @@ and drops the marks once its cursor passes them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -71,3 +72,10 @@ def is_processed(conn: sa.Connection, consumer: str) -> sa.ColumnElement[bool]:
     return sa.or_(
         change_log.c.id <= cursor_of(conn, consumer), change_log.c.id.in_(processed_ahead(consumer))
     )
+
+
+def processed_sql(cursor: int, consumer: str) -> tuple[str, tuple[Any, ...]]:
+    """`is_processed` as driver SQL for `core.resolve.rows.select_in` (`{p}` marks) and its
+    values, given the consumer's cursor already read: evaluation asks it for every chunk."""
+    text = "(id <= {p} OR id IN (SELECT change_id FROM change_processed_ahead WHERE consumer = {p}))"
+    return text, (cursor, consumer)

@@ -258,10 +258,8 @@ class TenantAdmin:
         termination date cannot happen, so it is rescinded and stays so if the termination is later
         reversed or a rehire follows. A job change already in effect is history and stays."""
         hire = worker.latest(HIRE_KINDS)
-        for change in list(worker.transactions):
-            pending = change.kind == CHANGE_JOB and change.live and change.effective > self._today()
-            ours = hire is None or change.order > hire.order
-            if pending and ours and change.effective > ended:
+        for change in self._pending_job_changes(worker):
+            if (hire is None or change.order > hire.order) and change.effective > ended:
                 self._rescind(worker, change)
 
     def _rescind(self, worker: Worker, target: Transaction) -> None:
@@ -286,11 +284,14 @@ class TenantAdmin:
         self._rescind(worker, end)
         return worker.worker_id
 
+    def _pending_job_changes(self, worker: Worker) -> list[Transaction]:
+        """The live job changes that have not taken effect yet."""
+        today = self._today()
+        return [t for t in worker.transactions if t.kind == CHANGE_JOB and t.live and t.effective > today]
+
     def _pending_transfer(self, worker: Worker) -> Transaction | None:
         """The live job change that has not taken effect yet (the earliest, if several)."""
-        pending = [
-            t for t in worker.transactions if t.kind == CHANGE_JOB and t.live and t.effective > self._today()
-        ]
+        pending = self._pending_job_changes(worker)
         return min(pending, key=lambda t: t.order) if pending else None
 
     def rescind_transfer(self, args: dict[str, Any]) -> str:
